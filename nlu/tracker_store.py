@@ -1,0 +1,45 @@
+"""Rasa's SQL tracker store, pointed at the same database as the clinic store.
+
+Conversations survive a Rasa restart mid-form. Rasa 3.6 runs SQLAlchemy 1.4 with psycopg2,
+so a `postgresql+psycopg://` URL (psycopg 3, what our app env uses) is rewritten for it.
+Runs inside .venv-rasa: imports nothing from clinic/.
+
+endpoints.yml:  tracker_store: {type: nlu.tracker_store.StoreDatabaseTrackerStore}
+URL: TRACKER_DATABASE_URL if set, else DATABASE_URL, else the default SQLite file.
+"""
+
+import os
+from pathlib import Path
+from typing import Any
+
+from rasa.core.tracker_store import SQLTrackerStore
+
+DEFAULT_SQLITE = Path(__file__).resolve().parent.parent / "var" / "medsec.db"
+
+
+def tracker_database_url(explicit: str | None = None) -> str:
+    url = (
+        explicit
+        or os.environ.get("TRACKER_DATABASE_URL")
+        or os.environ.get("DATABASE_URL")
+        or f"sqlite:///{DEFAULT_SQLITE}"
+    )
+    for driver in ("postgresql+psycopg://", "postgres://", "postgresql+asyncpg://"):
+        if url.startswith(driver):
+            url = "postgresql+psycopg2://" + url[len(driver) :]
+    if url.startswith("sqlite:///"):
+        Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+    return url
+
+
+class StoreDatabaseTrackerStore(SQLTrackerStore):
+    def __init__(
+        self,
+        domain: Any = None,
+        host: str | None = None,
+        event_broker: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            domain=domain, host=tracker_database_url(host), event_broker=event_broker, **kwargs
+        )
