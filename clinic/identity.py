@@ -1,0 +1,284 @@
+"""Who is talking: channel identities (`tg:<telegram user id>`, `web:<session id>`), linking
+them to patients by phone + date of birth, registering new patients, and staff checks.
+
+    who_is(session, identity) -> Caller            never raises for unknown identities
+    link_identity(session, identity, phone, date_of_birth) -> Patient
+    register_patient(session, *, first_name, last_name, date_of_birth, phone, ...) -> Patient
+    is_staff(session, identity) -> bool
+    require_patient(caller) / require_staff(caller) -> Actor   (raise NotLinked / NotStaff)
+    normalize_phone(text) -> "+14135550123"                    (raise InvalidPhone)
+
+Identity comes from the channel, never from what someone types. Linking is rate limited:
+at most LINK_MAX_FAILURES_PER_IDENTITY failed tries per identity and LINK_MAX_FAILURES_PER_PHONE
+per phone number within LINK_WINDOW, so a date of birth cannot be guessed by brute force.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import phonenumbers
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from clinic import audit, clock
+from clinic.audit import Actor
+from clinic.errors import (
+    AlreadyRegistered,
+    InvalidInput,
+    InvalidPhone,
+    NotLinked,
+    NotStaff,
+    TooManyAttempts,
+    VerificationFailed,
+)
+from clinic.models import ChannelIdentity, LinkAttempt, Patient, Staff
+from clinic.practice import find_insurer
+
+log = logging.getLogger(__name__)
+
+LINK_WINDOW = timedelta(hours=1)
+LINK_MAX_FAILURES_PER_IDENTITY = 5
+LINK_MAX_FAILURES_PER_PHONE = 10
+IDENTITY_PREFIXES = ("tg:", "web:")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The result of `who_is`: a linked patient, a staff member, both, or neither."""
+
+    identity: str
+    patient: Patient | None = None
+    staff: Staff | None = None
+
+    @property
+    def is_patient(self) -> bool:
+        return self.patient is not None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.staff is not None
+
+    @property
+    def patient_actor(self) -> Actor | None:
+        return Actor.patient(self.patient.id, self.identity) if self.patient else None
+
+    @property
+    def staff_actor(self) -> Actor | None:
+        return Actor.staff(self.staff.id, self.identity) if self.staff else None
+
+    @property
+    def actor(self) -> Actor:
+        """Patient if linked, else guest. Staff powers are never implied: use staff_actor."""
+        return self.patient_actor or Actor.guest(self.identity)
+
+
+def check_identity(identity: str) -> str:
+    identity = (identity or "").strip()
+    if not identity.startswith(IDENTITY_PREFIXES) or len(identity) > 100 or identity[-1] == ":":
+        raise InvalidInput(f"'{identity[:40]}' is not a channel identity (tg:<id> or web:<id>)")
+    return identity
+
+
+def telegram_user_id(identity: str) -> int | None:
+    if identity.startswith("tg:") and identity[3:].lstrip("-").isdigit():
+        return int(identity[3:])
+    return None
+
+
+def normalize_phone(text: str, region: str = "US") -> str:
+    """E.164 form of a phone number typed any common way (US numbers need no +1)."""
+    raw = (text or "").strip()
+    if not raw or len(raw) > 40:
+        raise InvalidPhone()
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidPhone() from None
+    if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
+        raise InvalidPhone()
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def who_is(session: Session, identity: str) -> Caller:
+    """Who this channel identity is, from the store (staff by Telegram id, patient by link)."""
+    identity = check_identity(identity)
+    link = session.scalar(select(ChannelIdentity).where(ChannelIdentity.identity == identity))
+    patient = link.patient if link is not None else None
+    staff = None
+    tg_id = telegram_user_id(identity)
+    if tg_id is not None:
+        staff = session.scalar(
+            select(Staff).where(Staff.telegram_user_id == tg_id, Staff.active.is_(True))
+        )
+    return Caller(identity=identity, patient=patient, staff=staff)
+
+
+def is_staff(session: Session, identity: str) -> bool:
+    return who_is(session, identity).is_staff
+
+
+def require_patient(caller: Caller) -> Actor:
+    if caller.patient_actor is None:
+        raise NotLinked()
+    return caller.patient_actor
+
+
+def require_staff(caller: Caller) -> Actor:
+    if caller.staff_actor is None:
+        raise NotStaff()
+    return caller.staff_actor
+
+
+def staff_member(session: Session, actor: Actor) -> Staff:
+    """The active staff row behind a staff actor; the role is re-checked on every call."""
+    if not actor.is_staff or actor.id is None:
+        raise NotStaff()
+    staff = session.get(Staff, actor.id)
+    if staff is None or not staff.active:
+        raise NotStaff()
+    return staff
+
+
+def _recent_failures(session: Session, column, value: str) -> int:
+    since = clock.now() - LINK_WINDOW
+    return session.scalar(
+        select(func.count())
+        .select_from(LinkAttempt)
+        .where(column == value, LinkAttempt.at >= since, LinkAttempt.succeeded.is_(False))
+    )
+
+
+def _attach(session: Session, identity: str, patient: Patient) -> None:
+    link = session.scalar(select(ChannelIdentity).where(ChannelIdentity.identity == identity))
+    now = clock.now()
+    if link is None:
+        link = ChannelIdentity(identity=identity, created_at=now)
+        session.add(link)
+    link.patient = patient
+    link.linked_at = now
+
+
+def link_identity(session: Session, identity: str, phone: str, date_of_birth: date) -> Patient:
+    """Link `identity` to the patient with this phone and date of birth.
+
+    Raises InvalidPhone, VerificationFailed (no such patient) or TooManyAttempts.
+    On VerificationFailed this COMMITS the session first, so the counted failure survives the
+    error (call it in a session of its own, as the actions do).
+    """
+    identity = check_identity(identity)
+    e164 = normalize_phone(phone)
+    if (
+        _recent_failures(session, LinkAttempt.identity, identity) >= LINK_MAX_FAILURES_PER_IDENTITY
+        or _recent_failures(session, LinkAttempt.phone, e164) >= LINK_MAX_FAILURES_PER_PHONE
+    ):
+        log.info("identity.link refused=rate_limited")
+        raise TooManyAttempts()
+    patient = session.scalar(
+        select(Patient)
+        .where(Patient.phone == e164, Patient.date_of_birth == date_of_birth)
+        .order_by(Patient.id)
+    )
+    session.add(
+        LinkAttempt(identity=identity, phone=e164, succeeded=patient is not None, at=clock.now())
+    )
+    if patient is None:
+        # The failed try must survive the error we raise (the caller's scope rolls back on it),
+        # or the rate limit would never trigger: commit it now.
+        session.commit()
+        log.info("identity.link result=no_match")
+        raise VerificationFailed()
+    _attach(session, identity, patient)
+    audit.record(
+        session,
+        Actor.patient(patient.id, identity),
+        "identity.link",
+        patient_id=patient.id,
+        object_type="channel_identity",
+        identity=identity,
+    )
+    session.flush()
+    log.info("identity.link result=linked patient_id=%s", patient.id)
+    return patient
+
+
+def unlink_identity(session: Session, identity: str) -> None:
+    link = session.scalar(select(ChannelIdentity).where(ChannelIdentity.identity == identity))
+    if link is not None and link.patient_id is not None:
+        audit.record(
+            session,
+            Actor.patient(link.patient_id, identity),
+            "identity.unlink",
+            patient_id=link.patient_id,
+            identity=identity,
+        )
+        link.patient_id = None
+        link.linked_at = None
+
+
+def _clean_name(value: str, what: str) -> str:
+    value = " ".join((value or "").split())
+    if not value or len(value) > 80 or any(ch.isdigit() for ch in value):
+        raise InvalidInput(f"Please tell me your {what} (letters only).")
+    return value
+
+
+def register_patient(
+    session: Session,
+    *,
+    first_name: str,
+    last_name: str,
+    date_of_birth: date,
+    phone: str,
+    email: str | None = None,
+    insurer: str | None = None,
+    member_id: str | None = None,
+    identity: str | None = None,
+    actor: Actor | None = None,
+) -> Patient:
+    """Create a patient (and link `identity` to them, when given).
+
+    `insurer` is a key, name or synonym of an insurer in the store. Raises InvalidInput,
+    InvalidPhone or AlreadyRegistered (same phone + date of birth).
+    """
+    first = _clean_name(first_name, "first name")
+    last = _clean_name(last_name, "last name")
+    today = clock.local_now().date()
+    if date_of_birth > today or date_of_birth.year < today.year - 120:
+        raise InvalidInput("That date of birth doesn't look right. Please check it.")
+    e164 = normalize_phone(phone)
+    if email is not None and ("@" not in email or len(email) > 200):
+        raise InvalidInput("That email address doesn't look right.")
+    exists = session.scalar(
+        select(Patient.id).where(Patient.phone == e164, Patient.date_of_birth == date_of_birth)
+    )
+    if exists:
+        raise AlreadyRegistered()
+    insurer_row = None
+    if insurer:
+        insurer_row = find_insurer(session, insurer)
+        if insurer_row is None:
+            raise InvalidInput(f"I don't know the insurer '{insurer}'.")
+    if identity is not None:
+        identity = check_identity(identity)
+    patient = Patient(
+        first_name=first,
+        last_name=last,
+        date_of_birth=date_of_birth,
+        phone=e164,
+        email=email,
+        insurer=insurer_row,
+        member_id=(member_id or None),
+        created_at=clock.now(),
+    )
+    session.add(patient)
+    session.flush()
+    if identity is not None:
+        _attach(session, identity, patient)
+    who = actor or (Actor.patient(patient.id, identity) if identity else Actor.system())
+    audit.record(session, who, "patient.register", patient_id=patient.id, object_type="patient")
+    session.flush()
+    log.info("patient.register patient_id=%s", patient.id)
+    return patient

@@ -1,0 +1,357 @@
+"""The practice's facts: load them from YAML into the store, and answer questions about them.
+
+    load_clinic_file(session, path)            `medsec clinic load FILE`; idempotent upsert
+    clinic_info(session) -> ClinicInfo          name, address, phone, parking, payment methods...
+    hours_on(session, day) -> DayHours          open intervals that day, or the closure reason
+    week_hours(session) -> list[DayHours]       the regular week, Monday first
+    closures(session, start, end) -> list[Closure]
+    visit_prep(session, type_key | None) -> str general advice + the type's own
+    accepted_insurers(session) -> list[Insurer]
+    find_insurer(session, text) -> Insurer | None   by key, name or synonym
+    providers(session, type_key=None) -> list[Provider]
+    appointment_types(session) -> list[AppointmentType]
+    get_provider(session, key) / get_type(session, key) / get_room(session, key)  (raise Unknown*)
+
+No patient data here, so no Actor and no audit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from clinic import clock
+from clinic.errors import InvalidInput, UnknownAppointmentType, UnknownProvider, UnknownRoom
+from clinic.models import (
+    AppointmentType,
+    ClinicSettings,
+    Closure,
+    Insurer,
+    OpeningHours,
+    Provider,
+    ProviderHours,
+    Room,
+    RoomKind,
+)
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@dataclass(frozen=True)
+class ClinicInfo:
+    name: str
+    address: str
+    phone: str
+    email: str | None
+    timezone: str
+    emergency_number: str
+    parking: str | None
+    payment_methods: list[str]
+    payment_plan_policy: str | None
+    insurance_update: str | None
+
+
+@dataclass(frozen=True)
+class DayHours:
+    day: date
+    intervals: list[tuple[time, time]]  # local opening intervals; empty when closed
+    closure_reason: str | None = None  # set when a holiday/closure shuts the practice
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self.intervals)
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def _parse_time(value: str, where: str) -> time:
+    try:
+        return time.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput(f"{where}: '{value}' is not a time like 08:30") from None
+
+
+def _intervals(spec: dict[str, Any] | None, where: str) -> list[tuple[int, time, time]]:
+    out = []
+    for day_name, intervals in (spec or {}).items():
+        if day_name not in WEEKDAYS:
+            raise InvalidInput(f"{where}: '{day_name}' is not a weekday")
+        for start, end in intervals:
+            opens, closes = _parse_time(start, where), _parse_time(end, where)
+            if opens >= closes:
+                raise InvalidInput(f"{where} {day_name}: {start}-{end} ends before it starts")
+            out.append((WEEKDAYS.index(day_name), opens, closes))
+    return out
+
+
+def _by_key(session: Session, model: type, key: str) -> Any:
+    return session.scalar(select(model).where(model.key == key))
+
+
+def load_clinic(session: Session, data: dict[str, Any]) -> dict[str, int]:
+    """Upsert the practice from a parsed clinic file; returns counts of what it holds.
+
+    Providers, types, rooms and insurers missing from the file are deactivated, not deleted.
+    """
+    spec = data.get("clinic") or {}
+    for field in ("name", "address", "phone"):
+        if not spec.get(field):
+            raise InvalidInput(f"clinic.{field} is missing")
+    settings = session.get(ClinicSettings, 1) or ClinicSettings(id=1)
+    settings.name = spec["name"]
+    settings.address = spec["address"]
+    settings.phone = str(spec["phone"])
+    settings.email = spec.get("email")
+    settings.timezone = spec.get("timezone") or clock.clinic_tz().key
+    settings.emergency_number = str(spec.get("emergency_number") or "911")
+    settings.parking = spec.get("parking")
+    settings.payment_methods = list(spec.get("payment_methods") or [])
+    settings.payment_plan_policy = spec.get("payment_plan_policy")
+    settings.insurance_update = spec.get("insurance_update")
+    settings.visit_prep = dict(spec.get("visit_prep") or {})
+    settings.slot_step_minutes = int(spec.get("slot_step_minutes") or 15)
+    settings.updated_at = clock.now()
+    session.add(settings)
+
+    session.execute(delete(OpeningHours))
+    for weekday, opens, closes in _intervals(spec.get("opening_hours"), "opening_hours"):
+        session.add(OpeningHours(weekday=weekday, opens=opens, closes=closes))
+
+    session.execute(delete(Closure))
+    for item in spec.get("closures") or []:
+        try:
+            day = date.fromisoformat(str(item["date"]))
+        except (KeyError, ValueError):
+            raise InvalidInput(f"closures: bad entry {item!r}") from None
+        session.add(Closure(day=day, reason=item.get("reason") or "closed"))
+
+    insurer_keys = set()
+    for item in data.get("insurers") or []:
+        insurer = _by_key(session, Insurer, item["key"]) or Insurer(key=item["key"])
+        insurer.name = item["name"]
+        insurer.synonyms = list(item.get("synonyms") or [])
+        insurer.accepted = bool(item.get("accepted", True))
+        session.add(insurer)
+        insurer_keys.add(item["key"])
+    for insurer in session.scalars(select(Insurer).where(Insurer.key.not_in(insurer_keys))):
+        insurer.accepted = False
+
+    rooms: dict[str, Room] = {}
+    for item in data.get("rooms") or []:
+        room = _by_key(session, Room, item["key"]) or Room(key=item["key"])
+        room.name = item["name"]
+        room.kind = RoomKind(item.get("kind", "exam"))
+        room.active = True
+        session.add(room)
+        rooms[room.key] = room
+    for room in session.scalars(select(Room).where(Room.key.not_in(rooms))):
+        room.active = False
+
+    providers: dict[str, Provider] = {}
+    for item in data.get("providers") or []:
+        provider = _by_key(session, Provider, item["key"]) or Provider(key=item["key"])
+        provider.name = item["name"]
+        provider.title = item.get("title", "")
+        provider.specialty = item.get("specialty", "")
+        provider.synonyms = list(item.get("synonyms") or [])
+        provider.active = True
+        provider.hours = [
+            ProviderHours(weekday=weekday, starts=starts, ends=ends)
+            for weekday, starts, ends in _intervals(item.get("hours"), f"providers.{item['key']}")
+        ]
+        session.add(provider)
+        providers[provider.key] = provider
+    for provider in session.scalars(select(Provider).where(Provider.key.not_in(providers))):
+        provider.active = False
+
+    type_keys = set()
+    exam_rooms = [room for room in rooms.values() if room.kind is RoomKind.EXAM]
+    for item in data.get("appointment_types") or []:
+        kind = _by_key(session, AppointmentType, item["key"]) or AppointmentType(key=item["key"])
+        kind.name = item["name"]
+        kind.duration_minutes = int(item["duration"])
+        kind.buffer_after_minutes = int(item.get("buffer_after", 0))
+        kind.min_notice_hours = int(item.get("min_notice_hours", 0))
+        kind.horizon_days = int(item.get("horizon_days", 90))
+        kind.synonyms = list(item.get("synonyms") or [])
+        kind.active = True
+        try:
+            kind.providers = [providers[key] for key in item.get("providers") or []]
+            # No `rooms:` means any exam room.
+            kind.rooms = (
+                [rooms[key] for key in item["rooms"]] if "rooms" in item else list(exam_rooms)
+            )
+        except KeyError as missing:
+            raise InvalidInput(f"appointment_types.{item['key']}: unknown {missing}") from None
+        if kind.duration_minutes <= 0:
+            raise InvalidInput(f"appointment_types.{item['key']}: duration must be positive")
+        session.add(kind)
+        type_keys.add(kind.key)
+    for kind in session.scalars(
+        select(AppointmentType).where(AppointmentType.key.not_in(type_keys))
+    ):
+        kind.active = False
+
+    session.flush()
+    return {
+        "providers": len(providers),
+        "appointment_types": len(type_keys),
+        "rooms": len(rooms),
+        "insurers": len(insurer_keys),
+        "closures": len(spec.get("closures") or []),
+    }
+
+
+def load_clinic_file(session: Session, path: str | Path) -> dict[str, int]:
+    try:
+        data = yaml.safe_load(Path(path).read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise InvalidInput(f"cannot read clinic file {path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{path} is not a clinic file (expected a mapping)")
+    return load_clinic(session, data)
+
+
+# --- questions -----------------------------------------------------------------------------
+
+
+def _settings(session: Session) -> ClinicSettings:
+    settings = session.get(ClinicSettings, 1)
+    if settings is None:
+        raise InvalidInput("the clinic is not set up yet: run `medsec clinic load FILE`")
+    return settings
+
+
+def clinic_info(session: Session) -> ClinicInfo:
+    s = _settings(session)
+    return ClinicInfo(
+        name=s.name,
+        address=s.address,
+        phone=s.phone,
+        email=s.email,
+        timezone=s.timezone,
+        emergency_number=s.emergency_number,
+        parking=s.parking,
+        payment_methods=list(s.payment_methods),
+        payment_plan_policy=s.payment_plan_policy,
+        insurance_update=s.insurance_update,
+    )
+
+
+def slot_step(session: Session) -> timedelta:
+    settings = session.get(ClinicSettings, 1)
+    return timedelta(minutes=settings.slot_step_minutes if settings else 15)
+
+
+def closures(session: Session, start: date, end: date) -> list[Closure]:
+    """Closures with start <= day <= end."""
+    return list(
+        session.scalars(
+            select(Closure).where(Closure.day >= start, Closure.day <= end).order_by(Closure.day)
+        )
+    )
+
+
+def _weekly(session: Session) -> dict[int, list[tuple[time, time]]]:
+    weekly: dict[int, list[tuple[time, time]]] = {i: [] for i in range(7)}
+    for row in session.scalars(select(OpeningHours).order_by(OpeningHours.opens)):
+        weekly[row.weekday].append((row.opens, row.closes))
+    return weekly
+
+
+def hours_on(session: Session, day: date) -> DayHours:
+    closure = session.scalar(select(Closure).where(Closure.day == day))
+    if closure is not None:
+        return DayHours(day, [], closure.reason)
+    return DayHours(day, _weekly(session)[day.weekday()])
+
+
+def week_hours(session: Session) -> list[DayHours]:
+    """The regular weekly hours, Monday first (dates are the coming week's, for labels)."""
+    weekly = _weekly(session)
+    today = clock.local_now().date()
+    monday = today - timedelta(days=today.weekday())
+    return [DayHours(monday + timedelta(days=i), weekly[i]) for i in range(7)]
+
+
+def is_open_at(session: Session, moment: datetime) -> bool:
+    local = moment.astimezone(clock.clinic_tz())
+    hours = hours_on(session, local.date())
+    return any(opens <= local.time() < closes for opens, closes in hours.intervals)
+
+
+def visit_prep(session: Session, type_key: str | None = None) -> str:
+    prep = _settings(session).visit_prep
+    parts = [prep.get("general", "")]
+    if type_key:
+        get_type(session, type_key)  # unknown keys get the clear error
+        parts.append(prep.get(type_key, ""))
+    return " ".join(part for part in parts if part)
+
+
+def accepted_insurers(session: Session) -> list[Insurer]:
+    return list(session.scalars(select(Insurer).where(Insurer.accepted).order_by(Insurer.name)))
+
+
+def find_insurer(session: Session, text: str) -> Insurer | None:
+    """The insurer whose key, name or a synonym matches `text` (case-insensitive)."""
+    wanted = " ".join(text.lower().split())
+    for insurer in session.scalars(select(Insurer).order_by(Insurer.id)):
+        names = {insurer.key.lower(), insurer.name.lower(), *(s.lower() for s in insurer.synonyms)}
+        if wanted in names:
+            return insurer
+    return None
+
+
+def providers(session: Session, type_key: str | None = None) -> list[Provider]:
+    if type_key:
+        return [p for p in get_type(session, type_key).providers if p.active]
+    return list(session.scalars(select(Provider).where(Provider.active).order_by(Provider.key)))
+
+
+def appointment_types(session: Session) -> list[AppointmentType]:
+    return list(
+        session.scalars(
+            select(AppointmentType).where(AppointmentType.active).order_by(AppointmentType.key)
+        )
+    )
+
+
+def rooms(session: Session, kind: RoomKind | None = None) -> list[Room]:
+    query = select(Room).where(Room.active).order_by(Room.key)
+    if kind is not None:
+        query = query.where(Room.kind == kind)
+    return list(session.scalars(query))
+
+
+def get_provider(session: Session, key: str) -> Provider:
+    provider = _by_key(session, Provider, (key or "").strip().lower())
+    if provider is None or not provider.active:
+        known = [p.display_name for p in providers(session)]
+        raise UnknownProvider(key, known)
+    return provider
+
+
+def get_type(session: Session, key: str) -> AppointmentType:
+    kind = _by_key(session, AppointmentType, (key or "").strip().lower())
+    if kind is None or not kind.active:
+        raise UnknownAppointmentType(key, [t.name for t in appointment_types(session)])
+    return kind
+
+
+def get_room(session: Session, key: str) -> Room:
+    room = _by_key(session, Room, (key or "").strip().lower())
+    if room is None or not room.active:
+        raise UnknownRoom(
+            f"I don't know a room called '{key}'. Rooms: "
+            + ", ".join(r.name for r in rooms(session))
+            + "."
+        )
+    return room

@@ -1,0 +1,752 @@
+"""Booking, cancelling, moving and confirming appointments; the waitlist.
+
+    book(session, actor, *, type_key, start, provider_key=None, patient_id=None) -> Appointment
+    cancel(session, actor, appointment_id, reason="") -> Appointment
+    reschedule(session, actor, appointment_id, new_start, provider_key=None) -> Appointment
+    confirm_attendance(session, actor, appointment_id) -> Appointment
+    mark_no_show(session, actor, appointment_id) -> Appointment          (staff/system)
+    mark_completed(session, actor, appointment_id) -> Appointment        (staff/system)
+    get_appointment(session, actor, appointment_id) -> Appointment
+    upcoming_for_patient(session, actor, patient_id=None, on=None, limit=10) -> list[Appointment]
+    join_waitlist(session, actor, type_key, provider_key=None, earliest=None, latest=None)
+        -> WaitlistEntry
+    leave_waitlist(session, actor, entry_id) -> WaitlistEntry
+
+Each change writes the status history (AppointmentEvent), the audit log and the outbox
+messages it implies, in the caller's transaction: a confirmation with the .ics and reminders
+24 h and 2 h before (on book and reschedule), superseded reminders cancelled (on cancel and
+reschedule), a waitlist offer when a slot frees up. Patients act only on their own
+appointments (anything else is NotYourAppointment, whether it exists or not); staff on any.
+
+No double booking: the final check is the database's (see clinic.models.scheduling); a
+conflict found there becomes SlotTaken with the nearest alternatives. Reschedule moves the
+appointment in one UPDATE, so the new time is held before the old one is released and a
+failure leaves the old booking untouched. Appointment ids never change.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import exc, func, select
+from sqlalchemy.orm import Session
+
+from clinic import audit, clock, outbox, practice, slots, text
+from clinic.audit import Actor
+from clinic.errors import (
+    AlreadyCancelled,
+    AppointmentNotActive,
+    DomainError,
+    InvalidInput,
+    InvalidTimeRange,
+    NotLinked,
+    NotStaff,
+    NotYourAppointment,
+    OutsideHours,
+    PastTime,
+    PatientAlreadyBooked,
+    SlotTaken,
+    TooManyAppointments,
+)
+from clinic.identity import staff_member
+from clinic.models import (
+    ACTIVE_STATUSES,
+    ActorKind,
+    Appointment,
+    AppointmentEvent,
+    AppointmentStatus,
+    Patient,
+    WaitlistEntry,
+    WaitlistStatus,
+)
+
+log = logging.getLogger(__name__)
+
+REMINDERS = (("reminder_24h", timedelta(hours=24)), ("reminder_2h", timedelta(hours=2)))
+REMINDER_KINDS = tuple(kind for kind, _ in REMINDERS)
+MAX_UPCOMING_PER_PATIENT = 8
+
+
+# --- who may touch what ----------------------------------------------------------------------
+
+
+def _patient_for(session: Session, actor: Actor, patient_id: int | None) -> Patient:
+    """The patient a call acts for: the actor themselves, or (staff/system) the one named."""
+    if actor.kind is ActorKind.PATIENT:
+        if patient_id is not None and patient_id != actor.id:
+            raise NotYourAppointment()
+        patient_id = actor.id
+    elif actor.kind is ActorKind.STAFF:
+        staff_member(session, actor)
+    elif actor.kind is not ActorKind.SYSTEM:
+        raise NotLinked()
+    if patient_id is None:
+        raise InvalidInput("Which patient is this for?")
+    patient = session.get(Patient, patient_id)
+    if patient is None:
+        raise InvalidInput("I couldn't find that patient.")
+    return patient
+
+
+def _appointment_for(
+    session: Session, actor: Actor, appointment_id: int | str, *, lock: bool = False
+) -> Appointment:
+    try:
+        appointment_id = int(appointment_id)
+    except (TypeError, ValueError):
+        raise NotYourAppointment() from None
+    if actor.kind is ActorKind.GUEST:
+        raise NotLinked()
+    if actor.kind is ActorKind.STAFF:
+        staff_member(session, actor)
+    appointment = session.get(Appointment, appointment_id, with_for_update=lock or None)
+    if appointment is None or (actor.is_patient and appointment.patient_id != actor.id):
+        raise NotYourAppointment()
+    return appointment
+
+
+def _event(
+    session: Session,
+    actor: Actor,
+    appointment: Appointment,
+    from_status: AppointmentStatus | None,
+    reason: str = "",
+    **moved: object,
+) -> None:
+    session.add(
+        AppointmentEvent(
+            appointment_id=appointment.id,
+            at=clock.now(),
+            actor_kind=actor.kind,
+            actor_id=actor.id,
+            from_status=from_status,
+            to_status=appointment.status,
+            reason=reason[:300],
+            **moved,
+        )
+    )
+
+
+# --- messages --------------------------------------------------------------------------------
+
+
+def describe(appointment: Appointment) -> str:
+    """'Check-up with Dr. Anika Patel on Tue, Mar 2 at 9:00 AM'."""
+    return (
+        f"{appointment.appointment_type.name} with {appointment.provider.display_name} "
+        f"on {text.when(appointment.start_at)}"
+    )
+
+
+def appointment_buttons(appointment: Appointment, confirm: bool = False) -> list[dict[str, str]]:
+    ref = {"appointment_id": appointment.id}
+    buttons = [
+        outbox.button("Reschedule", "reschedule_appointment", **ref),
+        outbox.button("Cancel", "cancel_appointment", **ref),
+    ]
+    if confirm:
+        buttons.insert(0, outbox.button("I'll be there", "confirm_attendance", **ref))
+    return buttons
+
+
+def _write_confirmation_and_reminders(
+    session: Session, appointment: Appointment, headline: str
+) -> None:
+    info = practice.clinic_info(session)
+    prep = practice.visit_prep(session, appointment.appointment_type.key)
+    outbox.enqueue(
+        session,
+        kind="appointment_confirmation",
+        to_patient=appointment.patient_id,
+        appointment_id=appointment.id,
+        text=(
+            f"{headline}: {describe(appointment)}, at {info.address}. {prep} "
+            "The calendar file is attached."
+        ),
+        buttons=appointment_buttons(appointment),
+        attachments=[{"kind": "ics", "appointment_id": appointment.id}],
+    )
+    now = clock.now()
+    for kind, before in REMINDERS:
+        due = appointment.start_at - before
+        if due <= now:
+            continue
+        when = "tomorrow" if before >= timedelta(hours=24) else "in 2 hours"
+        outbox.enqueue(
+            session,
+            kind=kind,
+            to_patient=appointment.patient_id,
+            appointment_id=appointment.id,
+            due_at=due,
+            text=(
+                f"Reminder: your {appointment.appointment_type.name.lower()} with "
+                f"{appointment.provider.display_name} is {when}, {text.when(appointment.start_at)}"
+                f", at {info.address}. Will you be there?"
+            ),
+            buttons=appointment_buttons(appointment, confirm=True),
+        )
+
+
+def _notify_patient(session: Session, appointment: Appointment, kind: str, message: str) -> None:
+    outbox.enqueue(
+        session,
+        kind=kind,
+        to_patient=appointment.patient_id,
+        appointment_id=appointment.id,
+        text=message,
+    )
+
+
+# --- the database's word on overlaps ----------------------------------------------------------
+
+
+def _conflict(error: exc.IntegrityError) -> str | None:
+    message = str(error.orig)
+    for name in ("no_provider_overlap", "no_room_overlap"):
+        if name in message:
+            return name
+    return None
+
+
+def _save_or_conflict(session: Session, appointment: Appointment) -> str | None:
+    """Flush inside a savepoint; return the overlap constraint that refused it, if any."""
+    try:
+        with session.begin_nested():
+            session.add(appointment)
+            session.flush()
+    except exc.IntegrityError as error:
+        conflict = _conflict(error)
+        if conflict is None:
+            raise
+        return conflict
+    return None
+
+
+def _place(
+    session: Session,
+    appointment: Appointment,
+    type_key: str,
+    provider_key: str,
+    start: datetime,
+    exclude_id: int | None = None,
+) -> None:
+    """Set the appointment's time, provider and a free room, and get the database to accept
+    it (trying the type's other rooms if a concurrent booking just took the chosen one)."""
+    tried_rooms: set[int | None] = set()
+    while True:
+        kind, provider, room_id = slots.check_bookable(
+            session, type_key, provider_key, start, exclude_appointment_id=exclude_id
+        )
+        if room_id in tried_rooms:  # the finder still thinks it is free: someone holds it
+            raise SlotTaken(slots.nearest_alternatives(session, type_key, provider_key, start))
+        tried_rooms.add(room_id)
+        appointment.provider_id = provider.id
+        appointment.type_id = kind.id
+        appointment.room_id = room_id
+        appointment.start_at = start.astimezone(UTC)
+        appointment.end_at = appointment.start_at + timedelta(minutes=kind.duration_minutes)
+        appointment.blocked_until = appointment.end_at + timedelta(
+            minutes=kind.buffer_after_minutes
+        )
+        appointment.updated_at = clock.now()
+        conflict = _save_or_conflict(session, appointment)
+        if conflict is None:
+            return
+        if appointment in session and appointment.id is not None:
+            session.refresh(appointment)
+        if conflict == "no_provider_overlap":
+            raise SlotTaken(slots.nearest_alternatives(session, type_key, provider_key, start))
+
+
+# --- booking ---------------------------------------------------------------------------------
+
+
+def book(
+    session: Session,
+    actor: Actor,
+    *,
+    type_key: str,
+    start: datetime,
+    provider_key: str | None = None,
+    patient_id: int | None = None,
+) -> Appointment:
+    """Book a visit of `type_key` at `start` (aware) for the actor (patient) or `patient_id`
+    (staff/system). Without a provider, the first provider offering the type who is free then.
+
+    Raises NotLinked, NotYourAppointment, UnknownAppointmentType, UnknownProvider,
+    ProviderDoesNotOffer, PastTime, TooSoon, TooFarAhead, ClinicClosed, OutsideHours,
+    SlotTaken (with `.alternatives`), PatientAlreadyBooked, TooManyAppointments.
+    """
+    patient = _patient_for(session, actor, patient_id)
+    if start.tzinfo is None:
+        raise ValueError("start must be timezone-aware")
+    kind = practice.get_type(session, type_key)
+    if start < clock.now():
+        raise PastTime()
+    _check_patient_free(session, patient, start, kind.duration_minutes, actor)
+    candidates = (
+        [provider_key] if provider_key else [p.key for p in practice.providers(session, kind.key)]
+    )
+    first_error: DomainError | None = None
+    for candidate in candidates:
+        appointment = Appointment(
+            patient_id=patient.id, status=AppointmentStatus.BOOKED, created_at=clock.now()
+        )
+        try:
+            _place(session, appointment, kind.key, candidate, start)
+        except DomainError as error:
+            if provider_key:
+                raise
+            first_error = first_error or error
+            if appointment in session:
+                session.expunge(appointment)
+            continue
+        break
+    else:
+        if isinstance(first_error, SlotTaken | OutsideHours):
+            alternatives = slots.nearest_alternatives(session, kind.key, None, start)
+            raise SlotTaken(
+                alternatives,
+                "Sorry, no one is free for that then."
+                + (" Here are the nearest free times." if alternatives else ""),
+            )
+        raise first_error or OutsideHours()
+    _event(session, actor, appointment, None, "booked")
+    audit.record(
+        session,
+        actor,
+        "appointment.book",
+        patient_id=patient.id,
+        object_type="appointment",
+        object_id=appointment.id,
+    )
+    session.refresh(appointment)
+    _write_confirmation_and_reminders(session, appointment, "You're booked")
+    _close_waitlist_for(session, patient.id, kind.id)
+    log.info(
+        "appointment.book id=%s provider=%s type=%s",
+        appointment.id,
+        appointment.provider.key,
+        kind.key,
+    )
+    return appointment
+
+
+def _check_patient_free(
+    session: Session,
+    patient: Patient,
+    start: datetime,
+    duration_minutes: int,
+    actor: Actor,
+    exclude_id: int | None = None,
+) -> None:
+    end = start + timedelta(minutes=duration_minutes)
+    clash = session.scalar(
+        select(Appointment.id).where(
+            Appointment.patient_id == patient.id,
+            Appointment.status.in_(ACTIVE_STATUSES),
+            Appointment.start_at < end,
+            Appointment.end_at > start,
+            Appointment.id != (exclude_id or 0),
+        )
+    )
+    if clash is not None:
+        raise PatientAlreadyBooked()
+    if actor.is_patient and exclude_id is None:
+        upcoming = session.scalar(
+            select(func.count())
+            .select_from(Appointment)
+            .where(
+                Appointment.patient_id == patient.id,
+                Appointment.status.in_(ACTIVE_STATUSES),
+                Appointment.start_at >= clock.now(),
+            )
+        )
+        if upcoming >= MAX_UPCOMING_PER_PATIENT:
+            raise TooManyAppointments()
+
+
+def _changeable(appointment: Appointment) -> None:
+    if appointment.status is AppointmentStatus.CANCELLED:
+        raise AlreadyCancelled()
+    if appointment.status not in ACTIVE_STATUSES:
+        raise AppointmentNotActive()
+    if appointment.start_at <= clock.now():
+        raise AppointmentNotActive("That appointment has already started or passed.")
+
+
+def cancel(
+    session: Session, actor: Actor, appointment_id: int | str, reason: str = ""
+) -> Appointment:
+    """Cancel a future appointment; reminders are withdrawn and the waitlist is offered the
+    slot. Raises NotYourAppointment, AlreadyCancelled, AppointmentNotActive."""
+    appointment = _appointment_for(session, actor, appointment_id, lock=True)
+    _changeable(appointment)
+    before = appointment.status
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.updated_at = clock.now()
+    _event(session, actor, appointment, before, reason or "cancelled")
+    audit.record(
+        session,
+        actor,
+        "appointment.cancel",
+        patient_id=appointment.patient_id,
+        object_type="appointment",
+        object_id=appointment.id,
+    )
+    outbox.cancel_pending(session, appointment_id=appointment.id, kinds=REMINDER_KINDS)
+    if not actor.is_patient:
+        _notify_patient(
+            session,
+            appointment,
+            "appointment_cancelled",
+            f"Your {describe(appointment)} has been cancelled. Reply here to book a new time.",
+        )
+    session.flush()
+    offer_freed_slot(session, appointment.provider_id, appointment.start_at)
+    log.info("appointment.cancel id=%s by=%s", appointment.id, actor.kind.value)
+    return appointment
+
+
+def reschedule(
+    session: Session,
+    actor: Actor,
+    appointment_id: int | str,
+    new_start: datetime,
+    provider_key: str | None = None,
+) -> Appointment:
+    """Move an appointment to `new_start` (optionally to another provider offering the type).
+
+    The move is one UPDATE: the new time is held before the old one is released; on any error
+    the appointment stays where it was. A confirmed appointment becomes booked again."""
+    appointment = _appointment_for(session, actor, appointment_id, lock=True)
+    _changeable(appointment)
+    if new_start.tzinfo is None:
+        raise ValueError("new_start must be timezone-aware")
+    old_start, old_provider_id = appointment.start_at, appointment.provider_id
+    old_status = appointment.status
+    type_key = appointment.appointment_type.key
+    target = provider_key or appointment.provider.key
+    if new_start == old_start and target == appointment.provider.key:
+        raise InvalidTimeRange("That's the time you already have.")
+    _check_patient_free(
+        session,
+        appointment.patient,
+        new_start,
+        appointment.appointment_type.duration_minutes,
+        actor,
+        exclude_id=appointment.id,
+    )
+    try:
+        _place(session, appointment, type_key, target, new_start, exclude_id=appointment.id)
+    except DomainError:
+        session.refresh(appointment)
+        raise
+    appointment.status = AppointmentStatus.BOOKED
+    _event(
+        session,
+        actor,
+        appointment,
+        old_status,
+        "rescheduled",
+        previous_start_at=old_start,
+        previous_provider_id=old_provider_id,
+    )
+    audit.record(
+        session,
+        actor,
+        "appointment.reschedule",
+        patient_id=appointment.patient_id,
+        object_type="appointment",
+        object_id=appointment.id,
+    )
+    outbox.cancel_pending(session, appointment_id=appointment.id)
+    session.flush()
+    session.refresh(appointment)
+    _write_confirmation_and_reminders(session, appointment, "Your appointment was moved")
+    offer_freed_slot(session, old_provider_id, old_start)
+    log.info("appointment.reschedule id=%s", appointment.id)
+    return appointment
+
+
+def confirm_attendance(session: Session, actor: Actor, appointment_id: int | str) -> Appointment:
+    """The patient says they'll come. Idempotent for an already confirmed appointment."""
+    appointment = _appointment_for(session, actor, appointment_id, lock=True)
+    if appointment.status is AppointmentStatus.CONFIRMED and appointment.start_at > clock.now():
+        return appointment
+    _changeable(appointment)
+    before = appointment.status
+    appointment.status = AppointmentStatus.CONFIRMED
+    appointment.updated_at = clock.now()
+    _event(session, actor, appointment, before, "patient confirmed")
+    audit.record(
+        session,
+        actor,
+        "appointment.confirm",
+        patient_id=appointment.patient_id,
+        object_type="appointment",
+        object_id=appointment.id,
+    )
+    session.flush()
+    return appointment
+
+
+def _staff_or_system(session: Session, actor: Actor) -> None:
+    if actor.is_staff:
+        staff_member(session, actor)
+    elif not actor.is_system:
+        raise NotStaff()
+
+
+def _close_visit(
+    session: Session, actor: Actor, appointment_id: int | str, status: AppointmentStatus
+) -> Appointment:
+    _staff_or_system(session, actor)
+    appointment = _appointment_for(session, actor, appointment_id, lock=True)
+    if appointment.status is AppointmentStatus.CANCELLED:
+        raise AlreadyCancelled()
+    if appointment.status not in ACTIVE_STATUSES:
+        raise AppointmentNotActive(f"That appointment is already {appointment.status.value}.")
+    if appointment.start_at > clock.now():
+        raise AppointmentNotActive("That appointment hasn't started yet.")
+    before = appointment.status
+    appointment.status = status
+    appointment.updated_at = clock.now()
+    _event(session, actor, appointment, before, status.value)
+    audit.record(
+        session,
+        actor,
+        f"appointment.{status.value}",
+        patient_id=appointment.patient_id,
+        object_type="appointment",
+        object_id=appointment.id,
+    )
+    outbox.cancel_pending(session, appointment_id=appointment.id, kinds=REMINDER_KINDS)
+    session.flush()
+    return appointment
+
+
+def mark_no_show(session: Session, actor: Actor, appointment_id: int | str) -> Appointment:
+    """Staff/system: the patient did not come (only once the visit has started)."""
+    return _close_visit(session, actor, appointment_id, AppointmentStatus.NO_SHOW)
+
+
+def mark_completed(session: Session, actor: Actor, appointment_id: int | str) -> Appointment:
+    return _close_visit(session, actor, appointment_id, AppointmentStatus.COMPLETED)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def get_appointment(session: Session, actor: Actor, appointment_id: int | str) -> Appointment:
+    appointment = _appointment_for(session, actor, appointment_id)
+    audit.record(
+        session,
+        actor,
+        "appointment.read",
+        patient_id=appointment.patient_id,
+        object_type="appointment",
+        object_id=appointment.id,
+    )
+    return appointment
+
+
+def upcoming_for_patient(
+    session: Session,
+    actor: Actor,
+    patient_id: int | None = None,
+    on: date | None = None,
+    limit: int = 10,
+) -> list[Appointment]:
+    """Active (booked/confirmed) appointments from now on, earliest first; `on` keeps those on
+    one local day ("cancel my appointment on Tuesday")."""
+    patient = _patient_for(session, actor, patient_id)
+    query = select(Appointment).where(
+        Appointment.patient_id == patient.id,
+        Appointment.status.in_(ACTIVE_STATUSES),
+        Appointment.start_at >= clock.now(),
+    )
+    if on is not None:
+        tz = clock.clinic_tz()
+        day_start = datetime.combine(on, datetime.min.time(), tzinfo=tz)
+        query = query.where(
+            Appointment.start_at >= day_start,
+            Appointment.start_at < day_start + timedelta(days=1),
+        )
+    appointments = list(session.scalars(query.order_by(Appointment.start_at).limit(limit)))
+    audit.record(
+        session,
+        actor,
+        "appointment.list",
+        patient_id=patient.id,
+        count=len(appointments),
+    )
+    return appointments
+
+
+def history(session: Session, actor: Actor, appointment_id: int | str) -> list[AppointmentEvent]:
+    appointment = get_appointment(session, actor, appointment_id)
+    return list(appointment.events)
+
+
+# --- waitlist --------------------------------------------------------------------------------
+
+
+def join_waitlist(
+    session: Session,
+    actor: Actor,
+    type_key: str,
+    provider_key: str | None = None,
+    earliest: datetime | None = None,
+    latest: datetime | None = None,
+    patient_id: int | None = None,
+) -> WaitlistEntry:
+    """Ask to be offered a slot that frees up between `earliest` and `latest` (default: from
+    now to the type's horizon). One active entry per patient, type and provider: joining
+    again updates its window."""
+    patient = _patient_for(session, actor, patient_id)
+    kind = practice.get_type(session, type_key)
+    provider = practice.get_provider(session, provider_key) if provider_key else None
+    now = clock.now()
+    earliest = max(earliest or now, now)
+    latest = latest or now + timedelta(days=kind.horizon_days)
+    if latest <= earliest:
+        raise InvalidTimeRange()
+    entry = session.scalar(
+        select(WaitlistEntry).where(
+            WaitlistEntry.patient_id == patient.id,
+            WaitlistEntry.type_id == kind.id,
+            WaitlistEntry.provider_id.is_(None)
+            if provider is None
+            else WaitlistEntry.provider_id == provider.id,
+            WaitlistEntry.status.in_([WaitlistStatus.ACTIVE, WaitlistStatus.OFFERED]),
+        )
+    )
+    if entry is None:
+        entry = WaitlistEntry(
+            patient_id=patient.id,
+            type_id=kind.id,
+            provider_id=provider.id if provider else None,
+            created_at=now,
+        )
+        session.add(entry)
+    entry.earliest, entry.latest, entry.status = earliest, latest, WaitlistStatus.ACTIVE
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "waitlist.join",
+        patient_id=patient.id,
+        object_type="waitlist_entry",
+        object_id=entry.id,
+    )
+    return entry
+
+
+def leave_waitlist(session: Session, actor: Actor, entry_id: int) -> WaitlistEntry:
+    entry = session.get(WaitlistEntry, entry_id)
+    if entry is None or (actor.is_patient and entry.patient_id != actor.id):
+        raise NotYourAppointment("I couldn't find that waitlist entry among yours.")
+    _patient_for(session, actor, entry.patient_id)
+    entry.status = WaitlistStatus.CANCELLED
+    audit.record(
+        session,
+        actor,
+        "waitlist.leave",
+        patient_id=entry.patient_id,
+        object_type="waitlist_entry",
+        object_id=entry.id,
+    )
+    return entry
+
+
+def waitlist_for(session: Session, actor: Actor, patient_id: int | None = None):
+    patient = _patient_for(session, actor, patient_id)
+    return list(
+        session.scalars(
+            select(WaitlistEntry)
+            .where(
+                WaitlistEntry.patient_id == patient.id,
+                WaitlistEntry.status.in_([WaitlistStatus.ACTIVE, WaitlistStatus.OFFERED]),
+            )
+            .order_by(WaitlistEntry.created_at)
+        )
+    )
+
+
+def _close_waitlist_for(session: Session, patient_id: int, type_id: int) -> None:
+    for entry in session.scalars(
+        select(WaitlistEntry).where(
+            WaitlistEntry.patient_id == patient_id,
+            WaitlistEntry.type_id == type_id,
+            WaitlistEntry.status.in_([WaitlistStatus.ACTIVE, WaitlistStatus.OFFERED]),
+        )
+    ):
+        entry.status = WaitlistStatus.BOOKED
+
+
+def offer_freed_slot(session: Session, provider_id: int, start: datetime) -> WaitlistEntry | None:
+    """Offer a just-freed start time to the oldest waitlist entry it suits (type offered by
+    that provider, inside the entry's window, bookable now). One offer per freed slot; the
+    slot is not held: whoever books first gets it."""
+    now = clock.now()
+    if start <= now:
+        return None
+    candidates = session.scalars(
+        select(WaitlistEntry)
+        .where(
+            WaitlistEntry.status == WaitlistStatus.ACTIVE,
+            WaitlistEntry.earliest <= start,
+            WaitlistEntry.latest >= start,
+            (WaitlistEntry.provider_id.is_(None)) | (WaitlistEntry.provider_id == provider_id),
+        )
+        .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+    ).all()
+    for entry in candidates:
+        provider_key = next(
+            (p.key for p in entry.appointment_type.providers if p.id == provider_id), None
+        )
+        if provider_key is None:
+            continue
+        try:
+            slots.check_bookable(session, entry.appointment_type.key, provider_key, start)
+        except DomainError:
+            continue
+        slot_text = text.when(start)
+        provider = next(p for p in entry.appointment_type.providers if p.id == provider_id)
+        outbox.enqueue(
+            session,
+            kind="waitlist_offer",
+            to_patient=entry.patient_id,
+            text=(
+                f"Good news: a {entry.appointment_type.name.lower()} with "
+                f"{provider.display_name} opened up on {slot_text}. Want it? "
+                "It goes to whoever books it first."
+            ),
+            buttons=[
+                outbox.button(
+                    f"Book {slot_text}",
+                    "book_appointment",
+                    appointment_type=entry.appointment_type.key,
+                    provider=provider_key,
+                    time=text.iso_local(start),
+                ),
+                outbox.button("No thanks", "deny"),
+            ],
+            meta={"waitlist_entry_id": entry.id},
+        )
+        entry.status = WaitlistStatus.OFFERED
+        entry.offered_at = now
+        entry.offered_start_at = start
+        audit.record(
+            session,
+            Actor.system(),
+            "waitlist.offer",
+            patient_id=entry.patient_id,
+            object_type="waitlist_entry",
+            object_id=entry.id,
+        )
+        log.info("waitlist.offer entry=%s", entry.id)
+        return entry
+    return None

@@ -1,0 +1,46 @@
+"""How times, dates and money read in messages, always in the clinic's time zone.
+
+when(dt)   -> "Tue, Mar 2 at 9:00 AM"
+day(d)     -> "Tuesday, March 2"
+money(c)   -> "$1,234.50" (from cents)
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from clinic.clock import clinic_tz
+
+
+def local(moment: datetime) -> datetime:
+    return moment.astimezone(clinic_tz())
+
+
+def clock_time(moment: datetime) -> str:
+    value = local(moment)
+    return value.strftime("%I:%M %p").lstrip("0")
+
+
+def when(moment: datetime) -> str:
+    value = local(moment)
+    return f"{value:%a, %b} {value.day} at {clock_time(value)}"
+
+
+def day(value: date | datetime) -> str:
+    if isinstance(value, datetime):
+        value = local(value).date()
+    return f"{value:%A, %B} {value.day}"
+
+
+def short_date(value: date) -> str:
+    return f"{value:%b} {value.day}, {value.year}"
+
+
+def money(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    return f"{sign}${abs(cents) / 100:,.2f}"
+
+
+def iso_local(moment: datetime) -> str:
+    """ISO 8601 in the clinic's zone, the format the NLU `time` entity uses."""
+    return local(moment).isoformat(timespec="seconds")
