@@ -1,0 +1,264 @@
+"""Find date/time phrases in a message and resolve them to the `time` values of the spec.
+
+    find_times("can I come tomorrow at 3pm?", now)  ->  [TimeMatch(text="tomorrow at 3pm",
+                                                        value="2027-03-02T15:00:00-05:00", ...)]
+
+Values (ISO 8601, in the zone of `now`):
+  a moment      "2027-03-02T15:00:00-05:00"   "tomorrow at 3pm", "at 9", "in an hour"
+  a day         "2027-03-02"                   "tuesday", "march 2", "3/2"
+  a range       {"from": ..., "to": ...}       two datetimes, `to` exclusive, for a part of a day
+                                               ("tomorrow morning" 08:00-12:00) or clock range
+                                               ("between 2 and 4 on friday"); two dates, `to`
+                                               inclusive, for a run of days ("next week" Mon-Sun,
+                                               "this weekend", "in march")
+
+Relative phrases resolve against `now` and prefer the future ("friday" is the coming Friday,
+"at 9" the next 9:00, "march 3" the next March 3); a written year stays as written, so a date of
+birth "march 3 1950" stays in 1950. "next friday" is the Friday of next week, as in Duckling.
+
+How: a phrase can only start at a date/time word listed in nlu/time_vocabulary.py, found by the
+patterns in nlu/time_pieces.py (so "do", "may I", "the sun" or a phone number never become dates);
+neighbouring pieces joined by little words ("tomorrow" + "at" + "3pm") make one phrase; numeric
+dates and relative offsets are read by dateparser (month/day order configurable).
+
+Depends only on the standard library and dateparser: it runs in both Python environments
+(Rasa loads it through nlu/time_extractor.py; the app side may use `to_interval`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from nlu.time_clock import minutes_of, part_bounds, range_minutes
+from nlu.time_pieces import Context, Piece, at_minutes, find_pieces
+
+DEFAULT_TIMEZONE = "America/New_York"
+DATE_ORDERS = ("MDY", "DMY")
+
+
+@dataclass(frozen=True)
+class TimeMatch:
+    """One time phrase: where it is in the text and what it means."""
+
+    start: int
+    end: int
+    text: str
+    value: str | dict[str, str]
+    grain: str  # "moment", "day" or "range"
+    # daily window ("HH:MM", "HH:MM") said with a run of days: "next week in the afternoon"
+    hours: tuple[str, str] | None = None
+
+
+_GAP_RE = re.compile(
+    r"(?:[\s,@]|[-–]|\b(?:at|on|in|the|around|about|abt|approx|approximately|for|of|sometime|"
+    r"some\s+time|say|maybe|preferably|ideally|anytime|any\s+time)\b)*",
+    re.IGNORECASE,
+)
+
+
+def _merge(left: Piece, right: Piece) -> Piece | None:
+    """One phrase from two neighbours ("tomorrow" + "at 3pm"), or None if they do not fit."""
+    if left.moment or right.moment:
+        return None
+    if left.days or right.days:
+        return _merge_window(left, right)
+    day, explicit, weekday_only = left.day, left.explicit_day, left.weekday_only
+    if right.day is not None:
+        if day is not None:
+            # "friday, march 5": the written date wins; two plain days stay two phrases
+            if not (left.explicit_day ^ right.explicit_day):
+                return None
+            if right.explicit_day:
+                day, explicit, weekday_only = right.day, True, False
+        else:
+            day, explicit, weekday_only = right.day, right.explicit_day, right.weekday_only
+    if (left.clock or left.clock_range) and (right.clock or right.clock_range):
+        return None
+    part, part_bounds = left.part or right.part, left.part_bounds or right.part_bounds
+    if left.part and right.part:
+        narrow, wide = sorted((left, right), key=lambda p: p.part_bounds[1] - p.part_bounds[0])
+        if not (
+            wide.part_bounds[0]
+            <= narrow.part_bounds[0]
+            < narrow.part_bounds[1]
+            <= wide.part_bounds[1]
+        ):
+            return None
+        part, part_bounds = narrow.part, narrow.part_bounds  # "first thing monday morning"
+    return Piece(
+        start=left.start,
+        end=right.end,
+        day=day,
+        explicit_day=explicit,
+        weekday_only=weekday_only,
+        clock=left.clock or right.clock,
+        clock_range=left.clock_range or right.clock_range,
+        part=part,
+        part_bounds=part_bounds,
+        weak=False,
+    )
+
+
+def _merge_window(left: Piece, right: Piece) -> Piece | None:
+    """A run of days with a time of day ("next week" + "in the afternoon") stays a run of
+    days, with the daily window kept beside it."""
+    days_piece, other = (left, right) if left.days else (right, left)
+    if other.days or other.day or other.moment:
+        return None
+    return replace(
+        days_piece,
+        start=left.start,
+        end=right.end,
+        clock=other.clock,
+        clock_range=other.clock_range,
+        part=other.part,
+        part_bounds=other.part_bounds,
+    )
+
+
+def _window(piece: Piece) -> tuple[str, str] | None:
+    if piece.clock is not None:
+        minutes = minutes_of(piece.clock, piece.part)
+        bounds = (minutes, minutes)
+    elif piece.clock_range is not None:
+        bounds = range_minutes(*piece.clock_range, piece.part)
+    else:
+        bounds = piece.part_bounds
+    if bounds is None:
+        return None
+    return tuple(f"{m // 60:02d}:{m % 60:02d}" for m in bounds)  # type: ignore[return-value]
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def _resolve(piece: Piece, ctx: Context) -> tuple[str | dict[str, str], str] | None:
+    """The value and grain of a phrase (the daily window of a run of days: see _window)."""
+    tz = ctx.now.tzinfo
+    if piece.moment is not None:
+        return _iso(piece.moment), "moment"
+    if piece.days is not None:
+        first, last = piece.days
+        return {"from": first.isoformat(), "to": last.isoformat()}, "range"
+    if piece.clock is not None:
+        minutes = minutes_of(piece.clock, piece.part)
+        day = piece.day or _first_day_after_now(ctx, minutes)
+        return _iso(at_minutes(day, minutes, tz)), "moment"
+    if piece.clock_range is not None:
+        bounds = range_minutes(*piece.clock_range, piece.part)
+        if bounds is None:
+            return None
+        start, end = bounds
+        reference = start if piece.clock_range[0] is not None else end - 1
+        day = piece.day or _first_day_after_now(ctx, reference)
+        return {
+            "from": _iso(at_minutes(day, start, tz)),
+            "to": _iso(at_minutes(day, end, tz)),
+        }, "range"
+    if piece.part_bounds is not None:
+        start, end = piece.part_bounds
+        day = piece.day or _first_day_after_now(ctx, end - 1)
+        return {
+            "from": _iso(at_minutes(day, start, tz)),
+            "to": _iso(at_minutes(day, end, tz)),
+        }, "range"
+    if piece.day is not None:
+        return piece.day.isoformat(), "day"
+    return None
+
+
+def _leading_modifier(piece: Piece, ctx: Context) -> Piece:
+    """ "early tomorrow morning": the modifier sits before the day, not next to the part."""
+    before = re.search(r"\b(early|late)\s+$", ctx.text[: piece.start], re.IGNORECASE)
+    if before is None or piece.part is None or piece.day is None:
+        return piece
+    bounds = part_bounds(piece.part, before.group(1).lower())
+    return replace(piece, start=before.start(), part_bounds=bounds)
+
+
+def _first_day_after_now(ctx: Context, minutes: int) -> date:
+    """Today if that clock time is still ahead, else tomorrow (prefer the future)."""
+    if at_minutes(ctx.today, minutes, ctx.now.tzinfo) > ctx.now:
+        return ctx.today
+    return ctx.today + timedelta(days=1)
+
+
+def find_times(text: str, now: datetime, date_order: str = "MDY") -> list[TimeMatch]:
+    """All date/time phrases in `text`, resolved against `now` (aware, in the clinic zone)."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    if date_order not in DATE_ORDERS:
+        raise ValueError(f"date_order must be one of {DATE_ORDERS}, not {date_order!r}")
+    ctx = Context(text.replace("’", "'"), now, date_order)
+    phrases: list[Piece] = []
+    for piece in find_pieces(ctx):
+        gap = ctx.text[phrases[-1].end : piece.start] if phrases else None
+        if gap is not None and _GAP_RE.fullmatch(gap):
+            merged = _merge(phrases[-1], piece)
+            if merged is not None:
+                phrases[-1] = merged
+                continue
+        phrases.append(piece)
+    matches = []
+    for piece in phrases:
+        if piece.weak:
+            continue
+        piece = _leading_modifier(piece, ctx)
+        resolved = _resolve(piece, ctx)
+        if resolved is None:
+            continue
+        value, grain = resolved
+        hours = _window(piece) if piece.days else None
+        phrase = text[piece.start : piece.end]
+        matches.append(TimeMatch(piece.start, piece.end, phrase, value, grain, hours))
+    return matches
+
+
+def reference_now(environ: Mapping[str, str] | None = None) -> datetime:
+    """Now in the clinic zone: MEDSEC_NOW if set (a naive value is clinic time), else the clock.
+
+    Read from the environment directly: this runs inside Rasa, which cannot import clinic/.
+    Raises ValueError naming the variable when a value is bad.
+    """
+    env = os.environ if environ is None else environ
+    zone_name = env.get("MEDSEC_TIMEZONE") or DEFAULT_TIMEZONE
+    try:
+        tz = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"MEDSEC_TIMEZONE: {zone_name!r} is not an IANA time zone") from None
+    raw = (env.get("MEDSEC_NOW") or "").strip()
+    if not raw:
+        return datetime.now(tz)
+    try:
+        frozen = datetime.fromisoformat(raw.replace("Z", "+00:00"))  # 3.10 does not read "Z"
+    except ValueError:
+        raise ValueError(f"MEDSEC_NOW: {raw!r} is not an ISO 8601 date-time") from None
+    return frozen.replace(tzinfo=tz) if frozen.tzinfo is None else frozen.astimezone(tz)
+
+
+def to_interval(value: str | Mapping[str, str], tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The [start, end) span a `time` value covers, as aware datetimes in `tz`.
+
+    A moment gives (t, t); a day its whole day; a date range runs to the end of its last day.
+    """
+    if isinstance(value, Mapping):
+        start, _ = _point_bounds(value["from"], tz)
+        last = value["to"]
+        end = _point_bounds(last, tz)[1] if len(last) == 10 else _point_bounds(last, tz)[0]
+        return start, end
+    return _point_bounds(value, tz)
+
+
+def _point_bounds(text: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    if len(text) == 10:  # a date
+        day = date.fromisoformat(text)
+        return at_minutes(day, 0, tz), at_minutes(day + timedelta(days=1), 0, tz)
+    moment = datetime.fromisoformat(text)
+    moment = moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
+    return moment, moment
