@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from clinic.config import ConfigError, load_settings
+from medsec.nlu_lookups import nlu_app
 
 app = typer.Typer(
     name="medsec",
@@ -20,6 +21,7 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+app.add_typer(nlu_app, name="nlu")
 
 console = Console()
 
