@@ -48,6 +48,7 @@ class Reply:
     image: str | None = None
     document: DocumentRef | None = None
     request_contact: bool = False
+    force_reply: bool = False  # ask the person to answer this very message (staff replies)
     custom: dict[str, Any] | None = None
 
     @property

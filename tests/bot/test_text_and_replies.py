@@ -50,22 +50,33 @@ def test_from_rasa_reads_text_buttons_images_documents_and_skips_garbage():
     pdf = b"%PDF-1.4 bill"
     replies = from_rasa(
         [
-            {"recipient_id": "tg:1", "text": "Pick a time", "buttons": [
-                {"title": "Tue 9:00", "payload": '/inform{"time":"2027-03-02T09:00:00-05:00"}'},
-                {"title": ""},  # no title: dropped
-                "nonsense",
-            ]},
+            {
+                "recipient_id": "tg:1",
+                "text": "Pick a time",
+                "buttons": [
+                    {"title": "Tue 9:00", "payload": '/inform{"time":"2027-03-02T09:00:00-05:00"}'},
+                    {"title": ""},  # no title: dropped
+                    "nonsense",
+                ],
+            },
             {"recipient_id": "tg:1", "image": "https://example.org/map.png"},
             {"recipient_id": "tg:1", "custom": {"document": {"kind": "ics", "appointment_id": 12}}},
-            {"recipient_id": "tg:1", "custom": {"document": {
-                "filename": "bill.pdf", "mime_type": "application/pdf",
-                "content_base64": base64.b64encode(pdf).decode()}}},
+            {
+                "recipient_id": "tg:1",
+                "custom": {
+                    "document": {
+                        "filename": "bill.pdf",
+                        "mime_type": "application/pdf",
+                        "content_base64": base64.b64encode(pdf).decode(),
+                    }
+                },
+            },
             {"recipient_id": "tg:1", "custom": {"document": {"content_base64": "!!not base64"}}},
             {"recipient_id": "tg:1", "custom": {"request_contact": True, "text": "Share?"}},
             {"recipient_id": "tg:1", "text": "   "},
             42,
         ]
-    )  # fmt: skip
+    )
     assert replies[0].text == "Pick a time"
     assert replies[0].buttons == (
         Button("Tue 9:00", '/inform{"time":"2027-03-02T09:00:00-05:00"}'),

@@ -652,6 +652,9 @@ class FakeTelegram:
             self.files[stored.file_id] = stored
         elif isinstance(upload, str) and upload in self.files:
             stored = self.files[upload]
+        elif isinstance(upload, str) and upload.startswith(("http://", "https://")):
+            # Telegram fetches URLs itself; the fake keeps the URL as the file's name.
+            stored = self._store_file(b"", "remote", "", upload, None)
         else:
             raise ApiError(400, f"Bad Request: there is no {field} in the request")
         caption = params.get("caption")

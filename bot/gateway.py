@@ -1,0 +1,268 @@
+"""The channel-agnostic gateway: every adapter (Telegram, web chat) hands it what a person
+sent, with the channel identity as sender (`tg:<user id>`, `web:<session id>`), and renders
+the `Reply` list it returns.
+
+Routing of a text message, first match wins:
+  1. account linking in progress for this sender  -> the linking steps (bot/linking.py)
+  2. an open handoff thread (a person is talking)  -> relayed to staff, not to Rasa
+  3. otherwise                                     -> Rasa; if Rasa is down or times out, the
+     message goes to the staff inbox and the person is told so.
+
+Staff commands (/today, /schedule, /inbox) and documents never need Rasa.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from bot import texts
+from bot.clinic_bridge import ClinicBridge, Who
+from bot.linking import (
+    ASK_DOB,
+    ASK_NAME,
+    ASK_PHONE,
+    LEAVE_WORDS,
+    LEFT,
+    LinkState,
+    no_match_reply,
+    read_dob,
+    split_name,
+)
+from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.replies import Button, Reply, from_rasa
+from clinic import clock
+from clinic.errors import (
+    AlreadyRegistered,
+    DomainError,
+    InvalidInput,
+    InvalidPhone,
+    TooManyAttempts,
+    VerificationFailed,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 2000  # longer texts go to a person, not the NLU
+# Commands every channel offers, and the Rasa intent each one stands for.
+RASA_COMMANDS = {
+    "help": "/help",
+    "appointments": "/list_appointments",
+    "cancel": "/cancel_appointment",
+}
+
+
+class Gateway:
+    def __init__(self, rasa: RasaClient, clinic: ClinicBridge) -> None:
+        self.rasa = rasa
+        self.clinic = clinic
+        self._linking: dict[str, LinkState] = {}
+
+    async def close(self) -> None:
+        await self.rasa.close()
+
+    # ---------------------------------------------------------------- entry points
+
+    async def message(self, sender: str, text: str) -> list[Reply]:
+        """Free text from a person."""
+        text = (text or "").strip()
+        if not text:
+            return [Reply(texts.EMPTY_MESSAGE)]
+        state = self._link_state(sender)
+        if state is not None:
+            return await self._linking_step(sender, state, text)
+        if await self.clinic.open_handoff_id(sender) is not None:
+            return await self._relay(sender, text)
+        if len(text) > MAX_MESSAGE_CHARS:
+            await self.clinic.leave_for_front_desk(sender, text, reason="long_message")
+            log.info("event=long_message_to_inbox sender=%s chars=%d", sender, len(text))
+            return [Reply(texts.LONG_MESSAGE)]
+        return await self._ask_rasa(sender, text)
+
+    async def command(self, sender: str, name: str) -> list[Reply]:
+        """/start, /help, /appointments, /cancel, /human, /done."""
+        if name == "start":
+            return await self.start(sender)
+        if name == "human":
+            return await self.request_human(sender)
+        if name == "done":
+            return await self.end_handoff(sender)
+        if name == "cancel" and self._link_state(sender) is not None:
+            return await self.message(sender, "cancel")
+        if name in RASA_COMMANDS:
+            return await self.button(sender, RASA_COMMANDS[name])
+        return [Reply(texts.UNKNOWN_COMMAND)]
+
+    async def start(self, sender: str) -> list[Reply]:
+        """The first thing a person sees: a greeting, and how to link if we don't know them."""
+        who = await self.clinic.who_is(sender)
+        replies = await self._ask_rasa(sender, "/greet")
+        if who.is_staff:
+            replies.append(Reply(texts.STAFF_HELLO.format(name=who.staff_name)))
+        elif not who.is_patient:
+            replies.append(Reply(texts.LINK_PROMPT, request_contact=True))
+        return replies
+
+    async def button(self, sender: str, payload: str) -> list[Reply]:
+        """A pressed button's payload (untrusted: it is treated like typed text, and
+        gateway-local "#" payloads only do what the sender could do by typing)."""
+        payload = (payload or "").strip()
+        if payload.startswith("#"):
+            return await self._local_button(sender, payload)
+        state = self._link_state(sender)
+        if state is not None:
+            self._linking.pop(sender, None)  # a Rasa button means they moved on
+        if await self.clinic.open_handoff_id(sender) is not None:
+            return await self._relay(sender, payload)
+        return await self._ask_rasa(sender, payload)
+
+    async def contact(self, sender: str, phone: str) -> list[Reply]:
+        """A phone number the channel has verified as the sender's own (Telegram contact)."""
+        who = await self.clinic.who_is(sender)
+        if who.is_patient:
+            return [Reply(texts.ALREADY_LINKED.format(name=who.patient_first_name))]
+        try:
+            phone = self.clinic.normalize_phone(phone)
+        except InvalidPhone as error:
+            return [Reply(str(error))]
+        self._linking[sender] = LinkState(step="dob", phone=phone)
+        return [Reply(ASK_DOB)]
+
+    async def start_linking(self, sender: str) -> list[Reply]:
+        """Start linking by asking for the phone (channels that cannot verify a phone)."""
+        who = await self.clinic.who_is(sender)
+        if who.is_patient:
+            return [Reply(texts.ALREADY_LINKED.format(name=who.patient_first_name))]
+        self._linking[sender] = LinkState(step="phone")
+        return [Reply(ASK_PHONE)]
+
+    async def request_human(self, sender: str, reason: str = "") -> list[Reply]:
+        thread_id = await self.clinic.open_handoff(sender, reason or "asked for a person")
+        log.info("event=handoff_open sender=%s thread=%s", sender, thread_id)
+        return [Reply(texts.HANDOFF_OPENED, buttons=(Button("End chat with staff", "#done"),))]
+
+    async def end_handoff(self, sender: str) -> list[Reply]:
+        closed = await self.clinic.close_handoff_by_patient(sender)
+        return [Reply(texts.HANDOFF_CLOSED if closed else texts.NO_HANDOFF)]
+
+    async def who(self, sender: str) -> Who:
+        return await self.clinic.who_is(sender)
+
+    # ---------------------------------------------------------------- Rasa
+
+    async def _ask_rasa(self, sender: str, text: str) -> list[Reply]:
+        try:
+            messages = await self.rasa.send(sender, text)
+        except RasaUnavailable as error:
+            log.warning("event=rasa_unavailable sender=%s reason=%s", sender, error)
+            try:
+                await self.clinic.leave_for_front_desk(sender, text, reason="assistant_down")
+            except Exception:  # the store is down too: say so honestly
+                log.exception("event=inbox_write_failed sender=%s", sender)
+                return [Reply(texts.ALL_DOWN)]
+            return [Reply(texts.RASA_DOWN)]
+        replies = from_rasa(messages)
+        if not replies:
+            log.warning("event=rasa_empty_reply sender=%s", sender)
+            return [Reply(texts.NO_ANSWER, buttons=(Button("Talk to a person", "#human"),))]
+        return replies
+
+    # ---------------------------------------------------------------- handoff
+
+    async def _relay(self, sender: str, text: str) -> list[Reply]:
+        if text.lower() in {"/done", "done", "end chat"}:
+            return await self.end_handoff(sender)
+        relayed = await self.clinic.relay_to_staff(sender, text)
+        if not relayed:  # closed by staff a moment ago
+            return await self._ask_rasa(sender, text)
+        return [Reply(texts.RELAYED, buttons=(Button("End chat with staff", "#done"),))]
+
+    # ---------------------------------------------------------------- local buttons
+
+    async def _local_button(self, sender: str, payload: str) -> list[Reply]:
+        command, _, argument = payload[1:].partition(":")
+        state = self._link_state(sender)
+        if command == "dob" and state is not None and state.phone:
+            try:
+                chosen = date.fromisoformat(argument)
+            except ValueError:
+                return [Reply(ASK_DOB)]
+            return await self._try_link(sender, state, chosen)
+        if command == "link_retry" and state is not None and state.phone:
+            state.step = "dob"
+            return [Reply(ASK_DOB)]
+        if command == "register" and state is not None and state.phone and state.dob:
+            state.step = "name"
+            return [Reply(ASK_NAME)]
+        if command == "link":
+            return await self.start_linking(sender)
+        if command == "human":
+            self._linking.pop(sender, None)
+            return await self.request_human(sender)
+        if command == "done":
+            return await self.end_handoff(sender)
+        return [Reply(texts.BUTTON_EXPIRED)]
+
+    # ---------------------------------------------------------------- linking
+
+    def _link_state(self, sender: str) -> LinkState | None:
+        state = self._linking.get(sender)
+        if state is not None and state.expired:
+            del self._linking[sender]
+            return None
+        return state
+
+    async def _linking_step(self, sender: str, state: LinkState, text: str) -> list[Reply]:
+        if text.lower() in LEAVE_WORDS:
+            del self._linking[sender]
+            return [Reply(LEFT)]
+        if state.step == "phone":
+            try:
+                state.phone = self.clinic.normalize_phone(text)
+            except InvalidPhone as error:
+                return [Reply(str(error))]
+            state.step = "dob"
+            return [Reply(ASK_DOB)]
+        if state.step in ("dob", "dob_choice", "no_match"):
+            answer = read_dob(state, text, clock.local_now().date())
+            if isinstance(answer, Reply):
+                return [answer]
+            return await self._try_link(sender, state, answer)
+        if state.step == "name":
+            return await self._register(sender, state, text)
+        del self._linking[sender]
+        return [Reply(LEFT)]
+
+    async def _try_link(self, sender: str, state: LinkState, dob: date) -> list[Reply]:
+        assert state.phone is not None
+        state.dob = dob
+        try:
+            first_name = await self.clinic.link(sender, state.phone, dob)
+        except VerificationFailed as error:
+            state.step = "no_match"
+            log.info("event=link_no_match sender=%s", sender)
+            return [no_match_reply(str(error))]
+        except TooManyAttempts as error:
+            del self._linking[sender]
+            return [Reply(str(error))]
+        except DomainError as error:
+            return [Reply(str(error))]
+        del self._linking[sender]
+        log.info("event=linked sender=%s", sender)
+        return [Reply(texts.LINKED.format(name=first_name))]
+
+    async def _register(self, sender: str, state: LinkState, text: str) -> list[Reply]:
+        assert state.phone and state.dob
+        name = split_name(text)
+        if name is None:
+            return [Reply(ASK_NAME)]
+        try:
+            first_name = await self.clinic.register(sender, *name, state.dob, state.phone)
+        except InvalidInput as error:
+            return [Reply(str(error))]
+        except (AlreadyRegistered, DomainError) as error:
+            del self._linking[sender]
+            return [Reply(str(error))]
+        del self._linking[sender]
+        log.info("event=registered sender=%s", sender)
+        return [Reply(texts.REGISTERED.format(name=first_name))]

@@ -1,0 +1,75 @@
+"""Linking a chat to a patient record (phone + date of birth), or registering a new patient.
+
+A small per-sender state machine, channel-agnostic: Telegram starts it with a verified phone
+(the user's own shared contact); the local web chat starts it by asking for the phone.
+
+    phone -> dob (-> dob_choice when "03/04/1980" could be either) -> linked
+                 \\-> no match -> [Try again] [Register] -> name -> registered
+
+Gateway-local buttons use payloads starting with "#" (they never reach Rasa).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.dates import FORMAT_HINT, parse_date_of_birth, spoken
+from bot.replies import Button, Reply
+
+STATE_TTL_SECONDS = 15 * 60
+LEAVE_WORDS = {"cancel", "stop", "quit", "exit", "never mind", "nevermind", "/cancel"}
+
+ASK_DOB = "Thanks. To confirm it's you, what is your date of birth? (e.g. 31 March 1980)"
+ASK_PHONE = "What phone number do we have on file for you? (with area code)"
+ASK_NAME = "What is your full name (first and last name)?"
+LEFT = "OK, I've stopped linking your account. You can start again any time."
+
+
+@dataclass
+class LinkState:
+    step: str  # "phone" | "dob" | "dob_choice" | "name"
+    phone: str | None = None
+    dob: date | None = None
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def expired(self) -> bool:
+        return time.monotonic() - self.started > STATE_TTL_SECONDS
+
+
+def dob_choice_buttons(choices: tuple[date, ...]) -> tuple[Button, ...]:
+    return tuple(Button(spoken(d), f"#dob:{d.isoformat()}") for d in choices)
+
+
+def no_match_reply(text: str) -> Reply:
+    return Reply(
+        text=text,
+        buttons=(
+            Button("Try my date of birth again", "#link_retry"),
+            Button("Register as a new patient", "#register"),
+            Button("Talk to a person", "#human"),
+        ),
+    )
+
+
+def read_dob(state: LinkState, text: str, today: date) -> Reply | date:
+    """A date of birth from the text, or the reply that asks again."""
+    answer = parse_date_of_birth(text, today)
+    if answer.value:
+        return answer.value
+    if answer.choices:
+        state.step = "dob_choice"
+        return Reply(
+            text="Just to be sure, which date did you mean?",
+            buttons=dob_choice_buttons(answer.choices),
+        )
+    return Reply(text=answer.problem or FORMAT_HINT)
+
+
+def split_name(text: str) -> tuple[str, str] | None:
+    parts = text.split()
+    if len(parts) < 2 or len(text) > 160:
+        return None
+    return " ".join(parts[:-1]), parts[-1]

@@ -1,0 +1,132 @@
+"""The staff side, channel-agnostic: /today, /schedule <date> [provider], /inbox, and the
+Take / Reply / Close actions and replies on alerts in the staff chat.
+
+None of this needs Rasa: it answers from the store. Every call re-checks in the store that the
+sender is active staff (the staff chat is not a credential: anyone in it could press a button).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+import dateparser
+
+from bot import texts
+from bot.clinic_bridge import ClinicBridge
+from bot.replies import Reply
+from bot.staff_refs import ACTIONS, parse_action, parse_reference, tag_of
+from clinic import clock
+from clinic.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+SCHEDULE_HINT = "Usage: /schedule <date> [provider], e.g. /schedule tomorrow patel"
+
+
+def parse_day(text: str, today: date) -> date | None:
+    text = text.strip().lower()
+    if not text or text == "today":
+        return today
+    if text == "tomorrow":
+        return today + timedelta(days=1)
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    parsed = dateparser.parse(
+        text,
+        languages=["en"],
+        settings={
+            "PREFER_DATES_FROM": "future",
+            "RELATIVE_BASE": clock.local_now().replace(tzinfo=None),
+            "DATE_ORDER": "MDY",
+        },
+    )
+    return parsed.date() if parsed else None
+
+
+def split_schedule_args(args: str, today: date) -> tuple[date, str | None] | None:
+    """ "tomorrow patel" -> (tomorrow, "patel"); "March 3" -> (Mar 3, None)."""
+    words = args.split()
+    if not words:
+        return today, None
+    whole = parse_day(args, today)
+    if whole is not None:
+        return whole, None
+    for cut in range(len(words) - 1, 0, -1):
+        day = parse_day(" ".join(words[:cut]), today)
+        if day is not None:
+            return day, " ".join(words[cut:]).lower()
+    return None
+
+
+class StaffDesk:
+    def __init__(self, clinic: ClinicBridge) -> None:
+        self.clinic = clinic
+
+    async def _staff(self, sender: str) -> bool:
+        return (await self.clinic.who_is(sender)).is_staff
+
+    async def command(self, sender: str, name: str, args: str = "") -> list[Reply]:
+        if not await self._staff(sender):
+            log.info("event=staff_command_refused sender=%s command=%s", sender, name)
+            return [Reply(texts.STAFF_ONLY)]
+        today = clock.local_now().date()
+        try:
+            if name == "today":
+                return [Reply(await self.clinic.day_schedule(sender, today, None))]
+            if name == "schedule":
+                parsed = split_schedule_args(args, today)
+                if parsed is None:
+                    return [Reply(f"I couldn't read that date. {SCHEDULE_HINT}")]
+                return [Reply(await self.clinic.day_schedule(sender, *parsed))]
+            if name == "inbox":
+                return [Reply(await self.clinic.inbox_summary(sender))]
+        except DomainError as error:
+            return [Reply(str(error))]
+        return [Reply(texts.UNKNOWN_COMMAND)]
+
+    async def action(self, sender: str, data: str) -> list[Reply]:
+        parsed = parse_action(data)
+        if parsed is None:
+            return [Reply(texts.BUTTON_EXPIRED)]
+        if not await self._staff(sender):
+            return [Reply(texts.STAFF_ONLY)]
+        action, kind, item_id = parsed
+        tag = f"{kind[0].upper()}{item_id}"
+        try:
+            if action == "take":
+                return [Reply(await self.clinic.take(sender, kind, item_id))]
+            if action == "close":
+                return [Reply(await self.clinic.close_item(sender, kind, item_id))]
+        except DomainError as error:
+            return [Reply(str(error))]
+        return [Reply(f"Reply to this message with your answer.\n\nRef #{tag}", force_reply=True)]
+
+    async def reply(self, sender: str, reference: str, text: str) -> list[Reply]:
+        """A staff answer to an alert; `reference` is the alert's text or a tag like "H12"."""
+        ref = parse_reference(reference) or parse_reference(f"Ref #{reference}")
+        if ref is None:
+            return [Reply("Reply to an alert that has a Ref #… line to answer a patient.")]
+        if not await self._staff(sender):
+            return [Reply(texts.STAFF_ONLY)]
+        if not text.strip():
+            return [Reply("Your reply was empty; nothing was sent.")]
+        try:
+            return [Reply(await self.clinic.staff_reply(sender, ref[0], ref[1], text.strip()))]
+        except DomainError as error:
+            return [Reply(str(error))]
+
+    @staticmethod
+    def web_alert(text: str, meta: dict) -> dict:
+        """How the web chat shows a staff-channel alert: its tag and action buttons."""
+        tag = tag_of(meta)
+        if tag is None:
+            return {}
+        return {
+            "ref": tag,
+            "staff_buttons": [
+                {"title": title, "payload": f"s:{action}:{tag}"} for title, action in ACTIONS
+            ],
+        }
