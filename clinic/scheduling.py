@@ -100,7 +100,9 @@ def _appointment_for(
         raise NotLinked()
     if actor.kind is ActorKind.STAFF:
         staff_member(session, actor)
-    appointment = session.get(Appointment, appointment_id, with_for_update=lock or None)
+    appointment = session.get(
+        Appointment, appointment_id, with_for_update={"of": Appointment} if lock else None
+    )
     if appointment is None or (actor.is_patient and appointment.patient_id != actor.id):
         raise NotYourAppointment()
     return appointment
@@ -209,20 +211,6 @@ def _conflict(error: exc.IntegrityError) -> str | None:
     return None
 
 
-def _save_or_conflict(session: Session, appointment: Appointment) -> str | None:
-    """Flush inside a savepoint; return the overlap constraint that refused it, if any."""
-    try:
-        with session.begin_nested():
-            session.add(appointment)
-            session.flush()
-    except exc.IntegrityError as error:
-        conflict = _conflict(error)
-        if conflict is None:
-            raise
-        return conflict
-    return None
-
-
 def _place(
     session: Session,
     appointment: Appointment,
@@ -232,7 +220,10 @@ def _place(
     exclude_id: int | None = None,
 ) -> None:
     """Set the appointment's time, provider and a free room, and get the database to accept
-    it (trying the type's other rooms if a concurrent booking just took the chosen one)."""
+    it (trying the type's other rooms if a concurrent booking just took the chosen one).
+
+    The change is made and flushed inside a SAVEPOINT, so a refusal by the database rolls back
+    only this attempt (an existing appointment reverts to where it was)."""
     tried_rooms: set[int | None] = set()
     while True:
         kind, provider, room_id = slots.check_bookable(
@@ -241,20 +232,25 @@ def _place(
         if room_id in tried_rooms:  # the finder still thinks it is free: someone holds it
             raise SlotTaken(slots.nearest_alternatives(session, type_key, provider_key, start))
         tried_rooms.add(room_id)
-        appointment.provider_id = provider.id
-        appointment.type_id = kind.id
-        appointment.room_id = room_id
-        appointment.start_at = start.astimezone(UTC)
-        appointment.end_at = appointment.start_at + timedelta(minutes=kind.duration_minutes)
-        appointment.blocked_until = appointment.end_at + timedelta(
-            minutes=kind.buffer_after_minutes
-        )
-        appointment.updated_at = clock.now()
-        conflict = _save_or_conflict(session, appointment)
-        if conflict is None:
+        session.flush()  # nothing unrelated may be flushed inside the savepoint below
+        try:
+            with session.begin_nested():
+                appointment.provider_id = provider.id
+                appointment.type_id = kind.id
+                appointment.room_id = room_id
+                appointment.start_at = start.astimezone(UTC)
+                appointment.end_at = appointment.start_at + timedelta(minutes=kind.duration_minutes)
+                appointment.blocked_until = appointment.end_at + timedelta(
+                    minutes=kind.buffer_after_minutes
+                )
+                appointment.updated_at = clock.now()
+                session.add(appointment)
+                session.flush()
             return
-        if appointment in session and appointment.id is not None:
-            session.refresh(appointment)
+        except exc.IntegrityError as error:
+            conflict = _conflict(error)
+            if conflict is None:
+                raise
         if conflict == "no_provider_overlap":
             raise SlotTaken(slots.nearest_alternatives(session, type_key, provider_key, start))
 

@@ -309,19 +309,27 @@ def nearest_alternatives(
     limit: int = 3,
     search_days: int = 14,
 ) -> list[Slot]:
-    """The `limit` free slots closest to `at` (before or after), in time order."""
+    """The `limit` free slots closest to `at` (before or after), in time order.
+
+    Searches a widening radius (1, 3, 7, then `search_days` days) so the usual case, free
+    time the same day, costs one small scan."""
     at = _aware(at, "at")
     kind, _ = _resolve(session, type_key, provider_key)
     earliest, latest = bookable_range(kind, clock.now())
-    start = max(at - timedelta(days=search_days), earliest)
-    end = min(at + timedelta(days=search_days), latest) + timedelta(minutes=kind.duration_minutes)
-    if start >= end:
-        start, end = earliest, min(earliest + timedelta(days=search_days), latest)
+    duration = timedelta(minutes=kind.duration_minutes)
+    for radius in sorted({1, 3, 7, search_days}):
+        start = max(at - timedelta(days=radius), earliest)
+        end = min(at + timedelta(days=radius), latest) + duration
         if start >= end:
-            return []
-    slots = find_free_slots(session, type_key, provider_key, start, end, limit=None)
-    closest = sorted(slots, key=lambda slot: (abs(slot.start - at), slot))[:limit]
-    return sorted(closest)
+            continue
+        found = find_free_slots(session, type_key, provider_key, start, end, limit=None)
+        closest = sorted(found, key=lambda slot: (abs(slot.start - at), slot))[:limit]
+        # Enough, and nothing outside this radius could be closer than the farthest we keep.
+        if len(closest) == limit and abs(closest[-1].start - at) <= timedelta(days=radius):
+            return sorted(closest)
+        if radius >= search_days:
+            return sorted(closest)
+    return []
 
 
 def check_bookable(
