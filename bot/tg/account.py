@@ -44,4 +44,8 @@ def handlers(s: Services) -> list[BaseHandler]:
         replies = await s.gateway.contact(sender_of(update), contact.phone_number)
         await s.answer(context.bot, update, replies, remove_keyboard=True)
 
-    return [MessageHandler(filters.ChatType.PRIVATE & filters.CONTACT, on_contact)]
+    return [
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.CONTACT, on_contact
+        )
+    ]

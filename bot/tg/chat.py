@@ -24,7 +24,8 @@ from bot.tg.services import Services, sender_of
 
 log = logging.getLogger(__name__)
 
-PRIVATE = filters.ChatType.PRIVATE
+# New messages in private chats (edited ones get their own reply in bot/tg/media.py).
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 PATIENT_COMMANDS = {
     "start": "Start, or link your account",
     "help": "What I can do",

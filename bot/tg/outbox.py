@@ -16,6 +16,7 @@ import os
 import socket
 import time
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
@@ -62,11 +63,22 @@ class OutboxSender:
         self.worker_id = worker_id or worker_name()
         self.batch = batch
         self.paused_until = 0.0
+        self.store_down = False
         self._lock = asyncio.Lock()
 
     async def tick(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """JobQueue callback."""
-        await self.deliver_due(context.bot)
+        """JobQueue callback. A store that is down is logged when it goes down and when it
+        comes back, not on every tick; nothing is lost, the rows wait."""
+        try:
+            await self.deliver_due(context.bot)
+        except SQLAlchemyError as error:
+            if not self.store_down:
+                log.warning("event=outbox_store_unavailable error=%s", type(error).__name__)
+            self.store_down = True
+        else:
+            if self.store_down:
+                log.info("event=outbox_store_back")
+            self.store_down = False
 
     async def deliver_due(self, bot: Bot) -> int:
         """Claim and send what is due; return how many were sent."""
@@ -100,7 +112,11 @@ class OutboxSender:
             return sent
 
     async def stop(self) -> None:
-        released = await self.clinic.release(self.worker_id)
+        try:
+            released = await self.clinic.release(self.worker_id)
+        except SQLAlchemyError as error:  # the leases expire by themselves
+            log.warning("event=outbox_release_failed error=%s", type(error).__name__)
+            return
         if released:
             log.info("event=outbox_released count=%d", released)
 

@@ -63,7 +63,10 @@ def handlers(s: Services) -> list[BaseHandler]:
         await s.answer(context.bot, update, replies)
 
     return [
-        CommandHandler(["today", "schedule", "inbox"], on_command),
+        CommandHandler(["today", "schedule", "inbox"], on_command, filters.UpdateType.MESSAGE),
         CallbackQueryHandler(on_action, pattern=r"^s:"),
-        MessageHandler(filters.TEXT & ~filters.COMMAND & REPLIES_TO_ALERT, on_reply),
+        MessageHandler(
+            filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND & REPLIES_TO_ALERT,
+            on_reply,
+        ),
     ]
