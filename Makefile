@@ -11,6 +11,7 @@ train: setup
 	@scripts/train.sh
 
 run: train
+	@$(VENV)/medsec db upgrade
 	@$(VENV)/medsec run
 
 lint: setup

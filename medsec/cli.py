@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from clinic.config import ConfigError, load_settings
+from medsec import store_commands
 from medsec.nlu_lookups import nlu_app
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+store_commands.register(app)  # db, clinic, seed, patient, staff
 app.add_typer(nlu_app, name="nlu")
 
 console = Console()

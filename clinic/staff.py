@@ -1,0 +1,318 @@
+"""Staff-only services: the day's schedule, meeting-room bookings, the staff list, time off.
+
+    day_schedule(s, actor, day, provider_key=None) -> list[ProviderDay]
+    format_schedule(days) -> str                                 plain text for chat
+    book_room(s, actor, room_key, start, end, title, invitees=()) -> RoomBooking
+    cancel_room_booking(s, actor, booking_id) -> RoomBooking
+    room_bookings(s, actor, day) -> list[RoomBooking]
+    staff_list(s, actor) -> list[Staff]
+    add_staff(s, *, name, role, telegram_user_id=None, email=None, provider_key=None) -> Staff
+    add_time_off(s, actor, provider_key, start, end, reason="") -> TimeOff
+
+Every call re-checks in the store that the actor is active staff (NotStaff otherwise).
+Meetings use meeting rooms only (exam rooms belong to appointments); the database refuses two
+bookings of one room at once (`room_bookings_no_overlap`). Each invitee gets an outbox invite
+with the .ics ({"kind": "ics", "room_booking_id": N}).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import exc, select
+from sqlalchemy.orm import Session
+
+from clinic import audit, clock, outbox, practice, text
+from clinic.audit import Actor
+from clinic.errors import (
+    InvalidInput,
+    InvalidTimeRange,
+    NotFound,
+    NotStaff,
+    PastTime,
+    RoomTaken,
+)
+from clinic.identity import staff_member
+from clinic.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    Provider,
+    RoomBooking,
+    RoomBookingStatus,
+    RoomKind,
+    Staff,
+    StaffRole,
+    TimeOff,
+)
+
+log = logging.getLogger(__name__)
+MAX_MEETING = timedelta(hours=10)
+
+
+@dataclass(frozen=True)
+class ProviderDay:
+    provider: Provider
+    appointments: list[Appointment]  # the day's appointments (all statuses), by time
+
+
+def _staff(session: Session, actor: Actor) -> Staff:
+    if not actor.is_staff:
+        raise NotStaff()
+    return staff_member(session, actor)
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, datetime.min.time(), tzinfo=clock.clinic_tz())
+    return start, start + timedelta(days=1)
+
+
+def day_schedule(
+    session: Session, actor: Actor, day: date, provider_key: str | None = None
+) -> list[ProviderDay]:
+    """Appointments on a local day by provider and time (cancelled ones included, marked by
+    status, because the desk wants to see gaps). Providers with nothing that day are left out
+    unless asked for by key."""
+    _staff(session, actor)
+    start, end = _day_bounds(day)
+    providers = (
+        [practice.get_provider(session, provider_key)]
+        if provider_key
+        else practice.providers(session)
+    )
+    rows = session.scalars(
+        select(Appointment)
+        .where(
+            Appointment.provider_id.in_([p.id for p in providers]),
+            Appointment.start_at >= start,
+            Appointment.start_at < end,
+        )
+        .order_by(Appointment.start_at, Appointment.id)
+    ).all()
+    by_provider: dict[int, list[Appointment]] = {p.id: [] for p in providers}
+    for row in rows:
+        by_provider[row.provider_id].append(row)
+    audit.record(
+        session, actor, "schedule.read", patient_id=None, day=day.isoformat(), count=len(rows)
+    )
+    return [
+        ProviderDay(p, by_provider[p.id]) for p in providers if by_provider[p.id] or provider_key
+    ]
+
+
+STATUS_MARK = {
+    AppointmentStatus.BOOKED: "",
+    AppointmentStatus.CONFIRMED: " ✓",
+    AppointmentStatus.CANCELLED: " (cancelled)",
+    AppointmentStatus.COMPLETED: " (done)",
+    AppointmentStatus.NO_SHOW: " (no-show)",
+}
+
+
+def format_schedule(days: Sequence[ProviderDay], day: date) -> str:
+    if not days:
+        return f"No appointments on {text.day(day)}."
+    lines = [f"Schedule for {text.day(day)}:"]
+    for provider_day in days:
+        active = [a for a in provider_day.appointments if a.status in ACTIVE_STATUSES]
+        lines.append(f"\n{provider_day.provider.display_name} — {len(active)} booked")
+        if not provider_day.appointments:
+            lines.append("  (nothing booked)")
+        for a in provider_day.appointments:
+            room = f", {a.room.name}" if a.room else ""
+            lines.append(
+                f"  {text.clock_time(a.start_at)} {a.appointment_type.name}: "
+                f"{a.patient.full_name}{room}{STATUS_MARK[a.status]}"
+            )
+    return "\n".join(lines)
+
+
+def staff_list(session: Session, actor: Actor) -> list[Staff]:
+    _staff(session, actor)
+    return list(session.scalars(select(Staff).where(Staff.active).order_by(Staff.name)))
+
+
+def add_staff(
+    session: Session,
+    *,
+    name: str,
+    role: StaffRole | str,
+    telegram_user_id: int | None = None,
+    email: str | None = None,
+    provider_key: str | None = None,
+) -> Staff:
+    """Create a staff member (an administrative command: `medsec staff add`)."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise InvalidInput("A staff member needs a name.")
+    try:
+        role = StaffRole(role)
+    except ValueError:
+        raise InvalidInput(
+            f"Unknown role '{role}'; use one of {', '.join(r.value for r in StaffRole)}."
+        ) from None
+    if telegram_user_id is not None and session.scalar(
+        select(Staff.id).where(Staff.telegram_user_id == telegram_user_id)
+    ):
+        raise InvalidInput(f"Telegram id {telegram_user_id} already belongs to a staff member.")
+    provider = practice.get_provider(session, provider_key) if provider_key else None
+    staff = Staff(
+        name=name,
+        role=role,
+        telegram_user_id=telegram_user_id,
+        email=email,
+        provider_id=provider.id if provider else None,
+        created_at=clock.now(),
+    )
+    session.add(staff)
+    session.flush()
+    log.info("staff.add id=%s role=%s", staff.id, role.value)
+    return staff
+
+
+def book_room(
+    session: Session,
+    actor: Actor,
+    room_key: str,
+    start: datetime,
+    end: datetime,
+    title: str,
+    invitees: Sequence[int] = (),
+) -> RoomBooking:
+    """Reserve a meeting room and invite staff (ids). Raises UnknownRoom, InvalidInput (not a
+    meeting room, unknown invitee), InvalidTimeRange, PastTime, RoomTaken."""
+    organiser = _staff(session, actor)
+    room = practice.get_room(session, room_key)
+    if room.kind is not RoomKind.MEETING:
+        meeting_rooms = ", ".join(r.name for r in practice.rooms(session, RoomKind.MEETING))
+        raise InvalidInput(f"{room.name} is an exam room. Meeting rooms: {meeting_rooms}.")
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("start and end must be timezone-aware")
+    if end <= start or end - start > MAX_MEETING:
+        raise InvalidTimeRange()
+    if start < clock.now():
+        raise PastTime()
+    title = " ".join((title or "").split())[:200] or "Staff meeting"
+    people = []
+    for staff_id in dict.fromkeys(invitees):
+        person = session.get(Staff, staff_id)
+        if person is None or not person.active:
+            raise InvalidInput(f"There is no staff member #{staff_id}.")
+        people.append(person)
+    booking = RoomBooking(
+        room_id=room.id,
+        start_at=start,
+        end_at=end,
+        title=title,
+        booked_by_id=organiser.id,
+        status=RoomBookingStatus.BOOKED,
+        invitee_ids=[p.id for p in people],
+        created_at=clock.now(),
+    )
+    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(booking)
+            session.flush()
+    except exc.IntegrityError as error:
+        if "room_bookings_no_overlap" not in str(error.orig):
+            raise
+        taken = session.scalars(
+            select(RoomBooking).where(
+                RoomBooking.room_id == room.id,
+                RoomBooking.status == RoomBookingStatus.BOOKED,
+                RoomBooking.start_at < end,
+                RoomBooking.end_at > start,
+            )
+        ).first()
+        detail = (
+            f" ({taken.title}, {text.clock_time(taken.start_at)}-{text.clock_time(taken.end_at)})"
+            if taken
+            else ""
+        )
+        raise RoomTaken(f"{room.name} is already booked then{detail}.") from None
+    when = f"{text.when(start)}-{text.clock_time(end)}"
+    for person in people:
+        outbox.enqueue(
+            session,
+            kind="meeting_invite",
+            to_staff=person.id,
+            text=f"{organiser.name} invites you to “{title}” in the {room.name}, {when}.",
+            attachments=[{"kind": "ics", "room_booking_id": booking.id}],
+            meta={"room_booking_id": booking.id},
+        )
+    audit.record(
+        session,
+        actor,
+        "room.book",
+        patient_id=None,
+        object_type="room_booking",
+        object_id=booking.id,
+    )
+    log.info("room.book id=%s room=%s", booking.id, room.key)
+    return booking
+
+
+def cancel_room_booking(session: Session, actor: Actor, booking_id: int) -> RoomBooking:
+    _staff(session, actor)
+    booking = session.get(RoomBooking, booking_id)
+    if booking is None or booking.status is RoomBookingStatus.CANCELLED:
+        raise NotFound("There is no such room booking.")
+    booking.status = RoomBookingStatus.CANCELLED
+    for staff_id in booking.invitee_ids:
+        outbox.enqueue(
+            session,
+            kind="meeting_cancelled",
+            to_staff=staff_id,
+            text=f"Cancelled: “{booking.title}” in the {booking.room.name}, "
+            f"{text.when(booking.start_at)}.",
+            meta={"room_booking_id": booking.id},
+        )
+    audit.record(
+        session,
+        actor,
+        "room.cancel",
+        patient_id=None,
+        object_type="room_booking",
+        object_id=booking.id,
+    )
+    return booking
+
+
+def room_bookings(session: Session, actor: Actor, day: date) -> list[RoomBooking]:
+    _staff(session, actor)
+    start, end = _day_bounds(day)
+    return list(
+        session.scalars(
+            select(RoomBooking)
+            .where(
+                RoomBooking.status == RoomBookingStatus.BOOKED,
+                RoomBooking.start_at >= start,
+                RoomBooking.start_at < end,
+            )
+            .order_by(RoomBooking.start_at)
+        )
+    )
+
+
+def add_time_off(
+    session: Session,
+    actor: Actor,
+    provider_key: str,
+    start: datetime,
+    end: datetime,
+    reason: str = "",
+) -> TimeOff:
+    """Block a provider's time (existing appointments in it are left for the desk to move)."""
+    if not actor.is_system:
+        _staff(session, actor)
+    if end <= start:
+        raise InvalidTimeRange()
+    provider = practice.get_provider(session, provider_key)
+    off = TimeOff(provider_id=provider.id, start_at=start, end_at=end, reason=reason[:200])
+    session.add(off)
+    session.flush()
+    return off
