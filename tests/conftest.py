@@ -7,6 +7,7 @@
     seeded_db_url              session-scoped SQLite file with `seed_demo(now=DEMO_NOW)`;
                                point DATABASE_URL at it for end-to-end tests, and set MEDSEC_NOW
                                to clinic.seed.DEMO_NOW so "now" matches the seeded month
+    seeded_session             a Session on a private copy of it (change it freely)
     pg_url / pg_engine         PostgreSQL from TEST_DATABASE_URL in a schema of its own,
                                migrated once and emptied before each test (skip if unset)
     store_engine               parametrised: the same test on SQLite and on PostgreSQL;
@@ -32,9 +33,10 @@ from sqlalchemy.orm import Session
 from clinic.config import PROJECT_ROOT, get_settings
 from clinic.db import create_engine_for, make_session, upgrade
 from clinic.models import Base
+from clinic.seed import DEMO_NOW as SEED_DEMO_NOW
 
 DEMO_CLINIC_FILE = PROJECT_ROOT / "clinic" / "demo_clinic.yml"
-DEMO_NOW = "2027-03-01T09:00:00-05:00"
+DEMO_NOW = SEED_DEMO_NOW.isoformat()  # "2027-03-01T09:00:00-05:00", a Monday
 
 
 def sqlite_url(path: Path) -> str:
@@ -132,24 +134,29 @@ def clinic_session(clinic_engine: Engine) -> Iterator[Session]:
 def seeded_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A demo practice seeded around DEMO_NOW, shared by the whole test session (read it, or
     copy it with `shutil.copy` before changing it)."""
-    from clinic.seed import seed_demo
-
     from clinic.db import session_scope
+    from clinic.seed import seed_demo
 
     path = tmp_path_factory.mktemp("seeded") / "medsec.db"
     url = sqlite_url(path)
     upgrade(url)
     engine = create_engine_for(url)
     with session_scope(engine) as session:
-        seed_demo(session, now=_parse(DEMO_NOW), progress=False)
+        seed_demo(session, now=SEED_DEMO_NOW, progress=False)
     engine.dispose()
     return url
 
 
-def _parse(iso: str):
-    from datetime import datetime
-
-    return datetime.fromisoformat(iso)
+@pytest.fixture
+def seeded_session(seeded_db_url: str, tmp_path: Path, demo_now: str) -> Iterator[Session]:
+    """A Session on a private copy of the seeded demo database, with now = DEMO_NOW."""
+    source = Path(make_url(seeded_db_url).database)
+    engine = create_engine_for(_copy_db(source, tmp_path / "seeded.db"))
+    session = make_session(engine)
+    yield session
+    session.rollback()
+    session.close()
+    engine.dispose()
 
 
 # --- PostgreSQL ------------------------------------------------------------------------------

@@ -1,0 +1,133 @@
+"""Staff services: the day's schedule and meeting rooms."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from clinic import scheduling, staff
+from clinic.audit import Actor
+from clinic.errors import InvalidInput, InvalidTimeRange, NotStaff, PastTime, RoomTaken, UnknownRoom
+from clinic.models import OutboxMessage, StaffRole
+from tests.clinic.helpers import at, make_patient, make_staff
+
+
+def test_day_schedule_by_provider_and_time(store):
+    desk = Actor.staff(make_staff(store).id)
+    a, b = make_patient(store, 1), make_patient(store, 2)
+    late = scheduling.book(
+        store,
+        Actor.patient(a.id),
+        type_key="checkup",
+        provider_key="patel",
+        start=at("2027-03-02", "11:00"),
+    )
+    early = scheduling.book(
+        store,
+        Actor.patient(b.id),
+        type_key="checkup",
+        provider_key="patel",
+        start=at("2027-03-02", "08:00"),
+    )
+    lee = scheduling.book(
+        store,
+        Actor.patient(b.id),
+        type_key="follow_up",
+        provider_key="okafor",
+        start=at("2027-03-02", "09:00"),
+    )
+    scheduling.cancel(store, Actor.patient(a.id), late.id)
+
+    days = staff.day_schedule(store, desk, date(2027, 3, 2))
+    by_key = {d.provider.key: [x.id for x in d.appointments] for d in days}
+    assert by_key == {"patel": [early.id, late.id], "okafor": [lee.id]}
+    text = staff.format_schedule(days, date(2027, 3, 2))
+    assert "8:00 AM Check-up: Test PatientB" in text and "(cancelled)" in text
+    only = staff.day_schedule(store, desk, date(2027, 3, 2), "garcia")
+    assert [(d.provider.key, d.appointments) for d in only] == [("garcia", [])]
+    with pytest.raises(NotStaff):
+        staff.day_schedule(store, Actor.patient(a.id), date(2027, 3, 2))
+    assert staff.format_schedule([], date(2027, 3, 7)) == "No appointments on Sunday, March 7."
+
+
+def test_book_meeting_room_invites_staff_and_refuses_overlaps(store):
+    rita = make_staff(store, telegram_user_id=1)
+    ben = make_staff(store, StaffRole.BILLING, telegram_user_id=2)
+    actor = Actor.staff(rita.id)
+    booking = staff.book_room(
+        store,
+        actor,
+        "conference",
+        at("2027-03-04", "14:00"),
+        at("2027-03-04", "15:00"),
+        "Staff meeting",
+        [ben.id],
+    )
+    invite = store.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "meeting_invite")
+    ).one()
+    assert invite.staff_id == ben.id
+    assert invite.attachments == [{"kind": "ics", "room_booking_id": booking.id}]
+    with pytest.raises(RoomTaken, match="Staff meeting"):
+        staff.book_room(
+            store,
+            actor,
+            "conference",
+            at("2027-03-04", "14:30"),
+            at("2027-03-04", "16:00"),
+            "Other",
+        )
+    # Back to back, and another room at the same time, are fine.
+    staff.book_room(
+        store, actor, "conference", at("2027-03-04", "15:00"), at("2027-03-04", "16:00"), "Next"
+    )
+    staff.book_room(
+        store, actor, "library", at("2027-03-04", "14:00"), at("2027-03-04", "15:00"), "Other"
+    )
+
+
+@pytest.mark.parametrize(
+    ("room", "start", "end", "error"),
+    [
+        ("exam1", ("2027-03-04", "14:00"), ("2027-03-04", "15:00"), InvalidInput),
+        ("rooftop", ("2027-03-04", "14:00"), ("2027-03-04", "15:00"), UnknownRoom),
+        ("conference", ("2027-03-04", "15:00"), ("2027-03-04", "14:00"), InvalidTimeRange),
+        ("conference", ("2027-02-01", "14:00"), ("2027-02-01", "15:00"), PastTime),
+    ],
+)
+def test_book_room_garbage(store, room, start, end, error):
+    actor = Actor.staff(make_staff(store).id)
+    with pytest.raises(error):
+        staff.book_room(store, actor, room, at(*start), at(*end), "x")
+
+
+def test_patients_cannot_book_rooms_or_list_staff(store):
+    patient = make_patient(store, 1)
+    with pytest.raises(NotStaff):
+        staff.book_room(
+            store,
+            Actor.patient(patient.id),
+            "conference",
+            at("2027-03-04", "14:00"),
+            at("2027-03-04", "15:00"),
+            "x",
+        )
+    with pytest.raises(NotStaff):
+        staff.staff_list(store, Actor.patient(patient.id))
+    inactive = make_staff(store, telegram_user_id=5)
+    inactive.active = False
+    with pytest.raises(NotStaff):
+        staff.staff_list(store, Actor.staff(inactive.id))
+
+
+def test_add_staff_validates(store):
+    made = staff.add_staff(store, name="Kim Lee", role="billing", telegram_user_id=99)
+    assert made.role is StaffRole.BILLING
+    with pytest.raises(InvalidInput):
+        staff.add_staff(store, name="X", role="boss")
+    with pytest.raises(InvalidInput):
+        staff.add_staff(store, name="Y", role="nurse", telegram_user_id=99)
+    with pytest.raises(InvalidInput):
+        staff.add_staff(store, name="  ", role="nurse")
