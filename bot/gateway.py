@@ -52,6 +52,27 @@ RASA_COMMANDS = {
 }
 
 
+DOCUMENT_NAMES = {
+    "insurance_card": "your insurance card",
+    "referral": "your referral letter",
+    "lab_result": "your lab results",
+    "id": "your ID",
+}
+DOCUMENT_HINTS = (
+    ("insurance", "insurance_card"),
+    ("referral", "referral"),
+    ("lab", "lab_result"),
+    ("licen", "id"),
+    ("passport", "id"),
+)
+
+
+def document_kind(caption: str | None, filename: str) -> str:
+    """What a file probably is, from the words the person sent with it."""
+    words = f"{caption or ''} {filename}".lower()
+    return next((kind for hint, kind in DOCUMENT_HINTS if hint in words), "other")
+
+
 class Gateway:
     def __init__(self, rasa: RasaClient, clinic: ClinicBridge) -> None:
         self.rasa = rasa
@@ -145,6 +166,22 @@ class Gateway:
         closed = await self.clinic.close_handoff_by_patient(sender)
         return [Reply(texts.HANDOFF_CLOSED if closed else texts.NO_HANDOFF)]
 
+    async def document(
+        self, sender: str, content: bytes, filename: str, mime_type: str, caption: str | None
+    ) -> list[Reply]:
+        """A photo or file from a person: stored with their record, staff told."""
+        kind = document_kind(caption, filename)
+        try:
+            _, linked = await self.clinic.store_document(
+                sender, content, filename, mime_type, caption, kind
+            )
+        except DomainError as error:  # not a photo/PDF, too big, ...
+            return [Reply(str(error))]
+        log.info("event=document_stored sender=%s kind=%s bytes=%d", sender, kind, len(content))
+        if not linked:
+            return [Reply(texts.DOCUMENT_NEEDS_LINK)]
+        return [Reply(texts.DOCUMENT_STORED.format(what=DOCUMENT_NAMES.get(kind, "your file")))]
+
     async def who(self, sender: str) -> Who:
         return await self.clinic.who_is(sender)
 
@@ -172,7 +209,10 @@ class Gateway:
     async def _relay(self, sender: str, text: str) -> list[Reply]:
         if text.lower() in {"/done", "done", "end chat"}:
             return await self.end_handoff(sender)
-        relayed = await self.clinic.relay_to_staff(sender, text)
+        try:
+            relayed = await self.clinic.relay_to_staff(sender, text)
+        except DomainError as error:  # e.g. far too long
+            return [Reply(str(error))]
         if not relayed:  # closed by staff a moment ago
             return await self._ask_rasa(sender, text)
         return [Reply(texts.RELAYED, buttons=(Button("End chat with staff", "#done"),))]

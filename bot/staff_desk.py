@@ -8,6 +8,7 @@ sender is active staff (the staff chat is not a credential: anyone in it could p
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import dateparser
@@ -61,6 +62,17 @@ def split_schedule_args(args: str, today: date) -> tuple[date, str | None] | Non
     return None
 
 
+@dataclass(frozen=True)
+class ActionResult:
+    action: str  # "take" | "reply" | "close" | "?"
+    replies: list[Reply]
+    ok: bool = True
+
+    @property
+    def summary(self) -> str:
+        return self.replies[0].text if self.replies else ""
+
+
 class StaffDesk:
     def __init__(self, clinic: ClinicBridge) -> None:
         self.clinic = clinic
@@ -87,22 +99,25 @@ class StaffDesk:
             return [Reply(str(error))]
         return [Reply(texts.UNKNOWN_COMMAND)]
 
-    async def action(self, sender: str, data: str) -> list[Reply]:
+    async def action(self, sender: str, data: str) -> ActionResult:
+        """Take / Reply / Close pressed under an alert."""
         parsed = parse_action(data)
         if parsed is None:
-            return [Reply(texts.BUTTON_EXPIRED)]
-        if not await self._staff(sender):
-            return [Reply(texts.STAFF_ONLY)]
+            return ActionResult("?", [Reply(texts.BUTTON_EXPIRED)], ok=False)
         action, kind, item_id = parsed
+        if not await self._staff(sender):
+            return ActionResult(action, [Reply(texts.STAFF_ONLY)], ok=False)
         tag = f"{kind[0].upper()}{item_id}"
         try:
             if action == "take":
-                return [Reply(await self.clinic.take(sender, kind, item_id))]
+                return ActionResult(action, [Reply(await self.clinic.take(sender, kind, item_id))])
             if action == "close":
-                return [Reply(await self.clinic.close_item(sender, kind, item_id))]
+                line = await self.clinic.close_item(sender, kind, item_id)
+                return ActionResult(action, [Reply(line)])
         except DomainError as error:
-            return [Reply(str(error))]
-        return [Reply(f"Reply to this message with your answer.\n\nRef #{tag}", force_reply=True)]
+            return ActionResult(action, [Reply(str(error))], ok=False)
+        prompt = f"Reply to this message with your answer.\n\nRef #{tag}"
+        return ActionResult(action, [Reply(prompt, force_reply=True)])
 
     async def reply(self, sender: str, reference: str, text: str) -> list[Reply]:
         """A staff answer to an alert; `reference` is the alert's text or a tag like "H12"."""

@@ -35,12 +35,6 @@ from clinic.config import Settings
 
 log = logging.getLogger(__name__)
 
-STAFF_COMMANDS = {
-    "today": "Today's schedule",
-    "schedule": "Schedule for a day: /schedule <date> [provider]",
-    "inbox": "Open messages, most urgent first",
-}
-
 
 def file_base_url(api_base_url: str) -> str:
     """https://api.telegram.org/bot -> https://api.telegram.org/file/bot"""
@@ -65,6 +59,9 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(file_base_url(settings.telegram_api_base_url))
         .rate_limiter(AIORateLimiter(max_retries=3))
+        # A second connection for the last getUpdates at shutdown (it confirms what was
+        # fetched); with one, a cancelled long poll can still hold it and updates repeat.
+        .get_updates_connection_pool_size(2)
     )
     if persistence:
         bot_settings.state_file.parent.mkdir(parents=True, exist_ok=True)
@@ -120,7 +117,7 @@ def build_application(
 
 async def register_commands(app: Application, staff_chat_id: int | None) -> None:
     patient = [BotCommand(name, what) for name, what in chat.PATIENT_COMMANDS.items()]
-    staff_cmds = [BotCommand(name, what) for name, what in STAFF_COMMANDS.items()]
+    staff_cmds = [BotCommand(name, what) for name, what in chat.STAFF_COMMANDS.items()]
     await app.bot.set_my_commands(patient, scope=BotCommandScopeDefault())
     staff_chats = {staff_chat_id} if staff_chat_id is not None else set()
     for chat_id in sorted(staff_chats):

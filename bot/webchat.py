@@ -153,28 +153,27 @@ class WebChat:
     async def state(self, request: web.Request) -> web.Response:
         session = self._session(request)
         who = await self.clinic.who_is(session.sender)
-        staff = await self.clinic.staff_directory()
         return self._json(
             session,
             {
-                "sender": session.sender,
                 "role": "staff" if session.staff_name else "patient",
                 "who": who.kind,
                 "name": who.staff_name or who.patient_first_name,
-                "staff": [{"id": s.staff_id, "name": s.name, "role": s.role} for s in staff],
             },
         )
 
     async def role(self, request: web.Request) -> web.Response:
+        """Play a patient (a fresh identity) or a staff member, named by their Telegram id
+        (how the store knows staff); the id is checked against the store."""
         session = self._session(request)
         body = await _json_body(request)
         if body.get("role") == "staff":
-            staff = {s.staff_id: s for s in await self.clinic.staff_directory()}
-            chosen = staff.get(_int(body.get("staff_id")))
-            if chosen is None:
-                return self._json(session, {"error": "Pick one of the listed staff members."})
-            session.sender, session.staff_name = chosen.identity, chosen.name
-        else:  # a fresh patient identity: a new person in this browser
+            telegram_id = _int(body.get("telegram_id"))
+            who = await self.clinic.who_is(f"tg:{telegram_id}") if telegram_id else None
+            if who is None or not who.is_staff:
+                return self._json(session, {"error": "No staff member has that Telegram id."})
+            session.sender, session.staff_name = who.identity, who.staff_name
+        else:
             session.sender, session.staff_name = f"web:{secrets.token_urlsafe(16)}", None
         return self._json(session, {"ok": True})
 
@@ -279,7 +278,8 @@ class WebChat:
 
     async def _button(self, session: WebSession, payload: str) -> list[Reply]:
         if payload.startswith("s:"):
-            return await self.desk.action(session.sender, payload)
+            result = await self.desk.action(session.sender, payload)
+            return result.replies
         return await self.gateway.button(session.sender, payload)
 
     async def _render(self, session: WebSession, replies: list[Reply]) -> list[dict[str, Any]]:

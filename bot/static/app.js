@@ -170,12 +170,9 @@ async function poll(generation) {
 async function loadState(greet) {
   const state = await (await fetch("/api/state", { credentials: "same-origin" })).json();
   roleSelect.innerHTML = "";
-  const patient = new Option("a patient", "patient");
-  roleSelect.add(patient);
-  for (const s of state.staff) roleSelect.add(new Option(`staff: ${s.name} (${s.role})`, String(s.id)));
-  roleSelect.value = state.role === "staff"
-    ? String((state.staff.find((s) => s.name === state.name) || {}).id)
-    : "patient";
+  roleSelect.add(new Option("a patient", "patient"));
+  roleSelect.add(new Option(state.role === "staff" ? `staff: ${state.name}` : "a staff member…", "staff"));
+  roleSelect.value = state.role;
   staffPane.hidden = state.role !== "staff";
   cursor = { next: 0, staff_next: 0 };
   pollGeneration += 1;
@@ -184,12 +181,24 @@ async function loadState(greet) {
 }
 
 roleSelect.addEventListener("change", async () => {
-  const value = roleSelect.value;
-  const body = value === "patient" ? { role: "patient" } : { role: "staff", staff_id: Number(value) };
-  await post("/api/role", body);
+  let body = { role: "patient" };
+  if (roleSelect.value === "staff") {
+    const id = window.prompt("Telegram id of the staff member to play (see `medsec staff list`):");
+    if (!id) { roleSelect.value = "patient"; return; }
+    body = { role: "staff", telegram_id: Number(id) };
+  }
+  const answer = await post("/api/role", body);
+  if (answer.error) {
+    bubble(log, "notice", answer.error);
+    roleSelect.value = staffPane.hidden ? "patient" : "staff";
+    return;
+  }
   log.innerHTML = "";
   staffLog.innerHTML = "";
   await loadState(true);
+});
+
+loadState(true);
 });
 
 loadState(true);

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.constants import ChatAction
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -33,6 +33,11 @@ PATIENT_COMMANDS = {
     "cancel": "Cancel an appointment (or stop what we're doing)",
     "human": "Talk to a person at the front desk",
 }
+STAFF_COMMANDS = {
+    "today": "Today's schedule",
+    "schedule": "Schedule for a day: /schedule <date> [provider]",
+    "inbox": "Open messages, most urgent first",
+}
 MAX_EDITED_TEXT = 4000
 
 
@@ -57,6 +62,8 @@ def handlers(s: Services) -> list[BaseHandler]:
         name = update.message.text.split()[0].lstrip("/").split("@")[0].lower()
         replies = await s.gateway.command(sender_of(update), name)
         await s.answer(context.bot, update, replies)
+        if name == "start":
+            await offer_staff_commands(update, context, s)
 
     async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         listing = "\n".join(f"/{name} – {what}" for name, what in PATIENT_COMMANDS.items())
@@ -89,6 +96,20 @@ def handlers(s: Services) -> list[BaseHandler]:
         MessageHandler(PRIVATE & filters.COMMAND, on_unknown_command),
         CallbackQueryHandler(on_button, pattern=r"^[pk]:"),
     ]
+
+
+async def offer_staff_commands(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, s: Services
+) -> None:
+    """Staff see their commands in their own chat's menu: registered the first time a staff
+    member starts the bot (the store knows staff by Telegram id)."""
+    chat = update.effective_chat
+    done = context.bot_data.setdefault("staff_command_chats", set())
+    if chat is None or chat.id in done or not (await s.gateway.who(sender_of(update))).is_staff:
+        return
+    commands = [BotCommand(n, w) for n, w in {**PATIENT_COMMANDS, **STAFF_COMMANDS}.items()]
+    await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat.id))
+    done.add(chat.id)
 
 
 async def _show_choice(query, title: str | None) -> None:

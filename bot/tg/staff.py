@@ -4,7 +4,10 @@ which reach the patient. The staff desk (bot/staff_desk.py) re-checks the staff 
 
 from __future__ import annotations
 
+import contextlib
+
 from telegram import Message, Update
+from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -44,14 +47,17 @@ def handlers(s: Services) -> list[BaseHandler]:
     async def on_action(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         assert query is not None
-        replies = await desk.action(sender_of(update), query.data or "")
-        await query.answer(
-            replies[0].text[:190] if replies and not replies[0].force_reply else None
+        result = await desk.action(sender_of(update), query.data or "")
+        # "Take" is announced to the staff chat by the store (outbox); a toast is enough here.
+        await query.answer(result.summary[:190] if result.action != "reply" else None)
+        if query.message is None or (result.action == "take" and result.ok):
+            return
+        if result.action == "close" and result.ok:
+            with contextlib.suppress(BadRequest):
+                await query.edit_message_reply_markup(reply_markup=None)
+        await s.renderer.send(
+            context.bot, query.message.chat.id, result.replies, sender=sender_of(update)
         )
-        if query.message is not None and replies:
-            await s.renderer.send(
-                context.bot, query.message.chat.id, replies, sender=sender_of(update)
-            )
 
     async def on_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
