@@ -117,7 +117,11 @@ class Gateway:
     async def start(self, sender: str) -> list[Reply]:
         """The first thing a person sees: a greeting, and how to link if we don't know them."""
         who = await self.clinic.who_is(sender)
-        replies = await self._ask_rasa(sender, "/greet")
+        try:
+            replies = from_rasa(await self.rasa.send(sender, "/greet"))
+        except RasaUnavailable as error:  # a greeting is not worth an inbox item
+            log.warning("event=rasa_unavailable sender=%s reason=%s", sender, error)
+            replies = [Reply(texts.GREETING_OFFLINE)]
         if who.is_staff:
             replies.append(Reply(texts.STAFF_HELLO.format(name=who.staff_name)))
         elif not who.is_patient:

@@ -31,8 +31,13 @@ ALREADY_LINKED = "You're already linked to your patient record, {name}."
 LINKED = "Thanks, {name}, your account is linked. You can now book and manage appointments."
 REGISTERED = "Welcome, {name}! You're registered as a new patient and can book appointments now."
 LINK_PROMPT = (
-    'To see or book your appointments I need to know who you are. Tap "Share my phone '
-    'number" below, then confirm your date of birth. New patients can register the same way.'
+    "To see or book your appointments I need to know who you are: link your account with "
+    "your phone number and date of birth (the button below). New patients can register the "
+    "same way."
+)
+GREETING_OFFLINE = (
+    "Hello! I'm the practice's virtual secretary. I can't answer questions at this very "
+    "moment; please try again shortly, or type /human to reach the front desk."
 )
 STRANGER_CONTACT = (
     "That contact isn't yours. To link your account, please share your own phone number "

@@ -81,6 +81,7 @@ class WebChat:
         # identity (web:… / tg:…) or STAFF_CHANNEL -> pushed messages
         self.mailboxes: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._new_mail = asyncio.Event()
+        self._closing = False
         self._tasks: list[asyncio.Task] = []
         self.runner: web.AppRunner | None = None
         self.url = ""
@@ -115,6 +116,8 @@ class WebChat:
         return self.url
 
     async def stop(self) -> None:
+        self._closing = True
+        self._wake_pollers()
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -233,7 +236,7 @@ class WebChat:
                 self.mailboxes.get(STAFF_CHANNEL, [])[staff_after:] if session.staff_name else []
             )
             remaining = deadline - time.monotonic()
-            if mine or staff or remaining <= 0:
+            if mine or staff or remaining <= 0 or self._closing:
                 break
             event = self._new_mail
             with contextlib.suppress(TimeoutError):
@@ -342,9 +345,12 @@ class WebChat:
         if leave_for_telegram:
             await self.clinic.release(self.worker_id)
         if delivered:
-            event, self._new_mail = self._new_mail, asyncio.Event()
-            event.set()
+            self._wake_pollers()
         return delivered
+
+    def _wake_pollers(self) -> None:
+        event, self._new_mail = self._new_mail, asyncio.Event()
+        event.set()
 
     def _targets(self, delivery: Delivery) -> list[str] | None:
         """Mailboxes for a delivery; None = leave it for the Telegram bot; [] = nowhere."""

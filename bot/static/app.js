@@ -199,6 +199,3 @@ roleSelect.addEventListener("change", async () => {
 });
 
 loadState(true);
-});
-
-loadState(true);

@@ -46,7 +46,7 @@ async def test_start_greets_offers_linking_and_registers_commands(
         greeting = await fake.next_message(newcomer.id, timeout=20)
         prompt = await fake.next_message(newcomer.id)
     assert "virtual secretary" in greeting.text
-    assert "Share my phone number" in prompt.text
+    assert "phone number and date of birth" in prompt.text
     assert prompt.keyboard == [{"text": "📱 Share my phone number", "request_contact": True}]
     default = fake.commands['{"type": "default"}']
     assert {c["command"] for c in default} == {"start", "help", "appointments", "cancel", "human"}
