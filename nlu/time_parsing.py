@@ -189,13 +189,20 @@ def _first_day_after_now(ctx: Context, minutes: int) -> date:
     return ctx.today + timedelta(days=1)
 
 
-def find_times(text: str, now: datetime, date_order: str = "MDY") -> list[TimeMatch]:
-    """All date/time phrases in `text`, resolved against `now` (aware, in the clinic zone)."""
+def find_times(
+    text: str, now: datetime, date_order: str = "MDY", prefer_past: bool = False
+) -> list[TimeMatch]:
+    """All date/time phrases in `text`, resolved against `now` (aware, in the clinic zone).
+
+    The Rasa component prefers the future (booking); an action asking about the past ("my bill
+    from March 3", "did insurance pay for friday") re-reads the entity's text with
+    prefer_past=True, which makes a date without a year and a bare weekday the last one.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     if date_order not in DATE_ORDERS:
         raise ValueError(f"date_order must be one of {DATE_ORDERS}, not {date_order!r}")
-    ctx = Context(text.replace("’", "'"), now, date_order)
+    ctx = Context(text.replace("’", "'"), now, date_order, prefer_past)
     phrases: list[Piece] = []
     for piece in find_pieces(ctx):
         gap = ctx.text[phrases[-1].end : piece.start] if phrases else None

@@ -57,6 +57,7 @@ class Context:
     text: str
     now: datetime
     date_order: str
+    prefer_past: bool = False  # "my bill from march 3": the last March 3, not the next
 
     @property
     def today(self) -> date:
@@ -116,13 +117,15 @@ def _add_months(year: int, month: int, count: int) -> tuple[int, int]:
 
 
 def _next_date(ctx: Context, month: int, day: int) -> date | None:
-    """The next month/day on or after today (Feb 29 waits for a leap year)."""
-    for year in range(ctx.today.year, ctx.today.year + 5):
+    """The next month/day on or after today (Feb 29 waits for a leap year); the last one on or
+    before today when the past is preferred."""
+    step = -1 if ctx.prefer_past else 1
+    for year in range(ctx.today.year, ctx.today.year + 5 * step, step):
         try:
             candidate = date(year, month, day)
         except ValueError:
             continue
-        if candidate >= ctx.today:
+        if (candidate <= ctx.today) if ctx.prefer_past else (candidate >= ctx.today):
             return candidate
     return None
 
@@ -177,6 +180,8 @@ def _weekday_date(ctx: Context, weekday: int, modifier: str, week: str) -> date:
         return today - timedelta(days=(today.weekday() - weekday) % 7 or 7)
     if modifier == "this":
         return today + timedelta(days=ahead)
+    if ctx.prefer_past:
+        return today - timedelta(days=(today.weekday() - weekday) % 7 or 7)
     return today + timedelta(days=ahead or 7)
 
 
@@ -259,14 +264,17 @@ def _ordinal_day(found: re.Match, ctx: Context) -> Piece | None:
 
 
 def _day_of_month(found: re.Match, ctx: Context, day: int) -> Piece | None:
-    """The next date (today included) with this day of the month."""
+    """The next date (today included) with this day of the month (the last, if past)."""
     if not 1 <= day <= 31:
         return None
     year, month = ctx.today.year, ctx.today.month
+    step = -1 if ctx.prefer_past else 1
     for _ in range(13):
-        if day <= calendar.monthrange(year, month)[1] and date(year, month, day) >= ctx.today:
-            return _span(found, day=date(year, month, day), explicit_day=True)
-        year, month = _add_months(year, month, 1)
+        if day <= calendar.monthrange(year, month)[1]:
+            candidate = date(year, month, day)
+            if (candidate <= ctx.today) if ctx.prefer_past else (candidate >= ctx.today):
+                return _span(found, day=candidate, explicit_day=True)
+        year, month = _add_months(year, month, step)
     return None
 
 
@@ -355,6 +363,9 @@ def _month_name(found: re.Match, ctx: Context) -> Piece | None:
     if groups.get("y"):
         first, last = _month_portion(qualifier, int(found["y"]), month)
         return _span(found, days=(first, last))
+    if ctx.prefer_past:
+        year = ctx.today.year if month <= ctx.today.month else ctx.today.year - 1
+        return _span(found, days=_month_portion(qualifier, year, month))
     year = ctx.today.year if month >= ctx.today.month else ctx.today.year + 1
     first, last = _month_portion(qualifier, year, month)
     first, last = _clip_future(ctx, first, last, lambda d: d.replace(year=d.year + 1))

@@ -143,3 +143,24 @@ def test_to_interval_gives_half_open_spans():
     assert (start.hour, end.hour) == (8, 12)
     moment = to_interval("2027-03-02T15:00:00-05:00", tz)
     assert moment[0] == moment[1]
+
+
+@pytest.mark.parametrize(
+    ("text", "past", "future"),
+    [
+        ("send me my bill from March 3", "2026-03-03", "2027-03-03"),
+        ("did insurance pay for friday", "2027-02-26", "2027-03-05"),
+        ("the visit on the 15th", "2027-02-15", "2027-03-15"),
+        ("march 1", "2027-03-01", "2027-03-01"),
+        ("march 3 1950", "1950-03-03", "1950-03-03"),
+    ],
+)
+def test_an_action_about_the_past_can_prefer_the_past(text, past, future):
+    now = _now({})
+    assert [m.value for m in find_times(text, now, prefer_past=True)] == [past]
+    assert [m.value for m in find_times(text, now)] == [future]
+
+
+def test_a_month_in_the_past():
+    (match,) = find_times("my bills in december", _now({}), prefer_past=True)
+    assert match.value == {"from": "2026-12-01", "to": "2026-12-31"}
