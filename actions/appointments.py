@@ -1,0 +1,486 @@
+"""My appointments: list them, confirm I'll come, reschedule one, cancel one.
+
+Which appointment: a button payload (`{"appointment_id":"12"}` from a reminder or a list) or
+a choice among *my* upcoming appointments ("the second one", "the one on Tuesday"). Payloads
+are untrusted: every id goes through clinic.scheduling with the sender's own actor, which
+refuses anyone else's appointment. Nothing changes before the person says yes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import slot_search
+from actions.booking import (
+    ANY,
+    pick_offer,
+    search_slots_events,
+    validate_picked_start,
+)
+from actions.common import (
+    buttons,
+    caller_of,
+    entity,
+    latest_intent,
+    latest_text,
+    log,
+    parse_iso,
+    payload,
+    pick_ordinal,
+    reset_flow,
+    say_error,
+    say_not_linked,
+    store,
+    time_entities,
+    wants_earliest,
+)
+from actions.forms import GuardedForm, current_caller
+from actions.when import day_of, days_of
+from clinic import clock, practice, scheduling, text
+from clinic.errors import DomainError, ProviderDoesNotOffer, SlotTaken
+from clinic.models import Appointment
+from clinic.slots import Slot
+
+UPCOMING_LIMIT = 8
+
+
+def lower_describe(appointment: Appointment) -> str:
+    """'check-up with Dr. Anika Patel on Tue, Mar 2 at 9:00 AM'."""
+    return slot_search.visit_label(
+        appointment.appointment_type.name, appointment.provider.display_name, appointment.start_at
+    ).split(" ", 1)[1]
+
+
+def as_choices(appointments: list[Appointment]) -> list[dict[str, str]]:
+    return [
+        {
+            "id": str(a.id),
+            "label": f"{a.appointment_type.name}, {text.when(a.start_at)}",
+            "start": text.iso_local(a.start_at),
+        }
+        for a in appointments
+    ]
+
+
+def upcoming(session, caller, on=None) -> list[Appointment]:
+    return scheduling.upcoming_for_patient(session, caller.actor, on=on, limit=UPCOMING_LIMIT)
+
+
+def in_days(appointments: list[Appointment], value: Any) -> list[Appointment]:
+    span = days_of(value)
+    if span is None:
+        return appointments
+    first, last = span
+    return [a for a in appointments if first <= text.local(a.start_at).date() <= last]
+
+
+class PickAppointmentForm(GuardedForm):
+    """Shared by the reschedule and cancel forms: which of my appointments."""
+
+    verb = "change"
+
+    def gate(self, session, caller, dispatcher, tracker, activating):
+        if not caller.is_patient:
+            say_not_linked(dispatcher, tracker, f"{self.verb} an appointment")
+            return []
+        if activating and not tracker.get_slot("appointment_id") and not upcoming(session, caller):
+            dispatcher.utter_message(
+                text=f"You have no upcoming appointments to {self.verb}.",
+                buttons=buttons([("Book an appointment", "/book_appointment")]),
+            )
+            return []
+        return None
+
+    def time_selects_appointment(self, tracker: Tracker, mine: list[Appointment]) -> bool:
+        return True
+
+    def said_time(self, tracker: Tracker) -> Any:
+        """The time the starting request named ("cancel my appointment on Tuesday")."""
+        return next((e.get("value") for e in time_entities(tracker)), None)
+
+    def choose_on_activation(self, dispatcher, tracker: Tracker) -> list[EventType]:
+        """No id given: one appointment (on the day said, if any) is picked, several offered."""
+        with store() as session:
+            mine = upcoming(session, current_caller())
+            time_value = self.said_time(tracker)
+            selects = time_value is not None and self.time_selects_appointment(tracker, mine)
+            chosen = in_days(mine, time_value) if selects else mine
+            if selects and not chosen:
+                dispatcher.utter_message(
+                    text=f"You have no appointment {day_phrase(time_value)}. "
+                    "Here are your upcoming ones."
+                )
+                chosen = mine
+            events: list[EventType] = [SlotSet("time", None)] if selects else []
+            if len(chosen) == 1:
+                return [*events, *self.chosen_events(chosen[0])]
+            return [*events, SlotSet("offered_appointments", as_choices(chosen))]
+
+    def chosen_events(self, appointment: Appointment) -> list[EventType]:
+        return [
+            SlotSet("appointment_id", str(appointment.id)),
+            SlotSet("appointment_label", lower_describe(appointment)),
+        ]
+
+    def extract_appointment_id(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "appointment_id" or entity(
+            tracker, "appointment_id"
+        ):
+            return {}
+        offered = tracker.get_slot("offered_appointments") or []
+        index = pick_ordinal(latest_text(tracker), len(offered))
+        if index is None and wants_earliest(latest_text(tracker)) and offered:
+            index = 0
+        if index is not None:
+            return {"appointment_id": offered[index]["id"]}
+        for found in time_entities(tracker):
+            day = day_of(found.get("value"))
+            hits = [o for o in offered if datetime.fromisoformat(o["start"]).date() == day]
+            if len(hits) == 1:
+                return {"appointment_id": hits[0]["id"], "time": None}
+        return {}
+
+    def validate_appointment_id(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        caller = current_caller()
+        try:
+            with store() as session:
+                appointment = scheduling.get_appointment(session, caller.actor, str(value))
+                if appointment.status.value not in ("booked", "confirmed") or (
+                    appointment.start_at <= clock.now()
+                ):
+                    raise DomainError("That appointment can no longer be changed.")
+                events = {e["name"]: e["value"] for e in self.chosen_events(appointment)}
+                mine = upcoming(session, caller)
+        except DomainError as error:
+            say_error(dispatcher, error)
+            log.info("appointment.pick refused=%s", type(error).__name__)
+            with store() as session:
+                mine = upcoming(session, caller)
+            if not mine:
+                dispatcher.utter_message(text=f"You have no upcoming appointments to {self.verb}.")
+                return {"appointment_id": None, "requested_slot": None}
+            return {"appointment_id": None, "offered_appointments": as_choices(mine)}
+        events.setdefault("offered_appointments", as_choices(mine))
+        return events
+
+
+def day_phrase(value: Any) -> str:
+    day = day_of(value)
+    return f"on {text.day(day)}" if day else "then"
+
+
+class ActionAskAppointmentId(Action):
+    def name(self) -> str:
+        return "action_ask_appointment_id"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        offered = tracker.get_slot("offered_appointments") or []
+        verb = "cancel" if (tracker.active_loop or {}).get("name") == "cancel_form" else "move"
+        events: list[EventType] = []
+        if not offered:
+            with store() as session:
+                caller = caller_of(session, tracker)
+                offered = as_choices(upcoming(session, caller)) if caller.is_patient else []
+            events = [SlotSet("offered_appointments", offered)]
+        dispatcher.utter_message(
+            text=f"Which appointment would you like to {verb}?",
+            buttons=buttons(
+                (o["label"], payload("inform", appointment_id=o["id"])) for o in offered
+            ),
+        )
+        return events
+
+
+# --- reschedule --------------------------------------------------------------------------------
+
+
+def moved_label(slot: Slot) -> str:
+    return f"{text.when(slot.start)} with {slot.provider_name}"
+
+
+class ValidateRescheduleForm(PickAppointmentForm):
+    verb = "move"
+
+    def name(self) -> str:
+        return "validate_reschedule_form"
+
+    def time_selects_appointment(self, tracker: Tracker, mine: list[Appointment]) -> bool:
+        # "move my visit to Friday": the new time. "move my Tuesday appointment": which one.
+        if len(mine) <= 1 or " to " in f" {latest_text(tracker).lower()} ":
+            return False
+        return bool(in_days(mine, tracker.get_slot("time")))
+
+    def said_time(self, tracker: Tracker) -> Any:
+        return tracker.get_slot("time")
+
+    def named_provider(self, dispatcher, tracker: Tracker) -> list[EventType]:
+        """ "Can I see Dr Lee instead?": another provider who offers the same visit type."""
+        named = entity(tracker, "provider")
+        type_key = tracker.get_slot("appointment_type")
+        if (
+            not named
+            or not type_key
+            or named == tracker.get_slot("provider")
+            or latest_intent(tracker) not in ("reschedule_appointment", "inform")
+        ):
+            return []
+        try:
+            with store(readonly=True) as session:
+                kind = practice.get_type(session, type_key)
+                provider = practice.get_provider(session, str(named))
+                offering = practice.providers(session, type_key)
+                if provider not in offering:
+                    raise ProviderDoesNotOffer(
+                        provider.display_name, kind.name, [p.display_name for p in offering]
+                    )
+        except DomainError as error:
+            say_error(dispatcher, error)
+            return []
+        return [SlotSet("provider", provider.key)]
+
+    def chosen_events(self, appointment: Appointment) -> list[EventType]:
+        return [
+            *super().chosen_events(appointment),
+            SlotSet("appointment_type", appointment.appointment_type.key),
+            SlotSet("provider", appointment.provider.key),
+        ]
+
+    def extract_time(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "time" or time_entities(tracker):
+            return {}
+        return {"time": "earliest"} if wants_earliest(latest_text(tracker)) else {}
+
+    def extract_slot_start(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "slot_start" or entity(tracker, "slot_start"):
+            return {}
+        offer = pick_offer(tracker)
+        return {"slot_start": offer["start"], "provider": offer["provider"]} if offer else {}
+
+    def validate_time(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        return {"time": value}
+
+    def validate_slot_start(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        return validate_picked_start(
+            dispatcher,
+            tracker,
+            value,
+            tracker.get_slot("appointment_type"),
+            tracker.get_slot("provider"),
+            label_for=moved_label,
+        )
+
+    def validate_reschedule_confirmed(self, value, dispatcher, tracker, domain):
+        if value is not True:
+            return {"reschedule_confirmed": False if value is False else None}
+        start = parse_iso(tracker.get_slot("slot_start"))
+        appointment_id = tracker.get_slot("appointment_id")
+        if start is None or not appointment_id:
+            return {"reschedule_confirmed": None}
+        provider = tracker.get_slot("provider")
+        try:
+            with store() as session:
+                moved = scheduling.reschedule(
+                    session,
+                    current_caller().actor,
+                    appointment_id,
+                    start,
+                    provider_key=None if provider in (None, ANY) else provider,
+                )
+                moved_id = moved.id
+        except SlotTaken as error:
+            say_error(dispatcher, error)
+            offers = slot_search.as_offers(error.alternatives)
+            return {
+                "reschedule_confirmed": None,
+                "slot_start": None,
+                "offered_slots": offers or None,
+                **({} if offers else {"time": None}),
+            }
+        except DomainError as error:
+            say_error(dispatcher, error)
+            return {"reschedule_confirmed": None, "slot_start": None, "time": None}
+        log.info("appointment.moved appointment=%s", moved_id)
+        return {"reschedule_confirmed": True, "last_appointment_id": str(moved_id)}
+
+    def after(self, dispatcher, tracker: Tracker, changed: set[str], activating: bool):
+        events: list[EventType] = []
+        if not tracker.get_slot("appointment_id"):
+            if activating:
+                events = self.choose_on_activation(dispatcher, tracker)
+                tracker.add_slots(events)
+            if not tracker.get_slot("appointment_id"):
+                return events
+            changed = changed | {"appointment_id"}
+        provider_events = self.named_provider(dispatcher, tracker)
+        if provider_events:
+            tracker.add_slots(provider_events)
+            events += provider_events
+            changed = changed | {"provider"}
+        type_key = tracker.get_slot("appointment_type")
+        time_value = tracker.get_slot("time")
+        if not (type_key and time_value):
+            return events
+        if "slot_start" in changed and tracker.get_slot("slot_start"):
+            return events
+        if not (changed & {"appointment_id", "provider", "time"}):
+            return events
+        provider = tracker.get_slot("provider")
+        return events + search_slots_events(
+            dispatcher,
+            tracker,
+            type_key,
+            None if provider in (None, ANY) else provider,
+            time_value,
+            "reschedule_confirmed",
+            label_for=moved_label,
+        )
+
+
+class ActionSubmitReschedule(Action):
+    def name(self) -> str:
+        return "action_submit_reschedule"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        moved = tracker.get_slot("last_appointment_id")
+        if tracker.get_slot("reschedule_confirmed") is True and moved:
+            with store() as session:
+                actor = caller_of(session, tracker).actor
+                try:
+                    appointment = scheduling.get_appointment(session, actor, moved)
+                    dispatcher.utter_message(
+                        text=f"Done! Your appointment is now: {scheduling.describe(appointment)}. "
+                        "I've sent you the updated calendar file.",
+                        buttons=scheduling.appointment_buttons(appointment),
+                    )
+                except DomainError as error:
+                    say_error(dispatcher, error)
+        elif tracker.get_slot("reschedule_confirmed") is False:
+            dispatcher.utter_message(text="OK, I've left your appointment as it was.")
+        return [*reset_flow(), SlotSet("last_appointment_id", None)]
+
+
+# --- cancel ------------------------------------------------------------------------------------
+
+
+class ValidateCancelForm(PickAppointmentForm):
+    verb = "cancel"
+
+    def name(self) -> str:
+        return "validate_cancel_form"
+
+    def after(self, dispatcher, tracker: Tracker, changed: set[str], activating: bool):
+        if activating and not tracker.get_slot("appointment_id"):
+            return self.choose_on_activation(dispatcher, tracker)
+        return []
+
+
+class ActionSubmitCancel(Action):
+    def name(self) -> str:
+        return "action_submit_cancel"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        appointment_id = tracker.get_slot("appointment_id")
+        if tracker.get_slot("cancel_confirmed") is True and appointment_id:
+            try:
+                with store() as session:
+                    actor = caller_of(session, tracker).actor
+                    cancelled = scheduling.cancel(session, actor, appointment_id, "patient")
+                    what = scheduling.describe(cancelled)
+                    type_key = cancelled.appointment_type.key
+            except DomainError as error:
+                say_error(dispatcher, error)
+            else:
+                log.info("appointment.cancelled appointment=%s", appointment_id)
+                dispatcher.utter_message(
+                    text=f"Cancelled: your {what[0].lower() + what[1:]}. Would you like to book "
+                    "another time?",
+                    buttons=buttons(
+                        [
+                            (
+                                "Book a new time",
+                                payload("book_appointment", appointment_type=type_key),
+                            ),
+                            ("No, thanks", "/deny"),
+                        ]
+                    ),
+                )
+        elif tracker.get_slot("cancel_confirmed") is False:
+            dispatcher.utter_message(text="OK, I've kept your appointment.")
+        return reset_flow()
+
+
+# --- one-turn actions ----------------------------------------------------------------------------
+
+
+class ActionListAppointments(Action):
+    def name(self) -> str:
+        return "action_list_appointments"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        with store() as session:
+            caller = caller_of(session, tracker)
+            if not caller.is_patient:
+                say_not_linked(dispatcher, tracker, "see your appointments")
+                return []
+            mine = upcoming(session, caller)
+            lines = [f"• {scheduling.describe(a)} ({a.status.value})" for a in mine]
+            next_buttons = scheduling.appointment_buttons(mine[0]) if mine else []
+        if not mine:
+            dispatcher.utter_message(
+                text="You have no upcoming appointments.",
+                buttons=buttons([("Book an appointment", "/book_appointment")]),
+            )
+            return []
+        head = "Your next appointment:" if len(mine) == 1 else "Your upcoming appointments:"
+        dispatcher.utter_message(text="\n".join([head, *lines]), buttons=next_buttons)
+        return []
+
+
+class ActionConfirmAttendance(Action):
+    """ "Yes, I'll be there" (usually a reminder's button, which carries the id)."""
+
+    def name(self) -> str:
+        return "action_confirm_attendance"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        appointment_id = entity(tracker, "appointment_id")
+        with store() as session:
+            caller = caller_of(session, tracker)
+            if not caller.is_patient:
+                say_not_linked(dispatcher, tracker, "confirm an appointment")
+                return []
+            if appointment_id is None:
+                mine = upcoming(session, caller)
+                if len(mine) != 1:
+                    self._ask_which(dispatcher, mine)
+                    return []
+                appointment_id = mine[0].id
+            try:
+                appointment = scheduling.confirm_attendance(session, caller.actor, appointment_id)
+                what = scheduling.describe(appointment)
+            except DomainError as error:
+                say_error(dispatcher, error)
+                return []
+        dispatcher.utter_message(
+            text=f"Thanks, you're confirmed for your {what[0].lower()}{what[1:]}."
+        )
+        return []
+
+    @staticmethod
+    def _ask_which(dispatcher: CollectingDispatcher, mine: list[Appointment]) -> None:
+        if not mine:
+            dispatcher.utter_message(text="You have no upcoming appointments to confirm.")
+            return
+        dispatcher.utter_message(
+            text="Which appointment are you confirming?",
+            buttons=buttons(
+                (c["label"], payload("confirm_attendance", appointment_id=c["id"]))
+                for c in as_choices(mine)
+            ),
+        )

@@ -1,0 +1,188 @@
+"""A patient's bills: balance, an itemised invoice (text, and the PDF as a document the bot
+sends), insurance claim status, and asking for a payment plan. Only the sender's own records,
+looked up through clinic.billing with the sender's actor.
+"""
+
+from __future__ import annotations
+
+from rasa_sdk import Action
+from rasa_sdk.events import EventType
+from rasa_sdk.types import DomainDict
+
+from actions.common import (
+    buttons,
+    caller_of,
+    latest_text,
+    log,
+    payload,
+    say_error,
+    say_not_linked,
+    store,
+    time_entities,
+)
+from actions.when import day_of, days_of
+from clinic import billing, text
+from clinic.errors import DomainError
+from clinic.models import Invoice
+
+RECENT_CLAIMS = 5
+
+
+def invoice_text(invoice: Invoice) -> str:
+    lines = [
+        f"Invoice {invoice.number}, issued {text.short_date(invoice.issued_on)} "
+        f"(due {text.short_date(invoice.due_on)}):"
+    ]
+    for line in invoice.lines:
+        lines.append(
+            f"• {text.short_date(line.date_of_service)} — {line.cpt_code} {line.description}: "
+            f"charge {text.money(line.charge_cents)}, insurance paid "
+            f"{text.money(line.insurance_paid_cents)}"
+            + (f", adjustment {text.money(line.adjustment_cents)}" if line.adjustment_cents else "")
+            + f", your share {text.money(line.patient_share_cents)}"
+        )
+    lines.append(
+        f"Your share: {text.money(invoice.patient_share_cents)}; paid "
+        f"{text.money(invoice.paid_cents)}; still open {text.money(invoice.open_cents)}."
+    )
+    return "\n".join(lines)
+
+
+def invoice_document(invoice: Invoice) -> dict:
+    return {
+        "document": {
+            "kind": "invoice_pdf",
+            "invoice_id": invoice.id,
+            "filename": f"invoice-{invoice.number}.pdf",
+        },
+        "text": f"Here is invoice {invoice.number} as a PDF.",
+    }
+
+
+class ActionAskBalance(Action):
+    def name(self) -> str:
+        return "action_ask_balance"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        with store() as session:
+            caller = caller_of(session, tracker)
+            if not caller.is_patient:
+                say_not_linked(dispatcher, tracker, "see your balance")
+                return []
+            balance = billing.balance(session, caller.actor)
+            lines = [balance.summary()]
+            for invoice in balance.open_invoices:
+                lines.append(
+                    f"• Invoice {invoice.number} from {text.short_date(invoice.issued_on)}: "
+                    f"{text.money(invoice.open_cents)} open (due {text.short_date(invoice.due_on)})"
+                )
+        extra = []
+        if balance.due_cents > 0:
+            extra = [
+                ("See my latest bill", "/ask_invoice"),
+                ("How can I pay?", "/ask_payment_options"),
+                ("Payment plan", "/request_payment_plan"),
+            ]
+        dispatcher.utter_message(text="\n".join(lines), buttons=buttons(extra))
+        return []
+
+
+class ActionAskInvoice(Action):
+    def name(self) -> str:
+        return "action_ask_invoice"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        day = next((day_of(e.get("value")) for e in time_entities(tracker)), None)
+        with store() as session:
+            caller = caller_of(session, tracker)
+            if not caller.is_patient:
+                say_not_linked(dispatcher, tracker, "see your bills")
+                return []
+            note = ""
+            if day is not None:
+                found = billing.invoice_by_date(session, caller.actor, day)
+                invoice, candidates = found.invoice, found.candidates
+                if invoice is not None and not found.exact:
+                    note = f"I found no bill from {text.day(day)}; this is the nearest one.\n"
+            else:
+                candidates = billing.invoices_for(session, caller.actor)
+                invoice = candidates[0] if candidates else None
+            if invoice is None and not candidates:
+                dispatcher.utter_message(text="You have no bills on file.")
+                return []
+            if invoice is None:
+                dispatcher.utter_message(
+                    text="Which bill do you mean?",
+                    buttons=buttons(
+                        (
+                            f"{i.number}, {text.short_date(i.issued_on)} "
+                            f"({text.money(i.patient_share_cents)})",
+                            payload("ask_invoice", time=i.issued_on.isoformat()),
+                        )
+                        for i in candidates[:8]
+                    ),
+                )
+                return []
+            body = note + invoice_text(invoice)
+            document = invoice_document(invoice)
+        log.info("invoice.shown")
+        dispatcher.utter_message(text=body)
+        dispatcher.utter_message(json_message=document)
+        return []
+
+
+class ActionAskClaimStatus(Action):
+    def name(self) -> str:
+        return "action_ask_claim_status"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        span = next((days_of(e.get("value")) for e in time_entities(tracker)), None)
+        with store() as session:
+            caller = caller_of(session, tracker)
+            if not caller.is_patient:
+                say_not_linked(dispatcher, tracker, "check your insurance claims")
+                return []
+            claims = billing.claims_for(session, caller.actor)
+            if span is not None:
+                first, last = span
+                dated = [c for c in claims if c.service_from <= last and c.service_to >= first]
+                claims = dated or claims
+            lines = [billing.claim_status_text(c) for c in claims[:RECENT_CLAIMS]]
+        if not lines:
+            dispatcher.utter_message(text="There are no insurance claims on file for you.")
+            return []
+        head = "Your insurance claim:" if len(lines) == 1 else "Your recent insurance claims:"
+        dispatcher.utter_message(text="\n".join([head, *(f"• {line}" for line in lines)]))
+        return []
+
+
+class ActionRequestPaymentPlan(Action):
+    def name(self) -> str:
+        return "action_request_payment_plan"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        try:
+            with store() as session:
+                caller = caller_of(session, tracker)
+                if not caller.is_patient:
+                    say_not_linked(dispatcher, tracker, "set up a payment plan")
+                    return []
+                current = billing.balance(session, caller.actor)
+                if current.due_cents <= 0:
+                    dispatcher.utter_message(
+                        text=f"{current.summary()} There's nothing to spread over a payment "
+                        "plan right now."
+                    )
+                    return []
+                note = latest_text(tracker)
+                request = billing.request_payment_plan(
+                    session, caller.actor, note=None if note.startswith("/") else note
+                )
+        except DomainError as error:
+            say_error(dispatcher, error)
+            return []
+        dispatcher.utter_message(
+            text=f"{request.policy}\nYour current balance is {text.money(request.balance_cents)}. "
+            "I've asked the billing office to set up a plan with you; they'll contact you."
+        )
+        return []

@@ -1,0 +1,421 @@
+"""Booking: the booking form (type -> provider or "any" -> time -> a real free slot -> confirm ->
+clinic.scheduling.book), and joining the waitlist.
+
+The waitlist offer button (`/book_appointment{"appointment_type":..,"provider":..,"time":..}`)
+arrives with every slot filled: the form checks the time is still free and asks to confirm.
+Booking happens when the person says yes, inside the form, so a slot taken meanwhile is
+answered with the nearest free times and the form goes on.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import slot_search
+from actions.common import (
+    buttons,
+    caller_of,
+    end_flow,
+    entity,
+    latest_text,
+    log,
+    parse_iso,
+    payload,
+    pick_ordinal,
+    reset_flow,
+    say_error,
+    say_not_linked,
+    store,
+    time_entities,
+    wants_earliest,
+)
+from actions.forms import GuardedForm, current_caller
+from actions.when import wanted
+from clinic import practice, scheduling
+from clinic.errors import DomainError, ProviderDoesNotOffer, SlotTaken
+from clinic.identity import Caller
+
+ANY = "any"
+_ANY_RE = re.compile(
+    r"\b(any(one|body| doctor| provider| of them)?|whoever|no preference|doesn'?t matter|"
+    r"don'?t (mind|care)|either|first (available|free))\b",
+    re.IGNORECASE,
+)
+
+
+def search_slots_events(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    type_key: str,
+    provider_key: str | None,
+    time_value: Any,
+    confirm_slot: str,
+    label_for=slot_search.slot_label,
+) -> list[EventType]:
+    """Search free times for the form and say what was found; the events that follow from it.
+
+    An exact free moment fills `slot_start` (and asks to confirm); otherwise the offers go to
+    `offered_slots` for the slot_start question; nothing at all clears `time` to ask again."""
+    hours = next((e.get("additional_info") or {} for e in time_entities(tracker)), {}).get("hours")
+    want = wanted(time_value, hours)
+    reset = [SlotSet("slot_start", None), SlotSet(confirm_slot, None)]
+    if want is None:
+        dispatcher.utter_message(text="Sorry, I couldn't understand that time.")
+        return [*reset, SlotSet("time", None), SlotSet("offered_slots", None)]
+    with store(readonly=True) as session:
+        found = slot_search.search(session, type_key, provider_key, want)
+    if found.exact is not None:
+        slot = found.exact
+        return [
+            SlotSet("slot_start", slot.iso_start),
+            SlotSet("provider", slot.provider_key),
+            SlotSet("slot_label", label_for(slot)),
+            SlotSet("offered_slots", slot_search.as_offers([slot])),
+            SlotSet(confirm_slot, None),
+        ]
+    if found.note:
+        dispatcher.utter_message(text=found.note)
+    if found.bad_provider:
+        return [*reset, SlotSet("provider", None), SlotSet("offered_slots", None)]
+    if not found.offers:
+        return [*reset, SlotSet("time", None), SlotSet("offered_slots", None)]
+    return [*reset, SlotSet("offered_slots", slot_search.as_offers(found.offers))]
+
+
+def pick_offer(tracker: Tracker) -> dict[str, str] | None:
+    """What the person picked from the offered times, by position, "the earliest" or time."""
+    offers = tracker.get_slot("offered_slots") or []
+    if not offers:
+        return None
+    text = latest_text(tracker)
+    index = pick_ordinal(text, len(offers))
+    if index is None and wants_earliest(text):
+        index = 0
+    if index is not None:
+        return offers[index]
+    for found in time_entities(tracker):
+        value = found.get("value")
+        moment = parse_iso(value) if isinstance(value, str) else None
+        if moment is None:
+            continue
+        exact = slot_search.offer_matching(offers, moment, None)
+        if exact is not None:
+            return exact
+        said_day = bool(re.search(r"\d{1,2}[/-]\d|\b(mon|tue|wed|thu|fri|sat|sun)", text, re.I))
+        return slot_search.offer_at_clock(offers, moment, same_day=said_day)
+    return None
+
+
+def validate_picked_start(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    value: Any,
+    type_key: str | None,
+    provider_key: str | None,
+    label_for=slot_search.slot_label,
+) -> dict[str, Any]:
+    """A picked start (button or words): still free? Then it and its provider, else offers."""
+    start = parse_iso(value)
+    if start is None or not type_key:
+        return {"slot_start": None}
+    offer = slot_search.offer_matching(tracker.get_slot("offered_slots"), start, None)
+    if provider_key in (None, ANY) and offer is not None:
+        provider_key = offer.get("provider")
+    with store(readonly=True) as session:
+        found = slot_search.check_start(
+            session, type_key, None if provider_key == ANY else provider_key, start
+        )
+    if found.exact is not None:
+        return {
+            "slot_start": found.exact.iso_start,
+            "slot_label": label_for(found.exact),
+            "provider": found.exact.provider_key,
+        }
+    dispatcher.utter_message(text=found.note or "Sorry, that time isn't free any more.")
+    if found.offers:
+        return {"slot_start": None, "offered_slots": slot_search.as_offers(found.offers)}
+    return {"slot_start": None, "offered_slots": None, "time": None}
+
+
+def offer_buttons(offers: list[dict[str, str]], intent: str = "inform") -> list[dict[str, str]]:
+    return buttons(
+        (o["label"], payload(intent, slot_start=o["start"], provider=o["provider"])) for o in offers
+    )
+
+
+class ValidateBookingForm(GuardedForm):
+    def name(self) -> str:
+        return "validate_booking_form"
+
+    def gate(self, session, caller: Caller, dispatcher, tracker, activating):
+        if not caller.is_patient:
+            say_not_linked(dispatcher, tracker, "book an appointment")
+            return []
+        return None
+
+    # --- extraction of answers that are not entities ---------------------------------------
+
+    def extract_provider(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "provider" or entity(tracker, "provider"):
+            return {}
+        return {"provider": ANY} if _ANY_RE.search(latest_text(tracker)) else {}
+
+    def extract_time(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "time" or time_entities(tracker):
+            return {}
+        return {"time": "earliest"} if wants_earliest(latest_text(tracker)) else {}
+
+    def extract_slot_start(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "slot_start" or entity(tracker, "slot_start"):
+            return {}
+        offer = pick_offer(tracker)
+        if offer is None:
+            return {}
+        return {"slot_start": offer["start"], "provider": offer["provider"]}
+
+    # --- validation ---------------------------------------------------------------------
+
+    def validate_appointment_type(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        try:
+            with store(readonly=True) as session:
+                kind = practice.get_type(session, str(value))
+                provider = tracker.get_slot("provider")
+                if provider and provider != ANY:
+                    offered = [p.key for p in practice.providers(session, kind.key)]
+                    if provider not in offered:
+                        names = [p.display_name for p in practice.providers(session, kind.key)]
+                        error = ProviderDoesNotOffer(
+                            practice.get_provider(session, provider).display_name,
+                            kind.name,
+                            names,
+                        )
+                        dispatcher.utter_message(text=str(error))
+                        return {"appointment_type": kind.key, "provider": None}
+        except DomainError as error:
+            say_error(dispatcher, error)
+            return {"appointment_type": None}
+        return {"appointment_type": kind.key}
+
+    def validate_provider(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if str(value).lower() == ANY:
+            return {"provider": ANY}
+        type_key = tracker.get_slot("appointment_type")
+        try:
+            with store(readonly=True) as session:
+                provider = practice.get_provider(session, str(value))
+                if type_key:
+                    kind = practice.get_type(session, type_key)
+                    offering = practice.providers(session, type_key)
+                    if provider not in offering:
+                        raise ProviderDoesNotOffer(
+                            provider.display_name, kind.name, [p.display_name for p in offering]
+                        )
+        except DomainError as error:
+            say_error(dispatcher, error)
+            return {"provider": None}
+        return {"provider": provider.key}
+
+    def validate_time(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if wanted(value) is None:
+            dispatcher.utter_message(text="Sorry, I couldn't understand that time.")
+            return {"time": None}
+        return {"time": value}
+
+    def validate_slot_start(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        return validate_picked_start(
+            dispatcher,
+            tracker,
+            value,
+            tracker.get_slot("appointment_type"),
+            tracker.get_slot("provider"),
+        )
+
+    def validate_booking_confirmed(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if value is not True:
+            return {"booking_confirmed": False if value is False else None}
+        start = parse_iso(tracker.get_slot("slot_start"))
+        type_key = tracker.get_slot("appointment_type")
+        provider = tracker.get_slot("provider")
+        if start is None or not type_key:
+            return {"booking_confirmed": None}
+        actor = current_caller().actor
+        try:
+            with store() as session:
+                appointment = scheduling.book(
+                    session,
+                    actor,
+                    type_key=type_key,
+                    start=start,
+                    provider_key=None if provider in (None, ANY) else provider,
+                )
+                booked_id = appointment.id
+        except SlotTaken as error:
+            say_error(dispatcher, error)
+            offers = slot_search.as_offers(error.alternatives)
+            return {
+                "booking_confirmed": None,
+                "slot_start": None,
+                "offered_slots": offers or None,
+                **({} if offers else {"time": None}),
+            }
+        except DomainError as error:
+            say_error(dispatcher, error)
+            log.info("booking.refused reason=%s", type(error).__name__)
+            return {"booking_confirmed": None, "slot_start": None, "time": None}
+        log.info("booking.booked appointment=%s", booked_id)
+        return {"booking_confirmed": True, "last_appointment_id": str(booked_id)}
+
+    # --- free times once type, provider and time are known ---------------------------------
+
+    def after(self, dispatcher, tracker: Tracker, changed: set[str], activating: bool):
+        type_key = tracker.get_slot("appointment_type")
+        provider = tracker.get_slot("provider")
+        time_value = tracker.get_slot("time")
+        if not (type_key and provider and time_value):
+            return []
+        if "slot_start" in changed and tracker.get_slot("slot_start"):
+            return []  # a time was just picked (and checked)
+        if not (changed & {"appointment_type", "provider", "time"}):
+            return []
+        return search_slots_events(
+            dispatcher,
+            tracker,
+            type_key,
+            None if provider == ANY else provider,
+            time_value,
+            "booking_confirmed",
+        )
+
+
+class ActionAskAppointmentType(Action):
+    def name(self) -> str:
+        return "action_ask_appointment_type"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        with store(readonly=True) as session:
+            kinds = [(k.name, k.key) for k in practice.appointment_types(session)]
+        dispatcher.utter_message(
+            text="What kind of visit do you need?",
+            buttons=buttons((name, payload("inform", appointment_type=key)) for name, key in kinds),
+        )
+        return []
+
+
+class ActionAskProvider(Action):
+    def name(self) -> str:
+        return "action_ask_provider"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        type_key = tracker.get_slot("appointment_type")
+        with store(readonly=True) as session:
+            try:
+                people = practice.providers(session, type_key)
+            except DomainError:
+                people = practice.providers(session)
+            choices = [(f"{p.display_name} ({p.specialty})", p.key) for p in people]
+        dispatcher.utter_message(
+            text="Who would you like to see?",
+            buttons=[
+                {"title": "Whoever is free first", "payload": payload("inform", provider=ANY)},
+                *buttons((title, payload("inform", provider=key)) for title, key in choices),
+            ],
+        )
+        return []
+
+
+class ActionAskSlotStart(Action):
+    def name(self) -> str:
+        return "action_ask_slot_start"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        offers = tracker.get_slot("offered_slots") or []
+        if not offers:
+            dispatcher.utter_message(text="When would you like to come in?")
+            return []
+        dispatcher.utter_message(
+            text="Which time suits you? Tap one, or tell me another day or time.",
+            buttons=offer_buttons(offers),
+        )
+        return []
+
+
+class ActionSubmitBooking(Action):
+    def name(self) -> str:
+        return "action_submit_booking"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        booked = tracker.get_slot("last_appointment_id")
+        if tracker.get_slot("booking_confirmed") is True and booked:
+            with store() as session:
+                actor = caller_of(session, tracker).actor
+                try:
+                    appointment = scheduling.get_appointment(session, actor, booked)
+                except DomainError as error:
+                    say_error(dispatcher, error)
+                    return [*reset_flow(), SlotSet("last_appointment_id", None)]
+                dispatcher.utter_message(
+                    text=f"Done! You're booked: {scheduling.describe(appointment)}. "
+                    "I've sent you a confirmation with a calendar file, and I'll remind you the "
+                    "day before.",
+                    buttons=scheduling.appointment_buttons(appointment),
+                )
+        elif tracker.get_slot("booking_confirmed") is False:
+            dispatcher.utter_message(
+                text="OK, I haven't booked anything. Tell me if you'd like another time."
+            )
+        return [*reset_flow(), SlotSet("last_appointment_id", None)]
+
+
+class ActionJoinWaitlist(Action):
+    """Put me on the waitlist for a visit type (and provider, and a window if I said one)."""
+
+    def name(self) -> str:
+        return "action_join_waitlist"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        type_key = entity(tracker, "appointment_type") or tracker.get_slot("appointment_type")
+        provider = entity(tracker, "provider") or tracker.get_slot("provider")
+        provider = None if provider in (None, ANY) else provider
+        window = None
+        for found in time_entities(tracker):
+            window = wanted(found.get("value"))
+        with store() as session:
+            caller = caller_of(session, tracker)
+            if not caller.is_patient:
+                say_not_linked(dispatcher, tracker, "join the waitlist")
+                return []
+            if not type_key:
+                kinds = [(k.name, k.key) for k in practice.appointment_types(session)]
+                dispatcher.utter_message(
+                    text="Which kind of visit should I watch for?",
+                    buttons=buttons(
+                        (name, payload("join_waitlist", appointment_type=key))
+                        for name, key in kinds
+                    ),
+                )
+                return []
+            try:
+                entry = scheduling.join_waitlist(
+                    session,
+                    caller.actor,
+                    type_key,
+                    provider_key=provider,
+                    earliest=window.start if window else None,
+                    latest=window.end if window else None,
+                )
+                kind = entry.appointment_type.name.lower()
+                who = entry.provider.display_name if entry.provider else "any of our providers"
+            except DomainError as error:
+                say_error(dispatcher, error)
+                return []
+        dispatcher.utter_message(
+            text=f"You're on the waitlist for {slot_search.article(kind)} with {who}. If a time "
+            "opens up I'll message you straight away; whoever books it first gets it."
+        )
+        return end_flow()

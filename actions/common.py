@@ -1,0 +1,254 @@
+"""What every action module shares: a store session, who is talking, entity values, replies.
+
+Actions are thin: read slots and entities, call clinic/, say the result. Identity is the Rasa
+sender id (`tg:<id>`, `web:<id>`), looked up in the store on every call; nothing a person types
+or a button carries is trusted to say who they are or what they own.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
+
+from clinic import clock
+from clinic.db import session_scope
+from clinic.errors import DomainError, InvalidInput
+from clinic.identity import Caller, who_is
+
+log = logging.getLogger("actions")
+
+# Intents that answer a question on the side: they never fill a form's free-text slot, so a
+# form rejects them, the rule for the intent answers, and the form asks again.
+SIDE_INTENTS = (
+    "stop",
+    "report_emergency",
+    "request_human",
+    "help",
+    "bot_challenge",
+    "greet",
+    "goodbye",
+    "ask_hours",
+    "ask_location",
+    "ask_visit_prep",
+    "ask_balance",
+    "ask_invoice",
+    "ask_insurance",
+    "ask_claim_status",
+    "ask_payment_options",
+    "request_payment_plan",
+    "list_appointments",
+    "out_of_scope",
+)
+
+# Every slot a form fills: reset when a flow ends so nothing leaks into the next one.
+FLOW_SLOTS = (
+    "appointment_type",
+    "provider",
+    "time",
+    "slot_start",
+    "offered_slots",
+    "booking_confirmed",
+    "appointment_id",
+    "offered_appointments",
+    "reschedule_confirmed",
+    "cancel_confirmed",
+    "message_recipient",
+    "message_text",
+    "callback_number",
+    "message_urgent",
+    "contact_name",
+    "message_kind",
+    "link_phone",
+    "link_dob",
+    "full_name",
+    "room",
+    "meeting_title",
+    "meeting_confirmed",
+    "requested_slot",
+)
+
+LINK_BUTTONS = (
+    ("Link my account", "/link_account"),
+    ("Register as a new patient", "/register"),
+)
+HUMAN_BUTTON = ("Talk to a person", "/request_human")
+
+
+@contextmanager
+def store(readonly: bool = False) -> Iterator[Session]:
+    """One transaction on the clinic store (DATABASE_URL)."""
+    with session_scope(readonly=readonly) as session:
+        yield session
+
+
+def caller_of(session: Session, tracker: Tracker) -> Caller:
+    """Who the sender is. A sender id that is no channel identity (rasa shell's "default")
+    is a stranger with no rights at all."""
+    try:
+        return who_is(session, tracker.sender_id)
+    except InvalidInput:
+        return Caller(identity=tracker.sender_id or "unknown")
+
+
+def reset_flow(*keep: str) -> list[EventType]:
+    return [SlotSet(name, None) for name in FLOW_SLOTS if name not in keep]
+
+
+def end_flow() -> list[EventType]:
+    """Leave any active form and forget its answers."""
+    return [ActiveLoop(None), *reset_flow()]
+
+
+def buttons(pairs: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
+    return [{"title": title, "payload": payload} for title, payload in pairs]
+
+
+def payload(intent: str, **entities: Any) -> str:
+    """`/intent{"key":"value"}` (Rasa's button syntax); values travel as strings."""
+    if not entities:
+        return "/" + intent
+    body = json.dumps({k: str(v) for k, v in entities.items()}, separators=(",", ":"))
+    return f"/{intent}{body}"
+
+
+def is_telegram(tracker: Tracker) -> bool:
+    return (tracker.sender_id or "").startswith("tg:")
+
+
+def say_not_linked(dispatcher: CollectingDispatcher, tracker: Tracker, what: str = "") -> None:
+    """Tell a stranger how to become a known patient (and nothing else)."""
+    lead = f"To {what}, I first need to know who you are. " if what else ""
+    if is_telegram(tracker):
+        dispatcher.utter_message(
+            json_message={
+                "request_contact": True,
+                "text": lead + 'Tap "Share my phone number" below and confirm your date of '
+                "birth to link your patient record; new patients can register the same way.",
+            }
+        )
+        return
+    dispatcher.utter_message(
+        text=lead + "Link your patient record with your phone number and date of birth, or "
+        "register as a new patient.",
+        buttons=buttons(LINK_BUTTONS),
+    )
+
+
+def say_error(dispatcher: CollectingDispatcher, error: DomainError) -> None:
+    dispatcher.utter_message(text=str(error))
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    return (tracker.latest_message or {}).get("intent", {}).get("name")
+
+
+def latest_text(tracker: Tracker) -> str:
+    return ((tracker.latest_message or {}).get("text") or "").strip()
+
+
+def entity_values(tracker: Tracker, entity: str) -> list[Any]:
+    return [
+        e.get("value")
+        for e in (tracker.latest_message or {}).get("entities") or []
+        if e.get("entity") == entity and e.get("value") is not None
+    ]
+
+
+def entity(tracker: Tracker, name: str) -> Any:
+    values = entity_values(tracker, name)
+    return values[0] if values else None
+
+
+def time_entities(tracker: Tracker) -> list[dict[str, Any]]:
+    return [
+        e for e in (tracker.latest_message or {}).get("entities") or [] if e.get("entity") == "time"
+    ]
+
+
+_ORDINALS = {
+    "first": 0,
+    "1st": 0,
+    "one": 0,
+    "second": 1,
+    "2nd": 1,
+    "two": 1,
+    "third": 2,
+    "3rd": 2,
+    "three": 2,
+    "fourth": 3,
+    "4th": 3,
+    "four": 3,
+    "fifth": 4,
+    "5th": 4,
+    "five": 4,
+    "sixth": 5,
+    "6th": 5,
+    "six": 5,
+}
+_ORDINAL_RE = re.compile(
+    r"\b(?:(?P<word>first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th)\b"
+    r"|(?:option|number|no\.?|#)\s*(?P<num>[1-9])\b|(?P<last>last|latest)\b)",
+    re.IGNORECASE,
+)
+_ONLY_DIGIT_RE = re.compile(r"^\s*#?([1-9])\s*[.)]?\s*$")
+_EARLIEST_RE = re.compile(
+    r"\b(earliest|asap|as soon as|soonest|first (available|free|opening)|next (available|free|"
+    r"opening)|any ?time|whenever|anything)\b",
+    re.IGNORECASE,
+)
+
+
+def pick_ordinal(text: str, count: int) -> int | None:
+    """The list position a person picked ("the second one", "option 3", "2", "the last")."""
+    if count <= 0:
+        return None
+    bare = _ONLY_DIGIT_RE.match(text)
+    if bare:
+        index = int(bare.group(1)) - 1
+        return index if index < count else None
+    match = _ORDINAL_RE.search(text)
+    if not match:
+        return None
+    if match.group("last"):
+        return count - 1
+    index = _ORDINALS[match.group("word").lower()] if match.group("word") else None
+    if match.group("num"):
+        index = int(match.group("num")) - 1
+    return index if index is not None and index < count else None
+
+
+def wants_earliest(text: str) -> bool:
+    return bool(_EARLIEST_RE.search(text))
+
+
+def today() -> date:
+    return clock.local_now().date()
+
+
+def parse_iso(value: Any) -> datetime | None:
+    """An aware datetime from an ISO string (a button payload); None if it is not one."""
+    if not isinstance(value, str) or len(value) < 16:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=clock.clinic_tz())
+
+
+def as_str_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, Sequence) and not isinstance(value, str) else []
+
+
+def one_of(value: Any, allowed: Mapping[str, Any]) -> Any:
+    return allowed.get(str(value).strip().lower()) if value is not None else None

@@ -1,0 +1,192 @@
+"""Questions about the practice, answered from the store (the clinic file), never made up:
+opening hours (holidays included: "are you open Saturday?", "on Dec 24?"), where it is, how to
+prepare for a visit, which insurance it takes (and, for a patient, the policy on file), and how
+to pay. Anyone may ask these.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rasa_sdk import Action
+from rasa_sdk.events import EventType
+from rasa_sdk.types import DomainDict
+
+from actions.common import caller_of, entity, store, time_entities, today
+from actions.when import wanted
+from clinic import billing, practice, scheduling, text
+from clinic.errors import DomainError
+from clinic.practice import DayHours
+
+MAX_DAYS_LISTED = 14
+CLOSURES_AHEAD = timedelta(days=60)
+
+
+def intervals(hours: DayHours) -> str:
+    return ", ".join(f"{_clock(opens)}–{_clock(closes)}" for opens, closes in hours.intervals)
+
+
+def _clock(value) -> str:
+    return value.strftime("%I:%M %p").lstrip("0").replace(":00 ", " ")
+
+
+def day_status(hours: DayHours) -> str:
+    if hours.closure_reason:
+        return f"closed ({hours.closure_reason})"
+    return f"open {intervals(hours)}" if hours.is_open else "closed"
+
+
+def day_answer(hours: DayHours) -> str:
+    name = text.day(hours.day)
+    if hours.closure_reason:
+        return f"We're closed on {name} ({hours.closure_reason})."
+    if not hours.is_open:
+        return f"We're closed on {name}."
+    return f"On {name} we're open {intervals(hours)}."
+
+
+class ActionAskHours(Action):
+    def name(self) -> str:
+        return "action_ask_hours"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        asked = [wanted(e.get("value")) for e in time_entities(tracker)]
+        asked = [w for w in asked if w is not None]
+        with store(readonly=True) as session:
+            if not asked:
+                dispatcher.utter_message(text=self._week(session))
+                return []
+            lines = []
+            for want in asked:
+                if want.is_exact:
+                    hours = practice.hours_on(session, text.local(want.exact).date())
+                    open_then = practice.is_open_at(session, want.exact)
+                    lines.append(
+                        (
+                            f"Yes, we're open at {text.clock_time(want.exact)}. "
+                            if open_then
+                            else f"No, we're not open at {text.clock_time(want.exact)}. "
+                        )
+                        + day_answer(hours)
+                    )
+                    continue
+                first = text.local(want.start).date()
+                last = text.local(want.end - timedelta(microseconds=1)).date()
+                day = first
+                while day <= last and len(lines) < MAX_DAYS_LISTED:
+                    lines.append(day_answer(practice.hours_on(session, day)))
+                    day += timedelta(days=1)
+        dispatcher.utter_message(text="\n".join(lines))
+        return []
+
+    @staticmethod
+    def _week(session) -> str:
+        lines = ["Our regular opening hours:"]
+        for hours in practice.week_hours(session):
+            weekday = f"{hours.day:%A}"
+            lines.append(f"• {weekday}: {intervals(hours) if hours.is_open else 'closed'}")
+        now = today()
+        now_hours = practice.hours_on(session, now)
+        lines.insert(0, f"Today ({text.day(now)}): " + day_status(now_hours) + ".")
+        coming = practice.closures(session, now, now + CLOSURES_AHEAD)
+        if coming:
+            lines.append(
+                "Closed on: " + "; ".join(f"{text.day(c.day)} ({c.reason})" for c in coming) + "."
+            )
+        return "\n".join(lines)
+
+
+class ActionAskLocation(Action):
+    def name(self) -> str:
+        return "action_ask_location"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        with store(readonly=True) as session:
+            info = practice.clinic_info(session)
+        lines = [f"{info.name} is at {info.address}."]
+        if info.parking:
+            lines.append(info.parking)
+        lines.append(f"Phone: {info.phone}.")
+        dispatcher.utter_message(text=" ".join(lines))
+        return []
+
+
+class ActionAskVisitPrep(Action):
+    def name(self) -> str:
+        return "action_ask_visit_prep"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        type_key = entity(tracker, "appointment_type") or tracker.get_slot("appointment_type")
+        with store() as session:
+            if not type_key:
+                caller = caller_of(session, tracker)
+                if caller.is_patient:
+                    upcoming = scheduling.upcoming_for_patient(session, caller.actor, limit=1)
+                    type_key = upcoming[0].appointment_type.key if upcoming else None
+            try:
+                advice = practice.visit_prep(session, type_key)
+                name = practice.get_type(session, type_key).name.lower() if type_key else None
+            except DomainError:
+                advice, name = practice.visit_prep(session), None
+        lead = f"For your {name}: " if name else ""
+        dispatcher.utter_message(text=lead + advice)
+        return []
+
+
+class ActionAskInsurance(Action):
+    def name(self) -> str:
+        return "action_ask_insurance"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        asked = entity(tracker, "insurer")
+        lines = []
+        with store() as session:
+            accepted = practice.accepted_insurers(session)
+            info = practice.clinic_info(session)
+            if asked:
+                insurer = practice.find_insurer(session, str(asked))
+                if insurer is not None and insurer.accepted:
+                    lines.append(f"Yes, we accept {insurer.name}.")
+                elif insurer is not None:
+                    lines.append(f"Sorry, we're not in network with {insurer.name}.")
+                else:
+                    lines.append(f"I don't see {asked} among the plans we take.")
+            if not asked or not lines[0].startswith("Yes"):
+                lines.append("We accept: " + ", ".join(i.name for i in accepted) + ".")
+            caller = caller_of(session, tracker)
+            if caller.is_patient and not asked:
+                policies = billing.insurance_on_file(session, caller.actor)
+                if policies:
+                    lines.append(
+                        "On file for you: "
+                        + "; ".join(
+                            f"{p.insurer.name}, member ID ending {p.member_id[-4:]}"
+                            f"{' (primary)' if p.is_primary else ''}"
+                            for p in policies
+                        )
+                        + "."
+                    )
+                else:
+                    lines.append("We have no insurance on file for you.")
+        if info.insurance_update:
+            lines.append(f"To update your insurance: {info.insurance_update}")
+        dispatcher.utter_message(text=" ".join(lines))
+        return []
+
+
+class ActionAskPaymentOptions(Action):
+    def name(self) -> str:
+        return "action_ask_payment_options"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        with store(readonly=True) as session:
+            info = practice.clinic_info(session)
+        if not info.payment_methods:
+            dispatcher.utter_message(
+                text=f"Please call the front desk on {info.phone} about paying your bill."
+            )
+            return []
+        dispatcher.utter_message(
+            text="You can pay by:\n" + "\n".join(f"• {m}" for m in info.payment_methods)
+        )
+        return []

@@ -1,0 +1,108 @@
+"""The base of every form validator: who may use the form, and what to do with an answer that
+fills nothing.
+
+A `GuardedForm` runs in three steps on every turn of its form:
+  1. `gate`: checks the caller in the store (a patient, staff, anyone). When the caller may not
+     use the form, it says why and ends the form at once (requested_slot = None).
+  2. rasa-sdk's extraction (`extract_<slot>`) and validation (`validate_<slot>`) methods.
+  3. `after`: work that needs several slots at once (searching free times once the type,
+     provider and time are known).
+A side question ("what are your hours?") fills nothing and returns no events, so the form
+rejects it, the intent's rule answers, and the form asks its question again. An answer meant
+for the form that fills nothing ("hmm", an affirm where a time was asked) gets "Sorry, I didn't
+catch that" and the question again, instead of a generic fallback.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from abc import abstractmethod
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.common import caller_of, latest_intent, log, reset_flow, store
+from clinic.identity import Caller
+
+# Answers aimed at the form itself; anything else that fills nothing is a side question.
+FORM_ANSWER_INTENTS = ("inform", "affirm", "deny", "nlu_fallback")
+
+_caller: contextvars.ContextVar[Caller] = contextvars.ContextVar("caller")
+
+
+def current_caller() -> Caller:
+    """The caller this form turn runs for (set by GuardedForm.run; one asyncio task each)."""
+    return _caller.get()
+
+
+def slot_events(events: list[EventType]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def is_activating(tracker: Tracker, form: str) -> bool:
+    """Is this the turn the form starts? Rasa validates a starting form on a copy of the
+    tracker that already has the form active (ActiveLoop after the user's message), and may
+    call again with the tracker as it was (no form active)."""
+    if (tracker.active_loop or {}).get("name") != form:
+        return True
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "active_loop" and event.get("name") == form:
+            return True
+    return False
+
+
+class GuardedForm(FormValidationAction):
+    @abstractmethod
+    def name(self) -> str:
+        """validate_<form name>"""
+
+    def gate(
+        self,
+        session: Any,
+        caller: Caller,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        activating: bool,
+    ) -> list[EventType] | None:
+        """None to go on; else the events that end the form (after saying why)."""
+        return None
+
+    def after(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        changed: set[str],
+        activating: bool,
+    ) -> list[EventType]:
+        return []
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        activating = is_activating(tracker, self.form_name())
+        with store() as session:
+            caller = caller_of(session, tracker)
+            stop = self.gate(session, caller, dispatcher, tracker, activating)
+        if stop is not None:
+            log.info("form.stopped form=%s activating=%s", self.form_name(), activating)
+            return [*stop, *reset_flow(), SlotSet(REQUESTED_SLOT, None)]
+        requested = tracker.get_slot(REQUESTED_SLOT) if not activating else None
+        token = _caller.set(caller)
+        try:
+            before = set(tracker.slots_to_validate())
+            events = await super().run(dispatcher, tracker, domain)
+            changed = before | set(slot_events(events))
+            events += self.after(dispatcher, tracker, changed, activating)
+        finally:
+            _caller.reset(token)
+        filled = [e for e in events if e.get("event") == "slot" and e["name"] != REQUESTED_SLOT]
+        if requested and not filled and latest_intent(tracker) in FORM_ANSWER_INTENTS:
+            dispatcher.utter_message(text="Sorry, I didn't catch that.")
+            events.append(SlotSet(requested, None))
+        return events

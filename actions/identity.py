@@ -1,0 +1,208 @@
+"""Who am I to the practice: linking a chat to a patient record, or registering as a new patient.
+
+On Telegram the bot links with the person's own shared contact (it checks the contact is the
+sender's), so these forms only answer with `{"custom": {"request_contact": true, "text": ..}}`,
+which bot/ renders as the "Share my phone number" button. Elsewhere (the web chat, the REST
+channel) the forms ask for the phone number and date of birth themselves and call
+clinic.identity.link_identity / register_patient, which rate-limit failed tries.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import dateparser
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.types import DomainDict
+
+from actions.common import (
+    HUMAN_BUTTON,
+    SIDE_INTENTS,
+    buttons,
+    is_telegram,
+    latest_intent,
+    latest_text,
+    log,
+    reset_flow,
+    say_error,
+    say_not_linked,
+    store,
+    today,
+)
+from actions.forms import GuardedForm
+from clinic.db import session_scope
+from clinic.errors import (
+    AlreadyRegistered,
+    DomainError,
+    InvalidPhone,
+    TooManyAttempts,
+    VerificationFailed,
+)
+from clinic.identity import link_identity, normalize_phone, register_patient
+
+DOB_SETTINGS = {
+    "DATE_ORDER": "MDY",
+    "PREFER_DATES_FROM": "past",
+    "REQUIRE_PARTS": ["day", "month", "year"],
+}
+
+
+def parse_date_of_birth(text: str) -> date | None | str:
+    """A date of birth, None if none is there, or a sentence saying what is wrong with it."""
+    text = (text or "").strip()
+    if not text or len(text) > 60 or not re.search(r"\d", text):
+        return None
+    parsed = dateparser.parse(text, languages=["en"], settings=DOB_SETTINGS)
+    if parsed is None:
+        return None
+    born = parsed.date()
+    now = today()
+    if born > now or born.year < now.year - 120:
+        return "That date of birth doesn't look right. Please check it (e.g. 31 March 1980)."
+    return born
+
+
+class _AskOwnData(GuardedForm):
+    """Shared by linking and registering: answers are the typed text (not side questions)."""
+
+    def gate(self, session, caller, dispatcher, tracker, activating):
+        if caller.is_patient:
+            dispatcher.utter_message(
+                text=f"You're already linked to your patient record, {caller.patient.first_name}."
+            )
+            return []
+        if is_telegram(tracker):
+            say_not_linked(dispatcher, tracker)
+            return []
+        return None
+
+    @staticmethod
+    def _typed(tracker: Tracker, slot: str) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != slot or latest_intent(tracker) in SIDE_INTENTS:
+            return {}
+        text = latest_text(tracker)
+        return {slot: text} if text and not text.startswith("/") else {}
+
+    def extract_link_phone(self, dispatcher, tracker, domain):
+        return self._typed(tracker, "link_phone")
+
+    def extract_link_dob(self, dispatcher, tracker, domain):
+        return self._typed(tracker, "link_dob")
+
+    def validate_link_phone(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        try:
+            return {"link_phone": normalize_phone(str(value))}
+        except InvalidPhone as error:
+            say_error(dispatcher, error)
+            return {"link_phone": None}
+
+    def validate_link_dob(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return {"link_dob": value}
+        born = parse_date_of_birth(str(value))
+        if isinstance(born, date):
+            return {"link_dob": born.isoformat()}
+        dispatcher.utter_message(
+            text=born
+            if isinstance(born, str)
+            else "Please give your date of birth with the year, e.g. 31 March 1980 or 03/31/1980."
+        )
+        return {"link_dob": None}
+
+
+class ValidateLinkForm(_AskOwnData):
+    def name(self) -> str:
+        return "validate_link_form"
+
+
+class ValidateRegisterForm(_AskOwnData):
+    def name(self) -> str:
+        return "validate_register_form"
+
+    def extract_full_name(self, dispatcher, tracker, domain):
+        return self._typed(tracker, "full_name")
+
+    def validate_full_name(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        text = re.sub(r"^(my name is|i am|i'm|it's)\s+", "", str(value).strip(), flags=re.I)
+        parts = text.split()
+        if len(parts) < 2 or len(text) > 160 or any(ch.isdigit() for ch in text):
+            dispatcher.utter_message(text="Please give your first and last name.")
+            return {"full_name": None}
+        return {"full_name": " ".join(parts)}
+
+
+class ActionSubmitLink(Action):
+    def name(self) -> str:
+        return "action_submit_link"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        phone, dob = tracker.get_slot("link_phone"), tracker.get_slot("link_dob")
+        if not (phone and dob):
+            return reset_flow()
+        try:
+            # A session of its own: a failed match commits the counted try before it raises.
+            with session_scope() as session:
+                patient = link_identity(session, tracker.sender_id, phone, date.fromisoformat(dob))
+                first_name = patient.first_name
+        except VerificationFailed as error:
+            dispatcher.utter_message(
+                text=str(error),
+                buttons=buttons(
+                    [
+                        ("Try again", "/link_account"),
+                        ("Register as a new patient", "/register"),
+                        HUMAN_BUTTON,
+                    ]
+                ),
+            )
+            return reset_flow()
+        except (TooManyAttempts, DomainError) as error:
+            say_error(dispatcher, error)
+            return reset_flow()
+        log.info("identity.linked")
+        dispatcher.utter_message(
+            text=f"Thanks, {first_name}, your account is linked. You can now book and manage "
+            "your appointments and ask about your bills."
+        )
+        return reset_flow()
+
+
+class ActionSubmitRegister(Action):
+    def name(self) -> str:
+        return "action_submit_register"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        name = tracker.get_slot("full_name")
+        phone, dob = tracker.get_slot("link_phone"), tracker.get_slot("link_dob")
+        if not (name and phone and dob):
+            return reset_flow()
+        *first, last = name.split()
+        try:
+            with store() as session:
+                patient = register_patient(
+                    session,
+                    first_name=" ".join(first),
+                    last_name=last,
+                    date_of_birth=date.fromisoformat(dob),
+                    phone=phone,
+                    identity=tracker.sender_id,
+                )
+                first_name = patient.first_name
+        except AlreadyRegistered as error:
+            dispatcher.utter_message(
+                text=str(error), buttons=buttons([("Link my account", "/link_account")])
+            )
+            return reset_flow()
+        except DomainError as error:
+            say_error(dispatcher, error)
+            return reset_flow()
+        log.info("identity.registered")
+        dispatcher.utter_message(
+            text=f"Welcome, {first_name}! You're registered as a new patient and can book "
+            "appointments now.",
+            buttons=buttons([("Book an appointment", "/book_appointment")]),
+        )
+        return reset_flow()

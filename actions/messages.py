@@ -1,0 +1,412 @@
+"""Reaching a person: message slips (messages, refill and records requests), a live handoff to
+the front desk, emergencies, and "stop".
+
+The message form asks for whom, what, a callback number (a patient may keep the one on file;
+a stranger gives a name and a number) and whether it is urgent, then writes a slip to the
+clinic inbox, which alerts the staff channel in the same transaction. A refill request is
+passed to the prescriber and never promised.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import (
+    SIDE_INTENTS,
+    buttons,
+    caller_of,
+    end_flow,
+    entity,
+    latest_intent,
+    latest_text,
+    log,
+    payload,
+    reset_flow,
+    say_error,
+    store,
+)
+from actions.forms import GuardedForm, current_caller
+from clinic import inbox, practice
+from clinic.config import get_settings
+from clinic.errors import DomainError, InvalidPhone
+from clinic.identity import normalize_phone
+from clinic.models import Desk, SlipKind, Urgency
+
+KIND_BY_INTENT = {
+    "leave_message": SlipKind.MESSAGE.value,
+    "request_refill": SlipKind.REFILL.value,
+    "request_records": SlipKind.RECORDS.value,
+}
+DESKS = {
+    "front_desk": "the front desk",
+    "billing": "the billing office",
+    "nurse": "the nurse",
+}
+_DESK_WORDS = (
+    (re.compile(r"\b(bill|billing|payment|accounts?)\b", re.I), "billing"),
+    (re.compile(r"\bnurse\b(?! practitioner)", re.I), "nurse"),
+    (
+        re.compile(
+            r"\b(front ?desk|reception|office|anyone|anybody|whoever|not sure|don'?t know)\b", re.I
+        ),
+        "front_desk",
+    ),
+)
+ON_FILE = "on_file"
+_ON_FILE_RE = re.compile(r"\b(same|on file|that one|that number|this number|my number)\b", re.I)
+# Words that only say "I want to leave a message / a refill / my records", not what about.
+_FILLER_WORDS = """
+    i i'd id i'm im would like want wanna need needs to can could may please pls plz just leave
+    send give pass get have a an the message msg note for my me to with of on about it this that
+    some hi hello hey doctor dr dr. doc nurse office desk front practice refill refills renew
+    renewed renewal prescription prescriptions script meds medication medicine records record
+    copy copies medical request requesting results file files thanks thank you someone somebody
+    tell let know
+"""
+_FILLER = frozenset(_FILLER_WORDS.split())
+MAX_MESSAGE = 2000
+
+
+def substantive(text: str, provider_words: set[str]) -> bool:
+    """Does the request already say what it is about ("my rash is better", "metformin")?"""
+    words = re.findall(r"[a-z0-9']+", text.lower())
+    content = [w for w in words if w not in _FILLER and w not in provider_words]
+    return len(content) >= 2
+
+
+def message_kind(tracker: Tracker) -> str:
+    return tracker.get_slot("message_kind") or KIND_BY_INTENT.get(
+        latest_intent(tracker) or "", SlipKind.MESSAGE.value
+    )
+
+
+def whom(session, recipient: str) -> str:
+    if recipient in DESKS:
+        return DESKS[recipient]
+    return practice.get_provider(session, recipient).display_name
+
+
+class ValidateMessageForm(GuardedForm):
+    def name(self) -> str:
+        return "validate_message_form"
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
+        slots = ["message_recipient", "message_text"]
+        if message_kind(tracker) == SlipKind.RECORDS.value:
+            slots = ["message_text"]
+        if not current_caller().is_patient:
+            slots.append("contact_name")
+        return [*slots, "callback_number", "message_urgent"]
+
+    def after(self, dispatcher, tracker: Tracker, changed: set[str], activating: bool):
+        if not activating:
+            return []
+        kind = message_kind(tracker)
+        events = [SlotSet("message_kind", kind)]
+        if kind == SlipKind.RECORDS.value:
+            events.append(SlotSet("message_recipient", "front_desk"))
+        return events
+
+    # --- for whom -------------------------------------------------------------------------
+
+    def extract_message_recipient(self, dispatcher, tracker: Tracker, domain):
+        if tracker.get_slot("requested_slot") != "message_recipient" or entity(tracker, "provider"):
+            return {}
+        text = latest_text(tracker)
+        for pattern, desk in _DESK_WORDS:
+            if pattern.search(text):
+                return {"message_recipient": desk}
+        return {}
+
+    def validate_message_recipient(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        value = str(value).strip().lower()
+        if value in DESKS:
+            return {"message_recipient": value}
+        try:
+            with store(readonly=True) as session:
+                return {"message_recipient": practice.get_provider(session, value).key}
+        except DomainError as error:
+            say_error(dispatcher, error)
+            return {"message_recipient": None}
+
+    # --- what -------------------------------------------------------------------------------
+
+    def extract_message_text(self, dispatcher, tracker: Tracker, domain):
+        requested = tracker.get_slot("requested_slot")
+        text = latest_text(tracker)
+        if requested is None and (tracker.active_loop or {}).get("name") != "message_form":
+            with store(readonly=True) as session:
+                names = {
+                    word
+                    for p in practice.providers(session)
+                    for name in [p.key, p.name, *p.synonyms]
+                    for word in name.lower().split()
+                }
+            return {"message_text": text} if substantive(text, names) else {}
+        if requested != "message_text" or latest_intent(tracker) in SIDE_INTENTS:
+            return {}
+        return {"message_text": text} if text else {}
+
+    def validate_message_text(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        value = " ".join(str(value or "").split())
+        if not value:
+            return {"message_text": None}
+        if len(value) > MAX_MESSAGE:
+            dispatcher.utter_message(
+                text=f"That's a bit long for a message ({len(value)} characters). Please keep "
+                f"it under {MAX_MESSAGE}, or ask to talk to a person."
+            )
+            return {"message_text": None}
+        return {"message_text": value}
+
+    # --- who (strangers) and how to call back ------------------------------------------------
+
+    def extract_contact_name(self, dispatcher, tracker: Tracker, domain):
+        if tracker.get_slot("requested_slot") != "contact_name":
+            return {}
+        if latest_intent(tracker) in SIDE_INTENTS:
+            return {}
+        text = re.sub(
+            r"^(my name is|i am|i'm|im|it's|its|this is)\s+", "", latest_text(tracker), flags=re.I
+        )
+        return {"contact_name": text.strip(" .!")}
+
+    def validate_contact_name(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        name = " ".join(str(value or "").split())
+        if len(name) < 2 or len(name) > 120 or any(ch.isdigit() for ch in name):
+            dispatcher.utter_message(text="Please tell me your name (letters only).")
+            return {"contact_name": None}
+        return {"contact_name": name}
+
+    def extract_callback_number(self, dispatcher, tracker: Tracker, domain):
+        if tracker.get_slot("requested_slot") != "callback_number":
+            return {}
+        text = latest_text(tracker)
+        intent = latest_intent(tracker)
+        if current_caller().is_patient and (intent == "affirm" or _ON_FILE_RE.search(text)):
+            return {"callback_number": ON_FILE}
+        if re.search(r"\d", text):
+            return {"callback_number": text}
+        return {}
+
+    def validate_callback_number(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if value == ON_FILE and current_caller().is_patient:
+            return {"callback_number": ON_FILE}
+        try:
+            return {"callback_number": normalize_phone(str(value))}
+        except InvalidPhone as error:
+            say_error(dispatcher, error)
+            return {"callback_number": None}
+
+
+class ActionAskMessageRecipient(Action):
+    def name(self) -> str:
+        return "action_ask_message_recipient"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        refill = tracker.get_slot("message_kind") == SlipKind.REFILL.value
+        with store(readonly=True) as session:
+            people = [(p.display_name, p.key) for p in practice.providers(session)]
+        desks = (
+            [("The front desk", "front_desk")]
+            if refill
+            else [
+                ("The front desk", "front_desk"),
+                ("Billing", "billing"),
+                ("The nurse", "nurse"),
+            ]
+        )
+        question = "Which doctor prescribed it?" if refill else "Who is the message for?"
+        dispatcher.utter_message(
+            text=question,
+            buttons=buttons(
+                (title, payload("inform", provider=key)) for title, key in [*people, *desks]
+            ),
+        )
+        return []
+
+
+class ActionAskMessageText(Action):
+    def name(self) -> str:
+        return "action_ask_message_text"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        kind = tracker.get_slot("message_kind")
+        question = {
+            SlipKind.REFILL.value: "Which medicine (and dose) do you need renewed? Add your "
+            "pharmacy if it changed.",
+            SlipKind.RECORDS.value: "Which records do you need, and where should they go (you, "
+            "or another doctor's office)?",
+        }.get(kind, "What would you like the message to say?")
+        dispatcher.utter_message(text=question)
+        return []
+
+
+class ActionAskContactName(Action):
+    def name(self) -> str:
+        return "action_ask_contact_name"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(text="What is your name, so the staff know who is asking?")
+        return []
+
+
+class ActionAskCallbackNumber(Action):
+    def name(self) -> str:
+        return "action_ask_callback_number"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        with store(readonly=True) as session:
+            caller = caller_of(session, tracker)
+        if caller.is_patient:
+            phone = caller.patient.phone
+            dispatcher.utter_message(
+                text=f"Should they call you back on the number we have on file (ending "
+                f"{phone[-4:]}), or on another number? Type the other number if so.",
+                buttons=buttons([("Yes, the number on file", "/affirm")]),
+            )
+        else:
+            dispatcher.utter_message(text="What phone number can they call you back on?")
+        return []
+
+
+class ActionSubmitMessage(Action):
+    def name(self) -> str:
+        return "action_submit_message"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        text = tracker.get_slot("message_text")
+        if not text:
+            return reset_flow()
+        kind = tracker.get_slot("message_kind") or SlipKind.MESSAGE.value
+        recipient = tracker.get_slot("message_recipient") or "front_desk"
+        urgent = tracker.get_slot("message_urgent") is True
+        callback = tracker.get_slot("callback_number")
+        try:
+            with store() as session:
+                caller = caller_of(session, tracker)
+                slip = inbox.leave_message(
+                    session,
+                    caller.actor,
+                    reason=text,
+                    for_provider=None if recipient in DESKS else recipient,
+                    desk=Desk(recipient) if recipient in DESKS else Desk.PROVIDER,
+                    urgency=Urgency.URGENT if urgent else Urgency.ROUTINE,
+                    callback_number=None if callback == ON_FILE else callback,
+                    from_name=tracker.get_slot("contact_name"),
+                    kind=SlipKind(kind),
+                )
+                to = whom(session, recipient)
+                number = slip.callback_number or "the number on file"
+                emergency = practice.clinic_info(session).emergency_number
+        except DomainError as error:
+            say_error(dispatcher, error)
+            return reset_flow()
+        log.info("message.left kind=%s urgent=%s", kind, urgent)
+        when = "today" if urgent else "as soon as they can"
+        if kind == SlipKind.REFILL.value:
+            said = (
+                f"I've sent your refill request to {to}. The doctor decides on every refill, so "
+                f"I can't promise it; the practice will call you on {number} {when} if they need "
+                "anything, and tell you when it's sent to your pharmacy."
+            )
+        elif kind == SlipKind.RECORDS.value:
+            said = (
+                f"I've passed your records request to {to}. They'll contact you on {number} "
+                f"{when}; records requests can take a few working days."
+            )
+        else:
+            said = (
+                f"Thanks, I've passed your message to {to}. "
+                f"They'll call you back on {number} {when}."
+            )
+        if urgent:
+            said += f" If it becomes an emergency, call {emergency} right away."
+        dispatcher.utter_message(text=said)
+        return reset_flow()
+
+
+# --- a person, an emergency, stop --------------------------------------------------------------
+
+
+class ActionRequestHuman(Action):
+    def name(self) -> str:
+        return "action_request_human"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        try:
+            with store() as session:
+                caller = caller_of(session, tracker)
+                thread = inbox.open_handoff(
+                    session,
+                    tracker.sender_id,
+                    patient_id=caller.patient.id if caller.is_patient else None,
+                    reason=latest_text(tracker)[:500]
+                    if not latest_text(tracker).startswith("/")
+                    else "",
+                )
+                thread_id = thread.id
+        except DomainError as error:
+            say_error(dispatcher, error)
+            return end_flow()
+        log.info("handoff.requested thread=%s", thread_id)
+        dispatcher.utter_message(
+            text="I've asked the front desk to join. Everything you write here now goes to a "
+            "person, who will answer in this chat. If nobody is free right now, your messages "
+            "wait in their inbox and nothing is lost.",
+            buttons=[{"title": "End chat with staff", "payload": "#done"}],
+        )
+        return end_flow()
+
+
+def emergency_number() -> str:
+    try:
+        with store(readonly=True) as session:
+            return practice.clinic_info(session).emergency_number
+    except Exception:  # the store is down: the number from the environment still goes out
+        log.exception("emergency.number_lookup_failed")
+        return get_settings().emergency_number
+
+
+class ActionReportEmergency(Action):
+    """First, whatever else is going on: call the emergency number now; staff are alerted."""
+
+    def name(self) -> str:
+        return "action_report_emergency"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        number = emergency_number()
+        dispatcher.utter_message(
+            text=f"🚨 If this is an emergency, call {number} now, or go to the nearest emergency "
+            "room. Please don't wait for a reply here."
+        )
+        try:
+            with store() as session:
+                caller = caller_of(session, tracker)
+                inbox.report_emergency(session, caller.actor, latest_text(tracker))
+            dispatcher.utter_message(text="I've also alerted the practice staff as urgent.")
+            log.info("emergency.reported")
+        except Exception:  # never let a store problem hide the advice above
+            log.exception("emergency.alert_failed")
+            dispatcher.utter_message(
+                text=f"I couldn't reach the practice staff just now. Call {number} for emergencies."
+            )
+        return end_flow()
+
+
+class ActionStop(Action):
+    def name(self) -> str:
+        return "action_stop"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> list[EventType]:
+        if (tracker.active_loop or {}).get("name"):
+            dispatcher.utter_message(text="OK, I've stopped. Nothing was changed.")
+        else:
+            dispatcher.utter_message(text="OK. Is there anything else I can help with?")
+        return end_flow()

@@ -1,0 +1,97 @@
+"""The forms' fixed questions (the ones that need the store live next to their form).
+
+Rasa asks a form's next question with `action_ask_<form>_<slot>` or `action_ask_<slot>`. They
+are actions rather than domain responses so the wording can use the conversation (what is about
+to be booked, moved or cancelled) and so `rasa data validate` knows every response is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import buttons
+
+YES_NO = "/affirm", "/deny"
+EARLIEST = ("The earliest available", '/inform{"time":"earliest"}')
+
+Text = str | Callable[[Tracker], str]
+
+
+def _slot(name: str, default: str = "") -> Callable[[Tracker], str]:
+    return lambda tracker: tracker.get_slot(name) or default
+
+
+QUESTIONS: dict[str, tuple[Text, list[tuple[str, str]]]] = {
+    "action_ask_time": (
+        'When would you like to come in? For example "tomorrow morning", "Friday at 9" or '
+        '"next week".',
+        [EARLIEST],
+    ),
+    "action_ask_reschedule_form_time": (
+        'When would you like to move it to? For example "Thursday afternoon" or "next week".',
+        [EARLIEST],
+    ),
+    "action_ask_meeting_form_time": (
+        'When is the meeting? Give the day and the time, e.g. "Thursday 2-3pm".',
+        [],
+    ),
+    "action_ask_booking_confirmed": (
+        lambda t: f"Shall I book {_slot('slot_label', 'this visit')(t)}?",
+        [("Yes, book it", YES_NO[0]), ("No", YES_NO[1])],
+    ),
+    "action_ask_reschedule_confirmed": (
+        lambda t: (
+            f"Move your {_slot('appointment_label', 'appointment')(t)} to "
+            f"{_slot('slot_label', 'the new time')(t)}?"
+        ),
+        [("Yes, move it", YES_NO[0]), ("No", YES_NO[1])],
+    ),
+    "action_ask_cancel_confirmed": (
+        lambda t: f"Cancel your {_slot('appointment_label', 'appointment')(t)}?",
+        [("Yes, cancel it", YES_NO[0]), ("No, keep it", YES_NO[1])],
+    ),
+    "action_ask_message_urgent": (
+        "Is it urgent (should someone call you back today)?",
+        [("Yes, it's urgent", YES_NO[0]), ("No, it can wait", YES_NO[1])],
+    ),
+    "action_ask_link_phone": ("What phone number do we have on file for you? (with area code)", []),
+    "action_ask_link_dob": ("What is your date of birth? (e.g. 31 March 1980)", []),
+    "action_ask_full_name": ("Welcome! What is your full name (first and last name)?", []),
+    "action_ask_meeting_invite": (
+        "Shall I invite the whole team?",
+        [("Yes, invite everyone", YES_NO[0]), ("No, just book the room", YES_NO[1])],
+    ),
+    "action_ask_meeting_confirmed": (
+        lambda t: f"Book {_slot('slot_label', 'the room')(t)}?",
+        [("Yes, book it", YES_NO[0]), ("No", YES_NO[1])],
+    ),
+}
+
+
+def _question_action(action_name: str, text: Text, choices: list[tuple[str, str]]) -> type:
+    class Question(Action):
+        def name(self) -> str:
+            return action_name
+
+        def run(
+            self, dispatcher: CollectingDispatcher, tracker: Tracker, domain
+        ) -> list[EventType]:
+            said = text(tracker) if callable(text) else text
+            dispatcher.utter_message(text=said, buttons=buttons(choices))
+            return []
+
+    Question.__name__ = Question.__qualname__ = "".join(
+        part.title() for part in action_name.split("_")
+    )
+    return Question
+
+
+# rasa-sdk registers every Action subclass defined when the package is imported; each class
+# is also a module attribute so it can be found (and pickled) by name.
+for _name, _spec in QUESTIONS.items():
+    _action = _question_action(_name, *_spec)
+    globals()[_action.__name__] = _action

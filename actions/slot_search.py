@@ -1,0 +1,150 @@
+"""Finding free times to offer, for booking and rescheduling.
+
+    search(s, type_key, provider_key | None, wanted) -> Found
+        exact moment free  -> Found(exact=slot)
+        otherwise          -> Found(offers=[...], note="why / what these are")
+        nothing at all     -> Found(note=...) (ask for another time)
+    check_start(s, type_key, provider_key | None, start) -> Found   a picked (button) time
+
+Offers travel in the `offered_slots` slot as plain dicts {"start", "provider", "label"} so a
+later "the second one" or a button press can be matched to what was actually shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from actions.when import Wanted
+from clinic import clock, practice, slots, text
+from clinic.errors import DomainError, ProviderDoesNotOffer, SlotTaken
+from clinic.slots import Slot
+
+OFFER_COUNT = 6
+ALTERNATIVES = 4
+FOLLOW_ON_DAYS = 30
+
+
+@dataclass
+class Found:
+    exact: Slot | None = None
+    offers: list[Slot] = field(default_factory=list)
+    note: str | None = None
+    error: DomainError | None = None
+
+    @property
+    def bad_provider(self) -> bool:
+        return isinstance(self.error, ProviderDoesNotOffer)
+
+
+def article(noun: str) -> str:
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
+
+
+def visit_label(type_name: str, provider_name: str, start: datetime) -> str:
+    """'a check-up with Dr. Anika Patel on Tue, Mar 2 at 9:00 AM'."""
+    return f"{article(type_name.lower())} with {provider_name} on {text.when(start)}"
+
+
+def slot_label(slot: Slot) -> str:
+    return visit_label(slot.type_name, slot.provider_name, slot.start)
+
+
+def as_offers(found: list[Slot]) -> list[dict[str, str]]:
+    return [
+        {"start": slot.iso_start, "provider": slot.provider_key, "label": slot.label()}
+        for slot in found
+    ]
+
+
+def _exact(session: Session, type_key: str, provider_key: str | None, at: datetime) -> Found:
+    kind = practice.get_type(session, type_key)
+    end = at + timedelta(minutes=kind.duration_minutes)
+    free = slots.find_free_slots(session, type_key, provider_key, at, end, limit=None)
+    match = next((slot for slot in free if slot.start == at), None)
+    if match is not None:
+        return Found(exact=match)
+    # Say precisely why not (closed, outside hours, too soon, taken), then what is near.
+    reason = "That time isn't free."
+    probe = provider_key or (practice.providers(session, type_key) or [None])[0]
+    if probe is not None:
+        try:
+            slots.check_bookable(session, type_key, getattr(probe, "key", probe), at)
+        except SlotTaken:
+            reason = "That time is already taken."
+        except DomainError as error:
+            reason = str(error)
+    near = slots.nearest_alternatives(session, type_key, provider_key, at, limit=ALTERNATIVES)
+    if not near:
+        return Found(note=reason + " I couldn't find a free time near it; try another day.")
+    return Found(offers=near, note=f"{reason} The nearest free times are below.")
+
+
+def _window(session: Session, type_key: str, provider_key: str | None, want: Wanted) -> Found:
+    limit = 200 if want.hours else 60
+    free = slots.find_free_slots(session, type_key, provider_key, want.start, want.end, limit)
+    free = [slot for slot in free if want.allows(slot.start)][:OFFER_COUNT]
+    if free:
+        return Found(offers=free, note=f"Here are free times {want.describe()}.")
+    after = max(want.end, clock.now())
+    later = slots.find_free_slots(
+        session,
+        type_key,
+        provider_key,
+        after,
+        after + timedelta(days=FOLLOW_ON_DAYS),
+        limit=ALTERNATIVES,
+    )
+    if later:
+        return Found(
+            offers=later,
+            note=f"Sorry, nothing is free {want.describe()}. The next free times are below.",
+        )
+    return Found(
+        note=f"Sorry, nothing is free {want.describe()} or in the month after. "
+        "Try another time, or ask me to put you on the waitlist."
+    )
+
+
+def search(session: Session, type_key: str, provider_key: str | None, want: Wanted) -> Found:
+    try:
+        if want.is_exact:
+            return _exact(session, type_key, provider_key, want.exact)  # type: ignore[arg-type]
+        return _window(session, type_key, provider_key, want)
+    except DomainError as error:
+        return Found(note=str(error), error=error)
+
+
+def check_start(
+    session: Session, type_key: str, provider_key: str | None, start: datetime
+) -> Found:
+    """Is this exact start (a pressed button, maybe an old one) still free?"""
+    return search(session, type_key, provider_key, Wanted(start, start, exact=start))
+
+
+def offer_matching(offers: Any, start: datetime, provider_key: str | None) -> dict | None:
+    for offer in offers or []:
+        try:
+            same = datetime.fromisoformat(offer["start"]) == start
+        except (KeyError, TypeError, ValueError):
+            continue
+        if same and (not provider_key or provider_key == offer.get("provider")):
+            return offer
+    return None
+
+
+def offer_at_clock(offers: Any, moment: datetime, same_day: bool) -> dict | None:
+    """The one offer at this local clock time (and day, when the person named one)."""
+    local = text.local(moment)
+    hits = []
+    for offer in offers or []:
+        try:
+            start = text.local(datetime.fromisoformat(offer["start"]))
+        except (KeyError, TypeError, ValueError):
+            continue
+        if start.time() == local.time() and (not same_day or start.date() == local.date()):
+            hits.append(offer)
+    return hits[0] if len(hits) == 1 else None

@@ -1,0 +1,256 @@
+"""Staff only: the day's schedule, the open inbox, booking a meeting room. The staff role is
+checked in the store on every call (clinic.staff / clinic.inbox re-check it too); a patient or
+a stranger asking gets a plain refusal and nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.types import DomainDict
+
+from actions.common import (
+    buttons,
+    caller_of,
+    entity,
+    latest_text,
+    log,
+    payload,
+    reset_flow,
+    say_error,
+    store,
+    time_entities,
+    today,
+)
+from actions.forms import GuardedForm, current_caller
+from actions.when import day_of, wanted
+from clinic import inbox, practice, staff, text
+from clinic.errors import DomainError, NotStaff
+from clinic.models import RoomKind, Urgency
+
+INBOX_LIMIT = 10
+DEFAULT_MEETING = timedelta(hours=1)
+_TITLE_RE = re.compile(r"\bfor\s+(?:a|an|the|our)?\s*(?P<title>[^,.!?]+)", re.IGNORECASE)
+_TIME_WORDS = re.compile(
+    r"\s+(?:on|at|from|tomorrow|today|next|this|monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday|\d).*$",
+    re.IGNORECASE,
+)
+
+
+def refuse(dispatcher) -> list[EventType]:
+    say_error(dispatcher, NotStaff())
+    return []
+
+
+class ActionStaffSchedule(Action):
+    """ "What's on today?", "who is Dr Patel seeing tomorrow?" """
+
+    def name(self) -> str:
+        return "action_staff_schedule"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        day = next((day_of(e.get("value")) for e in time_entities(tracker)), None) or today()
+        provider = entity(tracker, "provider")
+        with store() as session:
+            caller = caller_of(session, tracker)
+            if not caller.is_staff:
+                log.info("staff.refused action=schedule")
+                return refuse(dispatcher)
+            try:
+                days = staff.day_schedule(session, caller.staff_actor, day, provider)
+                answer = staff.format_schedule(days, day)
+            except DomainError as error:
+                say_error(dispatcher, error)
+                return []
+        dispatcher.utter_message(text=answer)
+        return []
+
+
+class ActionStaffMessages(Action):
+    """Open inbox items, emergencies and urgent ones first, then the oldest."""
+
+    def name(self) -> str:
+        return "action_staff_messages"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        with store() as session:
+            caller = caller_of(session, tracker)
+            if not caller.is_staff:
+                log.info("staff.refused action=messages")
+                return refuse(dispatcher)
+            slips = inbox.list_open(session, caller.staff_actor, limit=INBOX_LIMIT + 1)
+            handoffs = inbox.open_handoffs(session, caller.staff_actor)
+            lines = []
+            for slip in slips[:INBOX_LIMIT]:
+                mark = {Urgency.EMERGENCY: "🚨 ", Urgency.URGENT: "❗ "}.get(slip.urgency, "")
+                for_whom = (
+                    slip.provider.display_name
+                    if getattr(slip, "provider", None)
+                    else slip.desk.value.replace("_", " ")
+                )
+                reason = " ".join(slip.reason.split())
+                lines.append(
+                    f"• {mark}#{slip.id} {slip.kind.value.replace('_', ' ')} for {for_whom} from "
+                    f"{slip.from_name}, {text.when(slip.created_at)}"
+                    f"{' (answered)' if slip.status.value == 'answered' else ''}: "
+                    f"{reason[:120]}{'…' if len(reason) > 120 else ''}"
+                )
+        if not lines and not handoffs:
+            dispatcher.utter_message(text="The inbox is empty: no open messages.")
+            return []
+        head = f"Open messages ({len(lines)}{'+' if len(slips) > INBOX_LIMIT else ''}), "
+        head += "urgent first:" if lines else ""
+        if handoffs:
+            head = (
+                f"{len(handoffs)} conversation{'s' if len(handoffs) != 1 else ''} waiting for a "
+                "person. " + head
+            )
+        dispatcher.utter_message(text="\n".join([head, *lines]))
+        return []
+
+
+# --- meeting rooms -------------------------------------------------------------------------------
+
+
+def meeting_title(message: str) -> str:
+    found = _TITLE_RE.search(message or "")
+    if not found:
+        return "Staff meeting"
+    title = _TIME_WORDS.sub("", found.group("title")).strip()
+    return title[:1].upper() + title[1:] if title else "Staff meeting"
+
+
+def meeting_span(value: Any):
+    """(start, end) of a meeting from a `time` value: a clock range, or a moment + one hour."""
+    want = wanted(value)
+    if want is None or (isinstance(value, str) and len(value) == 10):
+        return None
+    if want.is_exact:
+        return want.exact, want.exact + DEFAULT_MEETING
+    if isinstance(value, dict) and len(str(value.get("from", ""))) > 10:
+        return want.start, want.end
+    return None
+
+
+class ValidateMeetingForm(GuardedForm):
+    def name(self) -> str:
+        return "validate_meeting_form"
+
+    def gate(self, session, caller, dispatcher, tracker, activating):
+        if not caller.is_staff:
+            log.info("staff.refused action=meeting")
+            say_error(dispatcher, NotStaff())
+            return []
+        return None
+
+    def after(self, dispatcher, tracker: Tracker, changed: set[str], activating: bool):
+        events: list[EventType] = []
+        if activating:
+            events.append(SlotSet("meeting_title", meeting_title(latest_text(tracker))))
+        room, value = tracker.get_slot("room"), tracker.get_slot("time")
+        if room and value and changed & {"room", "time", "meeting_invite"}:
+            span = meeting_span(value)
+            if span is not None:
+                with store(readonly=True) as session:
+                    name = practice.get_room(session, room).name
+                title = tracker.get_slot("meeting_title") or meeting_title(latest_text(tracker))
+                events.append(
+                    SlotSet(
+                        "slot_label",
+                        f"the {name} on {text.when(span[0])}–{text.clock_time(span[1])} for "
+                        f"“{title}”",
+                    )
+                )
+        return events
+
+    def validate_room(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        try:
+            with store(readonly=True) as session:
+                room = practice.get_room(session, str(value))
+                if room.kind is not RoomKind.MEETING:
+                    names = ", ".join(r.name for r in practice.rooms(session, RoomKind.MEETING))
+                    dispatcher.utter_message(
+                        text=f"{room.name} is an exam room. Meeting rooms: {names}."
+                    )
+                    return {"room": None}
+        except DomainError as error:
+            say_error(dispatcher, error)
+            return {"room": None}
+        return {"room": room.key}
+
+    def validate_time(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if meeting_span(value) is None:
+            dispatcher.utter_message(
+                text='Please give the day and the time of the meeting, e.g. "Thursday 2-3pm".'
+            )
+            return {"time": None}
+        return {"time": value}
+
+    def validate_meeting_confirmed(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if value is not True:
+            return {"meeting_confirmed": False if value is False else None}
+        span = meeting_span(tracker.get_slot("time"))
+        if span is None:
+            return {"meeting_confirmed": None, "time": None}
+        actor = current_caller().staff_actor
+        try:
+            with store() as session:
+                invitees = []
+                if tracker.get_slot("meeting_invite"):
+                    invitees = [
+                        person.id
+                        for person in staff.staff_list(session, actor)
+                        if person.id != actor.id
+                    ]
+                booking = staff.book_room(
+                    session,
+                    actor,
+                    tracker.get_slot("room"),
+                    span[0],
+                    span[1],
+                    tracker.get_slot("meeting_title") or "Staff meeting",
+                    invitees,
+                )
+                booked = booking.id
+        except DomainError as error:
+            say_error(dispatcher, error)
+            return {"meeting_confirmed": None, "time": None}
+        log.info("meeting.booked booking=%s invitees=%d", booked, len(invitees))
+        return {"meeting_confirmed": True, "last_appointment_id": f"room:{booked}"}
+
+
+class ActionAskRoom(Action):
+    def name(self) -> str:
+        return "action_ask_room"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        with store(readonly=True) as session:
+            rooms = [(r.name, r.key) for r in practice.rooms(session, RoomKind.MEETING)]
+        dispatcher.utter_message(
+            text="Which room?",
+            buttons=buttons((name, payload("inform", room=key)) for name, key in rooms),
+        )
+        return []
+
+
+class ActionSubmitMeeting(Action):
+    def name(self) -> str:
+        return "action_submit_meeting"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        confirmed = tracker.get_slot("meeting_confirmed")
+        if confirmed is True:
+            invited = (
+                " I've sent the invitations with a calendar file."
+                if tracker.get_slot("meeting_invite")
+                else ""
+            )
+            dispatcher.utter_message(text=f"Booked: {tracker.get_slot('slot_label')}.{invited}")
+        elif confirmed is False:
+            dispatcher.utter_message(text="OK, I haven't booked the room.")
+        return [*reset_flow(), SlotSet("last_appointment_id", None)]

@@ -1,0 +1,94 @@
+"""What a `time` slot value asks for, as a search window in the clinic's zone.
+
+The NLU `time` entity (nlu/time_extractor.py) is an ISO 8601 moment ("2027-03-02T15:00:00-05:00"),
+a day ("2027-03-02"), or a range {"from": ..., "to": ...}; buttons may also send "earliest".
+A moment means "exactly then, if free"; the others mean "show me free times in there".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from clinic import clock, text
+from nlu.time_parsing import to_interval
+
+EARLIEST = "earliest"
+EARLIEST_SPAN = timedelta(days=120)
+
+
+@dataclass(frozen=True)
+class Wanted:
+    start: datetime
+    end: datetime
+    exact: datetime | None = None  # a single moment ("friday at 9")
+    hours: tuple[time, time] | None = None  # a daily window said with a run of days
+
+    @property
+    def is_exact(self) -> bool:
+        return self.exact is not None
+
+    def describe(self) -> str:
+        if self.exact is not None:
+            return text.when(self.exact)
+        last = self.end - timedelta(microseconds=1)
+        if self.start.date() == last.date():
+            part = ""
+            if self.start.time() != time(0) or self.end.time() != time(0):
+                part = f" between {text.clock_time(self.start)} and {text.clock_time(self.end)}"
+            return f"on {text.day(self.start)}{part}"
+        return f"between {text.day(self.start)} and {text.day(last)}"
+
+    def allows(self, moment: datetime) -> bool:
+        if self.hours is None:
+            return True
+        local = text.local(moment).time()
+        return self.hours[0] <= local < self.hours[1]
+
+
+def _hours(raw: Any) -> tuple[time, time] | None:
+    try:
+        start, end = raw
+        return time.fromisoformat(start), time.fromisoformat(end)
+    except (TypeError, ValueError):
+        return None
+
+
+def wanted(value: Any, hours: Any = None) -> Wanted | None:
+    """The window a `time` value asks for; None when the value is not a time at all."""
+    tz = clock.clinic_tz()
+    if isinstance(value, str) and value.strip().lower() == EARLIEST:
+        now = clock.now().astimezone(tz)
+        return Wanted(now, now + EARLIEST_SPAN)
+    if not isinstance(value, str | Mapping):
+        return None
+    if isinstance(value, Mapping) and not {"from", "to"} <= set(value):
+        return None
+    try:
+        start, end = to_interval(value, tz)
+    except (TypeError, ValueError, KeyError):
+        return None
+    if start == end:
+        return Wanted(start, start + timedelta(minutes=1), exact=start)
+    if end < start:
+        start, end = end, start
+    return Wanted(start, end, hours=_hours(hours))
+
+
+def day_of(value: Any) -> date | None:
+    """The (first) local day a `time` value names: "on Tuesday", "tomorrow at 3"."""
+    found = wanted(value)
+    if found is None or (isinstance(value, str) and value == EARLIEST):
+        return None
+    return text.local(found.start).date()
+
+
+def days_of(value: Any) -> tuple[date, date] | None:
+    """First and last local day a `time` value covers."""
+    found = wanted(value)
+    if found is None or (isinstance(value, str) and value == EARLIEST):
+        return None
+    last = found.end if found.is_exact else found.end - timedelta(microseconds=1)
+    return text.local(found.start).date(), text.local(last).date()

@@ -1,0 +1,355 @@
+"""The booking form against the seeded store: real free slots, the nearest alternatives when a
+time is taken, confirmation before anything is booked, and strangers refused."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from actions.booking import (
+    ActionAskProvider,
+    ActionAskSlotStart,
+    ActionJoinWaitlist,
+    ActionSubmitBooking,
+    ValidateBookingForm,
+)
+from clinic import scheduling, slots
+from clinic.audit import Actor
+from clinic.db import session_scope
+from clinic.identity import who_is
+from clinic.models import Appointment, WaitlistEntry
+from tests.actions.helpers import (
+    AISHA,
+    MARIA,
+    STRANGER_TG,
+    STRANGER_WEB,
+    buttons,
+    customs,
+    ent,
+    run,
+    slots_of,
+    texts,
+    tracker,
+)
+
+FORM = "booking_form"
+FRIDAY = "2027-03-05"
+
+
+def start(sender=MARIA, text="", **new_slots):
+    return tracker(
+        sender, text, intent="book_appointment", new_slots=new_slots, form=FORM, activating=True
+    )
+
+
+def free_on(db, day: str, provider: str | None = "patel", type_key="checkup"):
+    first = datetime.fromisoformat(f"{day}T00:00:00-05:00")
+    return slots.find_free_slots(db, type_key, provider, first, first + timedelta(days=1), None)
+
+
+def book_for_aisha(start: datetime) -> None:
+    with session_scope() as session:
+        aisha = who_is(session, AISHA).patient
+        scheduling.book(
+            session, Actor.patient(aisha.id), type_key="checkup", start=start, provider_key="patel"
+        )
+
+
+def maria_appointments(db) -> list[Appointment]:
+    db.rollback()
+    patient = who_is(db, MARIA).patient
+    return list(db.scalars(select(Appointment).where(Appointment.patient_id == patient.id)))
+
+
+def test_a_day_offers_the_real_free_slots_of_that_day(db):
+    events, said = run(
+        ValidateBookingForm(),
+        start(
+            text="checkup with dr patel on friday",
+            appointment_type="checkup",
+            provider="patel",
+            time=FRIDAY,
+        ),
+    )
+    offered = slots_of(events)["offered_slots"]
+    expected = [s.iso_start for s in free_on(db, FRIDAY)][: len(offered)]
+    assert [o["start"] for o in offered] == expected
+    assert offered and all(o["provider"] == "patel" for o in offered)
+    assert "Friday, March 5" in texts(said)
+
+    _, asked = run(ActionAskSlotStart(), tracker(MARIA, slots={"offered_slots": offered}))
+    payloads = [b["payload"] for b in buttons(asked)]
+    assert payloads[0] == f'/inform{{"slot_start":"{offered[0]["start"]}","provider":"patel"}}'
+
+
+def test_a_free_exact_time_goes_straight_to_confirmation_and_yes_books_it(db):
+    free = free_on(db, FRIDAY)[2]
+    before = len(maria_appointments(db))
+    events, _ = run(
+        ValidateBookingForm(),
+        start(appointment_type="checkup", provider="patel", time=free.iso_start),
+    )
+    filled = slots_of(events)
+    assert filled["slot_start"] == free.iso_start
+    assert filled["slot_label"].startswith("a check-up with Dr. Anika Patel on Fri, Mar 5")
+    db.rollback()
+    assert len(maria_appointments(db)) == before  # nothing booked before the yes
+
+    confirmed, _ = run(
+        ValidateBookingForm(),
+        tracker(
+            MARIA,
+            "yes",
+            intent="affirm",
+            form=FORM,
+            slots={
+                **filled,
+                "appointment_type": "checkup",
+                "time": free.iso_start,
+                "requested_slot": "booking_confirmed",
+            },
+            new_slots={"booking_confirmed": True},
+        ),
+    )
+    result = slots_of(confirmed)
+    assert result["booking_confirmed"] is True
+    db.rollback()
+    booked = db.get(Appointment, int(result["last_appointment_id"]))
+    assert booked.patient.first_name == "Maria" and booked.start_at == free.start
+
+    _, said = run(
+        ActionSubmitBooking(),
+        tracker(MARIA, slots={"booking_confirmed": True, **result}),
+    )
+    assert "You're booked: Check-up with Dr. Anika Patel on Fri, Mar 5" in texts(said)
+    assert any("cancel_appointment" in b["payload"] for b in buttons(said))
+
+
+def test_a_taken_time_offers_the_nearest_free_alternatives(db):
+    taken = free_on(db, FRIDAY)[1]
+    aisha = who_is(db, AISHA).patient
+    scheduling.book(
+        db, Actor.patient(aisha.id), type_key="checkup", start=taken.start, provider_key="patel"
+    )
+    db.commit()
+    events, said = run(
+        ValidateBookingForm(),
+        start(appointment_type="checkup", provider="patel", time=taken.iso_start),
+    )
+    filled = slots_of(events)
+    assert filled.get("slot_start") is None
+    near = slots.nearest_alternatives(db, "checkup", "patel", taken.start, limit=4)
+    assert [o["start"] for o in filled["offered_slots"]] == [s.iso_start for s in near]
+    assert taken.iso_start not in [o["start"] for o in filled["offered_slots"]]
+    assert "taken" in texts(said)
+
+
+def test_a_slot_taken_between_offer_and_yes_is_not_double_booked(db):
+    chosen = free_on(db, FRIDAY)[0]
+    aisha = who_is(db, AISHA).patient
+    scheduling.book(
+        db, Actor.patient(aisha.id), type_key="checkup", start=chosen.start, provider_key="patel"
+    )
+    db.commit()
+    events, said = run(
+        ValidateBookingForm(),
+        tracker(
+            MARIA,
+            "yes",
+            intent="affirm",
+            form=FORM,
+            slots={
+                "appointment_type": "checkup",
+                "provider": "patel",
+                "time": FRIDAY,
+                "slot_start": chosen.iso_start,
+                "requested_slot": "booking_confirmed",
+            },
+            new_slots={"booking_confirmed": True},
+        ),
+    )
+    filled = slots_of(events)
+    assert filled["booking_confirmed"] is None and filled["slot_start"] is None
+    assert filled["offered_slots"] and chosen.iso_start not in [
+        o["start"] for o in filled["offered_slots"]
+    ]
+    assert "taken" in texts(said)
+    assert not [a for a in maria_appointments(db) if a.start_at == chosen.start]
+
+
+def test_picking_the_second_offer_by_words(db):
+    offered = [
+        {"start": s.iso_start, "provider": s.provider_key, "label": s.label()}
+        for s in free_on(db, FRIDAY)[:4]
+    ]
+    events, _ = run(
+        ValidateBookingForm(),
+        tracker(
+            MARIA,
+            "the second one please",
+            form=FORM,
+            slots={
+                "appointment_type": "checkup",
+                "provider": "patel",
+                "time": FRIDAY,
+                "offered_slots": offered,
+                "requested_slot": "slot_start",
+            },
+        ),
+    )
+    assert slots_of(events)["slot_start"] == offered[1]["start"]
+
+
+def test_any_provider_offers_every_provider_of_the_type(db):
+    events, _ = run(
+        ValidateBookingForm(),
+        tracker(
+            MARIA,
+            "whoever is free first",
+            form=FORM,
+            slots={"appointment_type": "checkup", "time": FRIDAY, "requested_slot": "provider"},
+        ),
+    )
+    filled = slots_of(events)
+    assert filled["provider"] == "any"
+    expected = free_on(db, FRIDAY, provider=None)[: len(filled["offered_slots"])]
+    assert [(o["start"], o["provider"]) for o in filled["offered_slots"]] == [
+        (s.iso_start, s.provider_key) for s in expected
+    ]
+
+
+def test_a_provider_who_does_not_offer_the_type_is_refused(db):
+    events, said = run(
+        ValidateBookingForm(),
+        tracker(
+            MARIA,
+            "Dr Garcia",
+            form=FORM,
+            entities=[ent("provider", "garcia")],
+            slots={"appointment_type": "checkup", "requested_slot": "provider"},
+            new_slots={"provider": "garcia"},
+        ),
+    )
+    assert slots_of(events)["provider"] is None
+    assert "doesn't offer check-up visits" in texts(said)
+
+
+def test_the_provider_question_lists_only_who_offers_the_type(db):
+    _, said = run(ActionAskProvider(), tracker(MARIA, slots={"appointment_type": "blood_test"}))
+    titles = [b["title"] for b in buttons(said)]
+    assert titles[0] == "Whoever is free first"
+    assert [t for t in titles[1:]] == ["Grace Okafor, NP (nurse practitioner)"]
+
+
+def test_a_closed_day_says_so_and_offers_the_next_free_times(db):
+    events, said = run(
+        ValidateBookingForm(),
+        start(appointment_type="checkup", provider="patel", time="2027-03-07"),  # a Sunday
+    )
+    offered = slots_of(events)["offered_slots"]
+    assert "nothing is free on Sunday, March 7" in texts(said)
+    monday = datetime.fromisoformat("2027-03-08T00:00:00-05:00")
+    first = slots.find_free_slots(db, "checkup", "patel", monday, monday + timedelta(days=30), 1)
+    assert offered[0]["start"] == first[0].iso_start
+
+
+def test_a_past_time_is_refused_and_asked_again(db):
+    events, said = run(
+        ValidateBookingForm(),
+        start(appointment_type="checkup", provider="patel", time="2027-02-26T09:00:00-05:00"),
+    )
+    assert slots_of(events)["time"] is None
+    assert "already passed" in texts(said)
+
+
+def test_a_side_question_fills_nothing_so_the_form_lets_the_rule_answer(db):
+    events, said = run(
+        ValidateBookingForm(),
+        tracker(
+            MARIA,
+            "what are your hours?",
+            intent="ask_hours",
+            form=FORM,
+            slots={"appointment_type": "checkup", "requested_slot": "provider"},
+        ),
+    )
+    assert slots_of(events) == {} and not said.messages
+
+
+def test_an_answer_that_fills_nothing_is_asked_again(db):
+    events, said = run(
+        ValidateBookingForm(),
+        tracker(
+            MARIA,
+            "hmm banana",
+            intent="inform",
+            form=FORM,
+            slots={"appointment_type": "checkup", "requested_slot": "provider"},
+        ),
+    )
+    assert slots_of(events) == {"provider": None}
+    assert "didn't catch" in texts(said)
+
+
+def test_a_stranger_is_refused_and_the_form_ends(db):
+    events, said = run(ValidateBookingForm(), start(STRANGER_WEB, appointment_type="checkup"))
+    assert slots_of(events)["requested_slot"] is None
+    assert "Link my account" in [b["title"] for b in buttons(said)]
+    assert "Maria" not in texts(said)
+
+    _, on_telegram = run(ValidateBookingForm(), start(STRANGER_TG, appointment_type="checkup"))
+    assert customs(on_telegram)[0]["request_contact"] is True
+
+
+def test_deny_at_the_confirmation_books_nothing(db):
+    before = len(maria_appointments(db))
+    events, _ = run(
+        ValidateBookingForm(),
+        tracker(
+            MARIA,
+            "no",
+            intent="deny",
+            form=FORM,
+            slots={
+                "appointment_type": "checkup",
+                "provider": "patel",
+                "slot_start": free_on(db, FRIDAY)[0].iso_start,
+                "requested_slot": "booking_confirmed",
+            },
+            new_slots={"booking_confirmed": False},
+        ),
+    )
+    assert slots_of(events)["booking_confirmed"] is False
+    _, said = run(ActionSubmitBooking(), tracker(MARIA, slots={"booking_confirmed": False}))
+    assert "haven't booked anything" in texts(said)
+    assert len(maria_appointments(db)) == before
+
+
+def test_join_the_waitlist_for_a_type(db):
+    events, said = run(
+        ActionJoinWaitlist(),
+        tracker(
+            MARIA,
+            "tell me if an earlier physical opens up",
+            intent="join_waitlist",
+            entities=[ent("appointment_type", "physical")],
+        ),
+    )
+    db.rollback()
+    patient = who_is(db, MARIA).patient
+    entries = db.scalars(select(WaitlistEntry).where(WaitlistEntry.patient_id == patient.id))
+    assert "physical" in [e.appointment_type.key for e in entries]
+    assert "waitlist for a physical exam" in texts(said)
+    assert slots_of(events)["requested_slot"] is None
+
+
+def test_a_stranger_cannot_join_the_waitlist(db):
+    _, said = run(
+        ActionJoinWaitlist(),
+        tracker(
+            STRANGER_WEB, intent="join_waitlist", entities=[ent("appointment_type", "physical")]
+        ),
+    )
+    assert "first need to know who you are" in texts(said)
+    assert not db.scalars(select(WaitlistEntry).where(WaitlistEntry.patient_id.is_(None))).all()
