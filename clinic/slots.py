@@ -46,6 +46,8 @@ from clinic.models import (
 )
 
 MAX_WINDOW = timedelta(days=400)
+FIRST_CHUNK = timedelta(days=7)
+NEXT_CHUNK = timedelta(days=35)
 
 
 @dataclass(frozen=True, order=True)
@@ -79,15 +81,15 @@ def _aware(moment: datetime, what: str) -> datetime:
 
 
 class _Busy:
-    """Sorted, non-overlapping busy intervals of one resource (the database guarantees they do
-    not overlap), so an overlap test is one bisect."""
+    """Sorted, non-overlapping busy intervals of one resource as POSIX seconds (the database
+    guarantees they do not overlap), so an overlap test is one bisect on floats."""
 
     def __init__(self, intervals: list[tuple[datetime, datetime]]) -> None:
-        intervals.sort()
-        self.starts = [start for start, _ in intervals]
-        self.ends = [end for _, end in intervals]
+        pairs = sorted((start.timestamp(), end.timestamp()) for start, end in intervals)
+        self.starts = [start for start, _ in pairs]
+        self.ends = [end for _, end in pairs]
 
-    def overlaps(self, start: datetime, end: datetime) -> bool:
+    def overlaps(self, start: float, end: float) -> bool:
         index = bisect_right(self.ends, start)
         return index < len(self.starts) and self.starts[index] < end
 
@@ -103,7 +105,8 @@ def _intersect(a: list[tuple[time, time]], b: list[tuple[time, time]]) -> list[t
 
 
 class _Calendar:
-    """Everything the finder needs for one type over one period, loaded in a few queries."""
+    """Everything the finder needs for one type: the week's shape and closures (loaded once)
+    and who is busy when (`load(lo, hi)`, per stretch of time being scanned)."""
 
     def __init__(
         self,
@@ -113,17 +116,21 @@ class _Calendar:
         start: datetime,
         end: datetime,
         exclude_appointment_id: int | None = None,
+        first_chunk: timedelta | None = None,
     ) -> None:
         tz = clock.clinic_tz()
+        self.session = session
         self.tz = tz
         self.kind = kind
         self.providers = providers
+        self.exclude = exclude_appointment_id or 0
         self.duration = timedelta(minutes=kind.duration_minutes)
         self.block = self.duration + timedelta(minutes=kind.buffer_after_minutes)
+        self.duration_s = self.duration.total_seconds()
+        self.block_s = self.block.total_seconds()
         self.step = practice.slot_step(session)
         first_day = start.astimezone(tz).date() - timedelta(days=1)
         last_day = end.astimezone(tz).date() + timedelta(days=1)
-        self.first_day, self.last_day = first_day, last_day
         self.closed = set(
             session.scalars(
                 select(Closure.day).where(Closure.day >= first_day, Closure.day <= last_day)
@@ -132,46 +139,54 @@ class _Calendar:
         self.opening: dict[int, list[tuple[time, time]]] = defaultdict(list)
         for row in session.scalars(select(OpeningHours)):
             self.opening[row.weekday].append((row.opens, row.closes))
-        # Anything that could overlap a visit starting in [start, end).
+        self.hours = {
+            p.id: {wd: [(h.starts, h.ends) for h in p.hours if h.weekday == wd] for wd in range(7)}
+            for p in providers
+        }
+        self.room_ids = [room.id for room in kind.rooms if room.active]
+        self.load(start, end if first_chunk is None else min(end, start + first_chunk))
+
+    def load(self, start: datetime, end: datetime) -> None:
+        """Busy time that could touch a visit starting in [start, end]."""
+        # Core (not ORM) execution: these are plain column tuples, and this is the hot path.
+        session = self.session.connection()
         lo, hi = start - timedelta(days=1), end + self.block + timedelta(days=1)
-        provider_ids = [p.id for p in providers]
+        provider_ids = [p.id for p in self.providers]
         busy: dict[int, list[tuple[datetime, datetime]]] = {pid: [] for pid in provider_ids}
         for pid, s, e in session.execute(
             select(Appointment.provider_id, Appointment.start_at, Appointment.blocked_until).where(
                 Appointment.provider_id.in_(provider_ids),
                 Appointment.status.in_(ACTIVE_STATUSES),
-                Appointment.id != (exclude_appointment_id or 0),
+                Appointment.id != self.exclude,
                 Appointment.start_at < hi,
+                # No visit is longer than a day: bound the index range on both sides.
+                Appointment.start_at > lo - timedelta(days=1),
                 Appointment.blocked_until > lo,
             )
         ):
             busy[pid].append((s, e))
         self.provider_busy = {pid: _Busy(intervals) for pid, intervals in busy.items()}
-        self.time_off: dict[int, list[tuple[datetime, datetime]]] = {pid: [] for pid in busy}
+        self.time_off: dict[int, list[tuple[float, float]]] = {pid: [] for pid in busy}
         for pid, s, e in session.execute(
             select(TimeOff.provider_id, TimeOff.start_at, TimeOff.end_at).where(
                 TimeOff.provider_id.in_(provider_ids), TimeOff.start_at < hi, TimeOff.end_at > lo
             )
         ):
-            self.time_off[pid].append((s, e))
-        self.room_ids = [room.id for room in kind.rooms if room.active]
+            self.time_off[pid].append((s.timestamp(), e.timestamp()))
         rooms: dict[int, list[tuple[datetime, datetime]]] = {rid: [] for rid in self.room_ids}
         if self.room_ids:
             for rid, s, e in session.execute(
                 select(Appointment.room_id, Appointment.start_at, Appointment.blocked_until).where(
                     Appointment.room_id.in_(self.room_ids),
                     Appointment.status.in_(ACTIVE_STATUSES),
-                    Appointment.id != (exclude_appointment_id or 0),
+                    Appointment.id != self.exclude,
                     Appointment.start_at < hi,
+                    Appointment.start_at > lo - timedelta(days=1),
                     Appointment.blocked_until > lo,
                 )
             ):
                 rooms[rid].append((s, e))
         self.room_busy = {rid: _Busy(intervals) for rid, intervals in rooms.items()}
-        self.hours = {
-            p.id: {wd: [(h.starts, h.ends) for h in p.hours if h.weekday == wd] for wd in range(7)}
-            for p in providers
-        }
 
     def working_intervals(self, provider: Provider, day: date) -> list[tuple[datetime, datetime]]:
         """The provider's bookable intervals that day as aware datetimes (empty if closed)."""
@@ -191,17 +206,20 @@ class _Calendar:
         every room it can use is taken."""
         if not self.room_ids:
             return None
-        end = start + self.block
+        s = start.timestamp()
         for rid in self.room_ids:
-            if not self.room_busy[rid].overlaps(start, end):
+            if not self.room_busy[rid].overlaps(s, s + self.block_s):
                 return rid
         return False
 
     def is_free(self, provider: Provider, start: datetime) -> bool:
-        end = start + self.duration
-        if self.provider_busy[provider.id].overlaps(start, start + self.block):
+        s = start.timestamp()
+        if self.provider_busy[provider.id].overlaps(s, s + self.block_s):
             return False
-        if any(s < end and start < e for s, e in self.time_off[provider.id]):
+        end = s + self.duration_s
+        if any(
+            off_start < end and s < off_end for off_start, off_end in self.time_off[provider.id]
+        ):
             return False
         return self.free_room(start) is not False
 
@@ -273,8 +291,23 @@ def find_free_slots(
     last_start = min(window_end - timedelta(minutes=kind.duration_minutes), latest)
     if first > last_start or not providers:
         return []
-    calendar = _Calendar(session, kind, providers, first, last_start)
-    return _scan(calendar, first, last_start, limit)
+    # Scan a week first (the usual ask is "the next few slots"), then a month at a time,
+    # loading only the busy time of the stretch being scanned.
+    span = FIRST_CHUNK if limit is not None else last_start - first
+    calendar = _Calendar(session, kind, providers, first, last_start, first_chunk=span)
+    found: list[Slot] = []
+    chunk_start = first
+    while chunk_start <= last_start:
+        chunk_end = min(chunk_start + span, last_start)
+        if chunk_start is not first:
+            calendar.load(chunk_start, chunk_end)
+        found += _scan(
+            calendar, chunk_start, chunk_end, None if limit is None else limit - len(found)
+        )
+        if limit is not None and len(found) >= limit:
+            return found[:limit]
+        chunk_start, span = chunk_end + timedelta(microseconds=1), NEXT_CHUNK
+    return found
 
 
 def _scan(calendar: _Calendar, first: datetime, last_start: datetime, limit: int | None):
