@@ -1,0 +1,208 @@
+"""Booking throughput on PostgreSQL: 20 concurrent clients on distinct slots, and everyone on
+one contested slot (exactly one may win).
+
+Each client is its own process with its own connection (as several action-server workers
+would be) and books through the real service, `clinic.scheduling.book`, one transaction per
+booking: validation, the slot check, the insert that the exclusion constraint guards, status
+history, audit and the outbox rows. Distinct slots: every client books its own provider-days,
+so none of them should ever be refused. Target: >= 200 bookings/s.
+Needs BENCH_DATABASE_URL or TEST_DATABASE_URL (PostgreSQL); reports itself skipped otherwise.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+import uuid
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.engine import make_url
+
+from bench import machine, postgres_url, run
+
+NOW = "2027-03-01T09:00:00-05:00"
+CLIENTS = 20
+CONTENDERS = 50
+TARGET_PER_SECOND = 200.0
+TYPE = "follow_up"  # 15 min + 5 min buffer: many slots per provider-day
+
+
+def _setup(url: str) -> list[list[tuple[str, str, int]]]:
+    """Migrate, load the practice, add patients; plan each client's distinct slots."""
+    from clinic import clock, practice, slots
+    from clinic.config import PROJECT_ROOT
+    from clinic.db import create_engine_for, session_scope, upgrade
+    from clinic.models import Patient
+
+    upgrade(url)
+    engine = create_engine_for(url)
+    with session_scope(engine) as s:
+        practice.load_clinic_file(s, PROJECT_ROOT / "clinic" / "demo_clinic.yml")
+        s.execute(
+            insert(Patient),
+            [
+                {
+                    "first_name": "Bench",
+                    "last_name": f"Client{n}",
+                    "date_of_birth": date(1960, 1, 1) + timedelta(days=n),
+                    "phone": f"+1413556{n:04d}",
+                    "created_at": clock.now(),
+                }
+                for n in range(5000)
+            ],
+        )
+    plans: list[list[tuple[str, str, int]]] = [[] for _ in range(CLIENTS)]
+    with session_scope(engine, readonly=True) as s:
+        now = clock.now()
+        free = slots.find_free_slots(s, TYPE, None, now, now + timedelta(days=58), limit=None)
+    # Give each (provider, day) to one client, round robin, so clients never compete.
+    # Rooms are shared across providers, so keep at most three providers busy at one time:
+    # the fourth provider's slots (three exam rooms) are left out.
+    owners: dict[tuple[str, date], int] = {}
+    patient = 1
+    for slot in free:
+        key = (slot.provider_key, slot.local_start.date())
+        if slot.provider_key == "garcia":
+            continue
+        if key not in owners:
+            owners[key] = len(owners) % CLIENTS
+        # One visit per provider per 30 minutes (the grid is 15) so a client's own bookings
+        # don't refuse each other.
+        if slot.local_start.minute % 30:
+            continue
+        plans[owners[key]].append((slot.provider_key, slot.start.isoformat(), patient))
+        patient += 1
+    engine.dispose()
+    return plans
+
+
+def _client(url: str, plan, barrier, results) -> None:
+    from clinic import scheduling
+    from clinic.audit import Actor
+    from clinic.config import get_settings
+    from clinic.db import create_engine_for, session_scope
+    from clinic.errors import SlotTaken
+
+    get_settings.cache_clear()
+    engine = create_engine_for(url, pool_size=1, max_overflow=0)
+    with engine.connect():
+        pass  # connect before the clock starts
+    barrier.wait()
+    booked = taken = 0
+    start = time.perf_counter()
+    for provider_key, start_iso, patient_id in plan:
+        try:
+            with session_scope(engine) as s:
+                scheduling.book(
+                    s,
+                    Actor.system(),
+                    type_key=TYPE,
+                    provider_key=provider_key,
+                    start=datetime.fromisoformat(start_iso),
+                    patient_id=patient_id,
+                )
+            booked += 1
+        except SlotTaken:
+            taken += 1
+    results.put((booked, taken, time.perf_counter() - start))
+    engine.dispose()
+
+
+def _contest(url: str) -> dict:
+    """Everyone tries the same Thursday 10:00 with Dr Patel at the same moment (a day the
+    distinct-slot run left alone: it books only the next 58 days)."""
+    start_iso = datetime.fromisoformat("2027-04-29T10:00:00-04:00").isoformat()
+    barrier = mp.Barrier(CONTENDERS)
+    results: mp.Queue = mp.Queue()
+    procs = [
+        mp.Process(target=_client, args=(url, [("patel", start_iso, 4000 + n)], barrier, results))
+        for n in range(CONTENDERS)
+    ]
+    for proc in procs:
+        proc.start()
+    outcomes = [results.get(timeout=300) for _ in procs]
+    for proc in procs:
+        proc.join()
+    return {
+        "contenders": CONTENDERS,
+        "winners": sum(booked for booked, _, _ in outcomes),
+        "refused": sum(taken for _, taken, _ in outcomes),
+    }
+
+
+def main() -> dict:
+    os.environ["MEDSEC_NOW"] = NOW
+    from clinic.config import get_settings
+
+    get_settings.cache_clear()
+    base = postgres_url()
+    if not base:
+        print("skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL to a PostgreSQL database")
+        return {"skipped": "no PostgreSQL URL"}
+    from clinic.db import create_engine_for
+
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine_for(base)
+    with admin.begin() as c:
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = (
+        make_url(base)
+        .update_query_dict({"options": f"-csearch_path={schema},public"})
+        .render_as_string(hide_password=False)
+    )
+    try:
+        plans = _setup(url)
+        total = sum(len(p) for p in plans)
+        barrier = mp.Barrier(CLIENTS)
+        results: mp.Queue = mp.Queue()
+        procs = [mp.Process(target=_client, args=(url, plan, barrier, results)) for plan in plans]
+        for proc in procs:
+            proc.start()
+        outcomes = [results.get(timeout=600) for _ in procs]
+        for proc in procs:
+            proc.join()
+        booked = sum(b for b, _, _ in outcomes)
+        refused = sum(t for _, t, _ in outcomes)
+        wall = max(seconds for _, _, seconds in outcomes)
+        rate = booked / wall
+        engine = create_engine_for(url)
+        with engine.connect() as c:
+            from clinic.models import Appointment
+
+            rows = c.execute(select(func.count()).select_from(Appointment)).scalar_one()
+        engine.dispose()
+        verdict = "OK" if rate >= TARGET_PER_SECOND else "BELOW TARGET"
+        print(
+            f"distinct slots: {CLIENTS} clients booked {booked}/{total} in {wall:.2f} s = "
+            f"{rate:.0f} bookings/s (target >= {TARGET_PER_SECOND:.0f}: {verdict}); "
+            f"refused {refused}; rows in store {rows}"
+        )
+        contest = _contest(url)
+        print(
+            f"one contested slot: {contest['contenders']} clients, {contest['winners']} won, "
+            f"{contest['refused']} told it was taken "
+            f"({ {0: 'NO WINNER', 1: 'OK'}.get(contest['winners'], 'DOUBLE BOOKING') })"
+        )
+        return {
+            "machine": machine(),
+            "distinct": {
+                "clients": CLIENTS,
+                "attempted": total,
+                "booked": booked,
+                "refused": refused,
+                "seconds": round(wall, 3),
+                "bookings_per_second": round(rate, 1),
+                "target_per_second": TARGET_PER_SECOND,
+            },
+            "contested": contest,
+        }
+    finally:
+        with admin.begin() as c:
+            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    run("clinic_booking", main)
