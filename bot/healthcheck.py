@@ -6,13 +6,17 @@ event loop or a dead process turns the check red. Exit 0 healthy, 1 not.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
 
 from clinic.config import PROJECT_ROOT
 
-HEARTBEAT_FILE = PROJECT_ROOT / "var" / "bot.heartbeat"
+# MEDSEC_HEARTBEAT_FILE moves it (tests, read-only images); the bot and the check read the same.
+HEARTBEAT_FILE = Path(
+    os.environ.get("MEDSEC_HEARTBEAT_FILE") or PROJECT_ROOT / "var" / "bot.heartbeat"
+)
 MAX_AGE_SECONDS = 90
 
 

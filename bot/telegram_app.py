@@ -93,8 +93,9 @@ def build_application(
             name="outbox",
             job_kwargs={"max_instances": 2},
         )
+        heartbeat.touch()  # (APScheduler cannot run a repeating job at first=0)
         jobs.run_repeating(
-            heartbeat.heartbeat_job, interval=heartbeat.INTERVAL_SECONDS, first=0, name="heartbeat"
+            heartbeat.heartbeat_job, interval=heartbeat.INTERVAL_SECONDS, name="heartbeat"
         )
         log.info(
             "event=telegram_started bot=%s staff_chat=%s",

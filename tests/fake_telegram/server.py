@@ -122,6 +122,7 @@ class FakeTelegram:
         self._blocked: set[int] = set()
         self._cursors: dict[int, int] = defaultdict(int)
         self._event = asyncio.Event()
+        self._closing = False
         self._runner: web.AppRunner | None = None
         self._webhook_task: asyncio.Task | None = None
         self._file_counter = itertools.count(1)
@@ -141,6 +142,8 @@ class FakeTelegram:
         return self
 
     async def stop(self) -> None:
+        self._closing = True
+        self._notify()  # end open long polls now instead of at their timeout
         if self._webhook_task:
             self._webhook_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -453,6 +456,7 @@ class FakeTelegram:
             method, {k: v for k, v in params.items() if not isinstance(v, FakeFile)}, time.time()
         )
         self.calls.append(call)
+        self._notify()  # "has the bot called X yet?" must not wait for a long poll to end
         try:
             self._maybe_fail(method, params)
             handler = getattr(self, f"api_{_snake(method)}", None)
@@ -617,9 +621,10 @@ class FakeTelegram:
                 :limit
             ]
 
-        with contextlib.suppress(TimeoutError):
-            return await self.wait_until(pending, timeout) if timeout > 0 else pending()
-        return []
+        if timeout > 0:
+            with contextlib.suppress(TimeoutError):
+                await self.wait_until(lambda: self._closing or pending(), timeout)
+        return pending()
 
     async def api_send_message(self, params: JSON) -> JSON:
         chat = self._chat(params)
