@@ -326,7 +326,7 @@ class ValidateRescheduleForm(PickAppointmentForm):
         time_value = tracker.get_slot("time")
         if not (type_key and time_value):
             return events
-        if "slot_start" in changed and tracker.get_slot("slot_start"):
+        if "slot_start" in changed:  # a time was picked (and checked) or refused just now
             return events
         if not (changed & {"appointment_id", "provider", "time"}):
             return events
@@ -362,7 +362,7 @@ class ActionSubmitReschedule(Action):
                     say_error(dispatcher, error)
         elif tracker.get_slot("reschedule_confirmed") is False:
             dispatcher.utter_message(text="OK, I've left your appointment as it was.")
-        return [*reset_flow(), SlotSet("last_appointment_id", None)]
+        return reset_flow(tracker)
 
 
 # --- cancel ------------------------------------------------------------------------------------
@@ -412,7 +412,7 @@ class ActionSubmitCancel(Action):
                 )
         elif tracker.get_slot("cancel_confirmed") is False:
             dispatcher.utter_message(text="OK, I've kept your appointment.")
-        return reset_flow()
+        return reset_flow(tracker)
 
 
 # --- one-turn actions ----------------------------------------------------------------------------

@@ -279,7 +279,7 @@ class ValidateBookingForm(GuardedForm):
         time_value = tracker.get_slot("time")
         if not (type_key and provider and time_value):
             return []
-        if "slot_start" in changed and tracker.get_slot("slot_start"):
+        if "slot_start" in changed:  # a time was picked (and checked) or refused just now
             return []  # a time was just picked (and checked)
         if not (changed & {"appointment_type", "provider", "time"}):
             return []
@@ -358,7 +358,7 @@ class ActionSubmitBooking(Action):
                     appointment = scheduling.get_appointment(session, actor, booked)
                 except DomainError as error:
                     say_error(dispatcher, error)
-                    return [*reset_flow(), SlotSet("last_appointment_id", None)]
+                    return reset_flow(tracker)
                 dispatcher.utter_message(
                     text=f"Done! You're booked: {scheduling.describe(appointment)}. "
                     "I've sent you a confirmation with a calendar file, and I'll remind you the "
@@ -369,7 +369,7 @@ class ActionSubmitBooking(Action):
             dispatcher.utter_message(
                 text="OK, I haven't booked anything. Tell me if you'd like another time."
             )
-        return [*reset_flow(), SlotSet("last_appointment_id", None)]
+        return reset_flow(tracker)
 
 
 class ActionJoinWaitlist(Action):
@@ -418,4 +418,4 @@ class ActionJoinWaitlist(Action):
             text=f"You're on the waitlist for {slot_search.article(kind)} with {who}. If a time "
             "opens up I'll message you straight away; whoever books it first gets it."
         )
-        return end_flow()
+        return end_flow(tracker)

@@ -73,8 +73,11 @@ FLOW_SLOTS = (
     "full_name",
     "room",
     "meeting_title",
+    "meeting_invite",
     "meeting_confirmed",
-    "requested_slot",
+    "slot_label",
+    "appointment_label",
+    "last_appointment_id",
 )
 
 LINK_BUTTONS = (
@@ -100,13 +103,18 @@ def caller_of(session: Session, tracker: Tracker) -> Caller:
         return Caller(identity=tracker.sender_id or "unknown")
 
 
-def reset_flow(*keep: str) -> list[EventType]:
-    return [SlotSet(name, None) for name in FLOW_SLOTS if name not in keep]
+def reset_flow(tracker: Tracker) -> list[EventType]:
+    """Forget a finished flow's answers: only the slots that hold something (every event makes
+    each later turn of the conversation a little slower to load)."""
+    return [SlotSet(name, None) for name in FLOW_SLOTS if tracker.get_slot(name) is not None]
 
 
-def end_flow() -> list[EventType]:
+def end_flow(tracker: Tracker) -> list[EventType]:
     """Leave any active form and forget its answers."""
-    return [ActiveLoop(None), *reset_flow()]
+    events = reset_flow(tracker)
+    if (tracker.active_loop or {}).get("name"):
+        events = [ActiveLoop(None), *events, SlotSet("requested_slot", None)]
+    return events
 
 
 def buttons(pairs: Iterable[tuple[str, str]]) -> list[dict[str, str]]:

@@ -91,7 +91,7 @@ class GuardedForm(FormValidationAction):
             stop = self.gate(session, caller, dispatcher, tracker, activating)
         if stop is not None:
             log.info("form.stopped form=%s activating=%s", self.form_name(), activating)
-            return [*stop, *reset_flow(), SlotSet(REQUESTED_SLOT, None)]
+            return [*stop, *reset_flow(tracker), SlotSet(REQUESTED_SLOT, None)]
         requested = tracker.get_slot(REQUESTED_SLOT) if not activating else None
         token = _caller.set(caller)
         try:

@@ -141,7 +141,7 @@ class ActionSubmitLink(Action):
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
         phone, dob = tracker.get_slot("link_phone"), tracker.get_slot("link_dob")
         if not (phone and dob):
-            return reset_flow()
+            return reset_flow(tracker)
         try:
             # A session of its own: a failed match commits the counted try before it raises.
             with session_scope() as session:
@@ -158,16 +158,16 @@ class ActionSubmitLink(Action):
                     ]
                 ),
             )
-            return reset_flow()
+            return reset_flow(tracker)
         except (TooManyAttempts, DomainError) as error:
             say_error(dispatcher, error)
-            return reset_flow()
+            return reset_flow(tracker)
         log.info("identity.linked")
         dispatcher.utter_message(
             text=f"Thanks, {first_name}, your account is linked. You can now book and manage "
             "your appointments and ask about your bills."
         )
-        return reset_flow()
+        return reset_flow(tracker)
 
 
 class ActionSubmitRegister(Action):
@@ -178,7 +178,7 @@ class ActionSubmitRegister(Action):
         name = tracker.get_slot("full_name")
         phone, dob = tracker.get_slot("link_phone"), tracker.get_slot("link_dob")
         if not (name and phone and dob):
-            return reset_flow()
+            return reset_flow(tracker)
         *first, last = name.split()
         try:
             with store() as session:
@@ -195,14 +195,14 @@ class ActionSubmitRegister(Action):
             dispatcher.utter_message(
                 text=str(error), buttons=buttons([("Link my account", "/link_account")])
             )
-            return reset_flow()
+            return reset_flow(tracker)
         except DomainError as error:
             say_error(dispatcher, error)
-            return reset_flow()
+            return reset_flow(tracker)
         log.info("identity.registered")
         dispatcher.utter_message(
             text=f"Welcome, {first_name}! You're registered as a new patient and can book "
             "appointments now.",
             buttons=buttons([("Book an appointment", "/book_appointment")]),
         )
-        return reset_flow()
+        return reset_flow(tracker)

@@ -31,7 +31,7 @@ from actions.common import (
     say_error,
     store,
 )
-from actions.forms import GuardedForm, current_caller
+from actions.forms import GuardedForm, current_caller, is_activating
 from clinic import inbox, practice
 from clinic.config import get_settings
 from clinic.errors import DomainError, InvalidPhone
@@ -73,11 +73,11 @@ _FILLER = frozenset(_FILLER_WORDS.split())
 MAX_MESSAGE = 2000
 
 
-def substantive(text: str, provider_words: set[str]) -> bool:
+def substantive(text: str, provider_words: set[str], enough: int = 2) -> bool:
     """Does the request already say what it is about ("my rash is better", "metformin")?"""
     words = re.findall(r"[a-z0-9']+", text.lower())
     content = [w for w in words if w not in _FILLER and w not in provider_words]
-    return len(content) >= 2
+    return len(content) >= enough
 
 
 def message_kind(tracker: Tracker) -> str:
@@ -140,7 +140,7 @@ class ValidateMessageForm(GuardedForm):
     def extract_message_text(self, dispatcher, tracker: Tracker, domain):
         requested = tracker.get_slot("requested_slot")
         text = latest_text(tracker)
-        if requested is None and (tracker.active_loop or {}).get("name") != "message_form":
+        if is_activating(tracker, "message_form"):
             with store(readonly=True) as session:
                 names = {
                     word
@@ -148,7 +148,9 @@ class ValidateMessageForm(GuardedForm):
                     for name in [p.key, p.name, *p.synonyms]
                     for word in name.lower().split()
                 }
-            return {"message_text": text} if substantive(text, names) else {}
+            # A refill or records request needs one word more ("metformin"); a message two.
+            enough = 1 if message_kind(tracker) != SlipKind.MESSAGE.value else 2
+            return {"message_text": text} if substantive(text, names, enough) else {}
         if requested != "message_text" or latest_intent(tracker) in SIDE_INTENTS:
             return {}
         return {"message_text": text} if text else {}
@@ -191,11 +193,15 @@ class ValidateMessageForm(GuardedForm):
         intent = latest_intent(tracker)
         if current_caller().is_patient and (intent == "affirm" or _ON_FILE_RE.search(text)):
             return {"callback_number": ON_FILE}
+        if intent == "deny" and not re.search(r"\d", text):
+            return {"callback_number": None}  # asked again, for the other number
         if re.search(r"\d", text):
             return {"callback_number": text}
         return {}
 
     def validate_callback_number(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if value is None:
+            return {"callback_number": None}
         if value == ON_FILE and current_caller().is_patient:
             return {"callback_number": ON_FILE}
         try:
@@ -264,7 +270,9 @@ class ActionAskCallbackNumber(Action):
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
         with store(readonly=True) as session:
             caller = caller_of(session, tracker)
-        if caller.is_patient:
+        if caller.is_patient and latest_intent(tracker) == "deny":
+            dispatcher.utter_message(text="OK. Which number should they call you back on?")
+        elif caller.is_patient:
             phone = caller.patient.phone
             dispatcher.utter_message(
                 text=f"Should they call you back on the number we have on file (ending "
@@ -283,7 +291,7 @@ class ActionSubmitMessage(Action):
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
         text = tracker.get_slot("message_text")
         if not text:
-            return reset_flow()
+            return reset_flow(tracker)
         kind = tracker.get_slot("message_kind") or SlipKind.MESSAGE.value
         recipient = tracker.get_slot("message_recipient") or "front_desk"
         urgent = tracker.get_slot("message_urgent") is True
@@ -307,7 +315,7 @@ class ActionSubmitMessage(Action):
                 emergency = practice.clinic_info(session).emergency_number
         except DomainError as error:
             say_error(dispatcher, error)
-            return reset_flow()
+            return reset_flow(tracker)
         log.info("message.left kind=%s urgent=%s", kind, urgent)
         when = "today" if urgent else "as soon as they can"
         if kind == SlipKind.REFILL.value:
@@ -329,7 +337,7 @@ class ActionSubmitMessage(Action):
         if urgent:
             said += f" If it becomes an emergency, call {emergency} right away."
         dispatcher.utter_message(text=said)
-        return reset_flow()
+        return reset_flow(tracker)
 
 
 # --- a person, an emergency, stop --------------------------------------------------------------
@@ -354,7 +362,7 @@ class ActionRequestHuman(Action):
                 thread_id = thread.id
         except DomainError as error:
             say_error(dispatcher, error)
-            return end_flow()
+            return end_flow(tracker)
         log.info("handoff.requested thread=%s", thread_id)
         dispatcher.utter_message(
             text="I've asked the front desk to join. Everything you write here now goes to a "
@@ -362,7 +370,7 @@ class ActionRequestHuman(Action):
             "wait in their inbox and nothing is lost.",
             buttons=[{"title": "End chat with staff", "payload": "#done"}],
         )
-        return end_flow()
+        return end_flow(tracker)
 
 
 def emergency_number() -> str:
@@ -397,7 +405,7 @@ class ActionReportEmergency(Action):
             dispatcher.utter_message(
                 text=f"I couldn't reach the practice staff just now. Call {number} for emergencies."
             )
-        return end_flow()
+        return end_flow(tracker)
 
 
 class ActionStop(Action):
@@ -409,4 +417,4 @@ class ActionStop(Action):
             dispatcher.utter_message(text="OK, I've stopped. Nothing was changed.")
         else:
             dispatcher.utter_message(text="OK. Is there anything else I can help with?")
-        return end_flow()
+        return end_flow(tracker)

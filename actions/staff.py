@@ -253,4 +253,4 @@ class ActionSubmitMeeting(Action):
             dispatcher.utter_message(text=f"Booked: {tracker.get_slot('slot_label')}.{invited}")
         elif confirmed is False:
             dispatcher.utter_message(text="OK, I haven't booked the room.")
-        return [*reset_flow(), SlotSet("last_appointment_id", None)]
+        return reset_flow(tracker)

@@ -326,7 +326,7 @@ def test_deny_at_the_confirmation_books_nothing(db):
     assert len(maria_appointments(db)) == before
 
 
-def test_join_the_waitlist_for_a_type(db):
+def test_join_the_waitlist_for_a_type_instead_of_booking(db):
     events, said = run(
         ActionJoinWaitlist(),
         tracker(
@@ -334,6 +334,8 @@ def test_join_the_waitlist_for_a_type(db):
             "tell me if an earlier physical opens up",
             intent="join_waitlist",
             entities=[ent("appointment_type", "physical")],
+            form=FORM,
+            slots={"appointment_type": "physical", "requested_slot": "provider"},
         ),
     )
     db.rollback()
@@ -341,7 +343,10 @@ def test_join_the_waitlist_for_a_type(db):
     entries = db.scalars(select(WaitlistEntry).where(WaitlistEntry.patient_id == patient.id))
     assert "physical" in [e.appointment_type.key for e in entries]
     assert "waitlist for a physical exam" in texts(said)
-    assert slots_of(events)["requested_slot"] is None
+    assert {"event": "active_loop", "name": None} in [
+        {"event": e["event"], "name": e.get("name")} for e in events
+    ]  # the booking form ends
+    assert slots_of(events)["appointment_type"] is None
 
 
 def test_a_stranger_cannot_join_the_waitlist(db):
