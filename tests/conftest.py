@@ -203,6 +203,50 @@ def pg_engine(_pg_engine_shared: Engine) -> Engine:
     return _pg_engine_shared
 
 
+# Tables the demo clinic file fills; everything else is emptied between tests.
+REFERENCE_TABLES = {
+    "clinic_settings",
+    "opening_hours",
+    "closures",
+    "insurers",
+    "rooms",
+    "providers",
+    "provider_hours",
+    "appointment_types",
+    "appointment_type_providers",
+    "appointment_type_rooms",
+}
+
+
+def _reference_fingerprint(engine: Engine) -> tuple:
+    with engine.connect() as connection:
+        return tuple(
+            connection.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one()
+            for name in sorted(REFERENCE_TABLES)
+        ) + (connection.execute(text("SELECT updated_at FROM clinic_settings")).scalar(),)
+
+
+@pytest.fixture(scope="session")
+def _pg_clinic(_pg_engine_shared: Engine) -> tuple[Engine, tuple]:
+    truncate_all(_pg_engine_shared)
+    _load_demo_clinic(_pg_engine_shared)
+    return _pg_engine_shared, _reference_fingerprint(_pg_engine_shared)
+
+
+def _pg_with_clinic(pg: tuple[Engine, tuple]) -> Engine:
+    """Empty the patient-side tables (fast DELETEs); reload everything only if a test changed
+    the practice itself."""
+    engine, fingerprint = pg
+    mutable = [t for t in reversed(Base.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
+    with engine.begin() as connection:
+        for table in mutable:
+            connection.execute(table.delete())
+    if _reference_fingerprint(engine) != fingerprint:
+        truncate_all(engine)
+        _load_demo_clinic(engine)
+    return engine
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store_engine(request: pytest.FixtureRequest, demo_now: str) -> Iterator[Engine]:
     """The same test on both backends, with the demo clinic loaded."""
@@ -212,9 +256,7 @@ def store_engine(request: pytest.FixtureRequest, demo_now: str) -> Iterator[Engi
         yield engine
         engine.dispose()
         return
-    engine = request.getfixturevalue("pg_engine")
-    _load_demo_clinic(engine)
-    yield engine
+    yield _pg_with_clinic(request.getfixturevalue("_pg_clinic"))
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from clinic.errors import SlotTaken
 from clinic.models import Appointment, AppointmentStatus, OutboxMessage
 from tests.clinic.helpers import at, make_patient
 
-ATTEMPTS = 60
+ATTEMPTS = 52
 
 
 def _race(engine, patient_ids, attempt):
