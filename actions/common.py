@@ -235,6 +235,16 @@ def pick_ordinal(text: str, count: int) -> int | None:
     return index if index is not None and index < count else None
 
 
+_PHONE_RE = re.compile(r"\+?\(?\d[\d\s().-]{5,}\d")
+
+
+def phone_in(text: str) -> str:
+    """The phone-number-looking part of a message ("it's 413-555-0199 thanks" -> the number);
+    the whole text when there is none (so the clinic's error says why it isn't one)."""
+    found = _PHONE_RE.search(text or "")
+    return found.group(0).strip() if found else (text or "").strip()
+
+
 def wants_earliest(text: str) -> bool:
     return bool(_EARLIEST_RE.search(text))
 

@@ -26,6 +26,7 @@ from actions.common import (
     latest_intent,
     latest_text,
     log,
+    phone_in,
     reset_flow,
     say_error,
     say_not_linked,
@@ -94,7 +95,7 @@ class _AskOwnData(GuardedForm):
 
     def validate_link_phone(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         try:
-            return {"link_phone": normalize_phone(str(value))}
+            return {"link_phone": normalize_phone(phone_in(str(value)))}
         except InvalidPhone as error:
             say_error(dispatcher, error)
             return {"link_phone": None}

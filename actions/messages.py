@@ -27,6 +27,7 @@ from actions.common import (
     latest_text,
     log,
     payload,
+    phone_in,
     reset_flow,
     say_error,
     store,
@@ -196,7 +197,7 @@ class ValidateMessageForm(GuardedForm):
         if intent == "deny" and not re.search(r"\d", text):
             return {"callback_number": None}  # asked again, for the other number
         if re.search(r"\d", text):
-            return {"callback_number": text}
+            return {"callback_number": phone_in(text)}
         return {}
 
     def validate_callback_number(self, value, dispatcher, tracker, domain) -> dict[str, Any]:

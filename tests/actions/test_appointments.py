@@ -1,0 +1,304 @@
+"""My appointments: list, confirm, cancel and reschedule, always only my own (button payloads
+carrying someone else's id are refused) and never without a yes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from actions.appointments import (
+    ActionAskAppointmentId,
+    ActionConfirmAttendance,
+    ActionListAppointments,
+    ActionSubmitCancel,
+    ActionSubmitReschedule,
+    ValidateCancelForm,
+    ValidateRescheduleForm,
+)
+from clinic import clock, scheduling, slots
+from clinic.db import session_scope
+from clinic.identity import register_patient, who_is
+from clinic.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
+from tests.actions.helpers import (
+    AISHA,
+    MARIA,
+    STRANGER_WEB,
+    buttons,
+    ent,
+    run,
+    slots_of,
+    texts,
+    tracker,
+)
+
+
+def upcoming(db, sender):
+    """The sender's upcoming active appointments, read directly (no audit write: `db` only
+    reads)."""
+    db.rollback()
+    patient = who_is(db, sender).patient
+    query = (
+        select(Appointment)
+        .where(
+            Appointment.patient_id == patient.id,
+            Appointment.status.in_(ACTIVE_STATUSES),
+            Appointment.start_at >= clock.now(),
+        )
+        .order_by(Appointment.start_at)
+    )
+    return list(db.scalars(query))
+
+
+def test_list_shows_my_upcoming_appointments_and_nobody_elses(db):
+    mine = upcoming(db, MARIA)
+    _, said = run(ActionListAppointments(), tracker(MARIA, intent="list_appointments"))
+    for appointment in mine:
+        assert scheduling.describe(appointment) in texts(said)
+    for appointment in upcoming(db, AISHA):
+        assert scheduling.describe(appointment) not in texts(said)
+    assert buttons(said)[0]["payload"] == (
+        f'/reschedule_appointment{{"appointment_id":"{mine[0].id}"}}'
+    )
+
+
+def test_a_stranger_is_told_how_to_link_and_sees_nothing(db):
+    _, said = run(ActionListAppointments(), tracker(STRANGER_WEB, intent="list_appointments"))
+    assert "first need to know who you are" in texts(said)
+    assert "Check-up" not in texts(said) and "with Dr." not in texts(said)
+
+
+def test_cancel_with_one_appointment_asks_to_confirm_it_and_changes_nothing_yet(db):
+    (only,) = upcoming(db, AISHA)
+    events, _ = run(
+        ValidateCancelForm(),
+        tracker(
+            AISHA,
+            "cancel my appointment",
+            intent="cancel_appointment",
+            form="cancel_form",
+            activating=True,
+        ),
+    )
+    filled = slots_of(events)
+    assert filled["appointment_id"] == str(only.id)
+    assert filled["appointment_label"].endswith(
+        f"{only.provider.display_name} on Thu, Mar 4 at 9:00 AM"
+    )
+    assert upcoming(db, AISHA)[0].status is only.status
+
+
+def test_cancel_on_a_named_day_picks_that_appointment(db):
+    mine = upcoming(db, MARIA)
+    tuesday = [a for a in mine if a.start_at.astimezone().date() <= date(2027, 3, 3)]
+    assert len(mine) > 1 and len(tuesday) == 1
+    events, _ = run(
+        ValidateCancelForm(),
+        tracker(
+            MARIA,
+            "cancel my appointment on tuesday",
+            intent="cancel_appointment",
+            entities=[ent("time", "2027-03-02")],
+            form="cancel_form",
+            activating=True,
+        ),
+    )
+    assert slots_of(events)["appointment_id"] == str(tuesday[0].id)
+
+
+def test_cancel_with_several_offers_them_as_buttons(db):
+    mine = upcoming(db, MARIA)
+    events, _ = run(
+        ValidateCancelForm(),
+        tracker(
+            MARIA,
+            "cancel my appointment",
+            intent="cancel_appointment",
+            form="cancel_form",
+            activating=True,
+        ),
+    )
+    offered = slots_of(events)["offered_appointments"]
+    assert [o["id"] for o in offered] == [str(a.id) for a in mine]
+    _, asked = run(
+        ActionAskAppointmentId(),
+        tracker(MARIA, form="cancel_form", slots={"offered_appointments": offered}),
+    )
+    assert "cancel" in texts(asked)
+    assert [b["payload"] for b in buttons(asked)] == [
+        f'/inform{{"appointment_id":"{a.id}"}}' for a in mine
+    ]
+
+
+def test_someone_elses_appointment_id_from_a_button_is_refused(db):
+    (aishas,) = upcoming(db, AISHA)
+    events, said = run(
+        ValidateCancelForm(),
+        tracker(
+            MARIA,
+            f'/cancel_appointment{{"appointment_id":"{aishas.id}"}}',
+            intent="cancel_appointment",
+            entities=[ent("appointment_id", str(aishas.id))],
+            form="cancel_form",
+            activating=True,
+            new_slots={"appointment_id": str(aishas.id)},
+        ),
+    )
+    filled = slots_of(events)
+    assert filled["appointment_id"] is None
+    assert "couldn't find that appointment among yours" in texts(said)
+    assert str(aishas.id) not in [o["id"] for o in filled["offered_appointments"]]
+    assert "Aisha" not in texts(said)
+    _, submitted = run(
+        ActionSubmitCancel(),
+        tracker(MARIA, slots={"appointment_id": str(aishas.id), "cancel_confirmed": True}),
+    )
+    assert "couldn't find" in texts(submitted)
+    assert upcoming(db, AISHA)[0].status is aishas.status
+
+
+def test_yes_cancels_my_appointment_and_offers_a_new_time(db):
+    first = upcoming(db, MARIA)[0]
+    _, said = run(
+        ActionSubmitCancel(),
+        tracker(
+            MARIA,
+            "yes",
+            intent="affirm",
+            slots={"appointment_id": str(first.id), "cancel_confirmed": True},
+        ),
+    )
+    db.rollback()
+    assert db.get(Appointment, first.id).status is AppointmentStatus.CANCELLED
+    assert texts(said).startswith("Cancelled: your check-up with Dr. Anika Patel")
+    assert buttons(said)[0]["payload"] == '/book_appointment{"appointment_type":"checkup"}'
+
+
+def test_no_keeps_the_appointment(db):
+    first = upcoming(db, MARIA)[0]
+    _, said = run(
+        ActionSubmitCancel(),
+        tracker(
+            MARIA,
+            "no",
+            intent="deny",
+            slots={"appointment_id": str(first.id), "cancel_confirmed": False},
+        ),
+    )
+    db.rollback()
+    assert db.get(Appointment, first.id).status is first.status
+    assert "kept your appointment" in texts(said)
+
+
+def test_a_patient_without_appointments_is_told_so_and_the_form_ends(db):
+    with session_scope() as session:
+        register_patient(
+            session,
+            first_name="Nora",
+            last_name="Newman",
+            date_of_birth=date(1991, 5, 5),
+            phone="+14135550999",
+            identity="web:nora",
+        )
+    events, said = run(
+        ValidateRescheduleForm(),
+        tracker(
+            "web:nora", intent="reschedule_appointment", form="reschedule_form", activating=True
+        ),
+    )
+    assert slots_of(events)["requested_slot"] is None
+    assert "no upcoming appointments to move" in texts(said)
+
+
+def test_reschedule_from_a_reminder_button_to_a_free_time(db):
+    first = upcoming(db, MARIA)[0]
+    base = {"appointment_id": str(first.id)}
+    events, _ = run(
+        ValidateRescheduleForm(),
+        tracker(
+            MARIA,
+            intent="reschedule_appointment",
+            entities=[ent("appointment_id", str(first.id))],
+            form="reschedule_form",
+            activating=True,
+            new_slots=base,
+        ),
+    )
+    filled = slots_of(events)
+    assert filled["appointment_type"] == "checkup" and filled["provider"] == "patel"
+    state = {**base, **filled, "requested_slot": "time"}
+
+    events, said = run(
+        ValidateRescheduleForm(),
+        tracker(
+            MARIA,
+            "friday",
+            entities=[ent("time", "2027-03-05")],
+            form="reschedule_form",
+            slots=state,
+            new_slots={"time": "2027-03-05"},
+        ),
+    )
+    offered = slots_of(events)["offered_slots"]
+    friday = datetime.fromisoformat("2027-03-05T00:00:00-05:00")
+    free = slots.find_free_slots(db, "checkup", "patel", friday, friday + timedelta(days=1), None)
+    assert [o["start"] for o in offered] == [s.iso_start for s in free][: len(offered)]
+    state |= {"time": "2027-03-05", "offered_slots": offered, "requested_slot": "slot_start"}
+
+    events, _ = run(
+        ValidateRescheduleForm(),
+        tracker(MARIA, "the first one", form="reschedule_form", slots=state),
+    )
+    picked = slots_of(events)
+    assert picked["slot_start"] == offered[0]["start"]
+    assert picked["slot_label"].startswith("Fri, Mar 5 at")
+    state |= picked | {"requested_slot": "reschedule_confirmed"}
+
+    events, _ = run(
+        ValidateRescheduleForm(),
+        tracker(
+            MARIA,
+            "yes",
+            intent="affirm",
+            form="reschedule_form",
+            slots=state,
+            new_slots={"reschedule_confirmed": True},
+        ),
+    )
+    assert slots_of(events)["reschedule_confirmed"] is True
+    db.rollback()
+    moved = db.get(Appointment, first.id)
+    assert moved.start_at == datetime.fromisoformat(offered[0]["start"])
+    assert moved.status is AppointmentStatus.BOOKED
+
+    _, said = run(
+        ActionSubmitReschedule(),
+        tracker(MARIA, slots={"reschedule_confirmed": True, "last_appointment_id": str(first.id)}),
+    )
+    assert "Your appointment is now: Check-up with Dr. Anika Patel on Fri, Mar 5" in texts(said)
+
+
+def test_confirm_attendance_from_a_reminder_button(db):
+    target = next(a for a in upcoming(db, MARIA) if a.status is AppointmentStatus.BOOKED)
+    _, said = run(
+        ActionConfirmAttendance(),
+        tracker(
+            MARIA, intent="confirm_attendance", entities=[ent("appointment_id", str(target.id))]
+        ),
+    )
+    db.rollback()
+    assert db.get(Appointment, target.id).status is AppointmentStatus.CONFIRMED
+    assert "you're confirmed" in texts(said)
+
+
+def test_confirming_someone_elses_appointment_is_refused(db):
+    (aishas,) = upcoming(db, AISHA)
+    _, said = run(
+        ActionConfirmAttendance(),
+        tracker(
+            MARIA, intent="confirm_attendance", entities=[ent("appointment_id", str(aishas.id))]
+        ),
+    )
+    db.rollback()
+    assert db.get(Appointment, aishas.id).status is aishas.status
+    assert "couldn't find that appointment among yours" in texts(said)

@@ -1,0 +1,96 @@
+"""Questions about the practice, answered from the clinic file in the store."""
+
+from __future__ import annotations
+
+from actions.faq import (
+    ActionAskHours,
+    ActionAskInsurance,
+    ActionAskLocation,
+    ActionAskPaymentOptions,
+    ActionAskVisitPrep,
+)
+from clinic import practice
+from tests.actions.helpers import AISHA, MARIA, STRANGER_WEB, ent, run, texts, tracker
+
+
+def ask_hours(sender=STRANGER_WEB, *values):
+    _, said = run(
+        ActionAskHours(),
+        tracker(sender, intent="ask_hours", entities=[ent("time", v) for v in values]),
+    )
+    return texts(said)
+
+
+def test_open_saturday_morning_closed_sunday(db):
+    assert ask_hours(STRANGER_WEB, "2027-03-06") == "On Saturday, March 6 we're open 9 AM–12 PM."
+    assert ask_hours(STRANGER_WEB, "2027-03-07") == "We're closed on Sunday, March 7."
+
+
+def test_a_holiday_is_closed_with_its_reason(db):
+    assert ask_hours(STRANGER_WEB, "2027-12-24") == (
+        "We're closed on Friday, December 24 (Christmas Eve)."
+    )
+
+
+def test_open_at_a_moment(db):
+    assert ask_hours(STRANGER_WEB, "2027-03-06T11:00:00-05:00").startswith(
+        "Yes, we're open at 11:00 AM."
+    )
+    assert ask_hours(STRANGER_WEB, "2027-03-06T13:00:00-05:00").startswith(
+        "No, we're not open at 1:00 PM."
+    )
+
+
+def test_the_regular_week(db):
+    answer = ask_hours()
+    assert "• Wednesday: 8 AM–7 PM" in answer and "• Sunday: closed" in answer
+    assert answer.startswith("Today (Monday, March 1): open 8 AM–5 PM.")
+
+
+def test_location_comes_from_the_clinic_file(db):
+    info = practice.clinic_info(db)
+    _, said = run(ActionAskLocation(), tracker(STRANGER_WEB, intent="ask_location"))
+    assert info.address in texts(said) and info.parking in texts(said)
+
+
+def test_visit_prep_for_a_blood_test_mentions_fasting(db):
+    _, said = run(
+        ActionAskVisitPrep(),
+        tracker(
+            STRANGER_WEB, intent="ask_visit_prep", entities=[ent("appointment_type", "blood_test")]
+        ),
+    )
+    assert "Fast for 8 hours" in texts(said) and "photo ID" in texts(said)
+
+
+def test_visit_prep_for_my_next_appointment(db):
+    _, said = run(ActionAskVisitPrep(), tracker(AISHA, intent="ask_visit_prep"))
+    assert texts(said).startswith("For your physical exam:")
+
+
+def test_accepted_and_unknown_insurers(db):
+    _, said = run(
+        ActionAskInsurance(),
+        tracker(STRANGER_WEB, intent="ask_insurance", entities=[ent("insurer", "aetna")]),
+    )
+    assert texts(said).startswith("Yes, we accept Aetna.")
+    _, said = run(
+        ActionAskInsurance(),
+        tracker(STRANGER_WEB, intent="ask_insurance", entities=[ent("insurer", "Acme Health")]),
+    )
+    assert "I don't see Acme Health among the plans we take." in texts(said)
+    assert "We accept: Aetna, Blue Cross Blue Shield" in texts(said)
+
+
+def test_my_policy_on_file_and_how_to_update_it(db):
+    _, said = run(ActionAskInsurance(), tracker(MARIA, intent="ask_insurance"))
+    assert "On file for you: Aetna, member ID ending 2301 (primary)." in texts(said)
+    assert "insurance card" in texts(said)
+    _, stranger = run(ActionAskInsurance(), tracker(STRANGER_WEB, intent="ask_insurance"))
+    assert "On file" not in texts(stranger)
+
+
+def test_payment_options(db):
+    _, said = run(ActionAskPaymentOptions(), tracker(STRANGER_WEB, intent="ask_payment_options"))
+    for method in practice.clinic_info(db).payment_methods:
+        assert method in texts(said)

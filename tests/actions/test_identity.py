@@ -1,0 +1,140 @@
+"""Linking a chat to a patient (web: phone + date of birth here; Telegram: the bot's
+share-contact button) and registering a new patient."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from actions.identity import (
+    ActionSubmitLink,
+    ActionSubmitRegister,
+    ValidateLinkForm,
+    ValidateRegisterForm,
+    parse_date_of_birth,
+)
+from clinic.identity import who_is
+from clinic.models import Patient
+from tests.actions.helpers import (
+    MARIA,
+    STRANGER_TG,
+    STRANGER_WEB,
+    buttons,
+    customs,
+    run,
+    slots_of,
+    texts,
+    tracker,
+)
+
+
+def test_on_telegram_linking_asks_the_bot_for_the_share_contact_button(db):
+    events, said = run(
+        ValidateLinkForm(),
+        tracker(
+            STRANGER_TG, "link my account", intent="link_account", form="link_form", activating=True
+        ),
+    )
+    assert slots_of(events)["requested_slot"] is None
+    (custom,) = customs(said)
+    assert custom["request_contact"] is True and "Share my phone number" in custom["text"]
+
+
+def test_a_linked_patient_is_told_so(db):
+    _, said = run(
+        ValidateLinkForm(),
+        tracker(MARIA, intent="link_account", form="link_form", activating=True),
+    )
+    assert "already linked to your patient record, Maria" in texts(said)
+
+
+def test_web_phone_and_date_of_birth_are_checked_as_typed(db):
+    base = {"requested_slot": "link_phone"}
+    events, _ = run(
+        ValidateLinkForm(),
+        tracker(STRANGER_WEB, "it's (413) 555-0187", form="link_form", slots=base),
+    )
+    assert slots_of(events)["link_phone"] == "+14135550187"
+    events, said = run(
+        ValidateLinkForm(), tracker(STRANGER_WEB, "no idea", form="link_form", slots=base)
+    )
+    assert slots_of(events)["link_phone"] is None and "phone number" in texts(said)
+    base = {"link_phone": "+14135550187", "requested_slot": "link_dob"}
+    events, _ = run(
+        ValidateLinkForm(), tracker(STRANGER_WEB, "September 30 1972", form="link_form", slots=base)
+    )
+    assert slots_of(events)["link_dob"] == "1972-09-30"
+
+
+def test_linking_with_the_right_details_links_the_chat(db):
+    _, said = run(
+        ActionSubmitLink(),
+        tracker(STRANGER_WEB, slots={"link_phone": "+14135550187", "link_dob": "1972-09-30"}),
+    )
+    assert "Thanks, James, your account is linked" in texts(said)
+    db.rollback()
+    assert who_is(db, STRANGER_WEB).patient.last_name == "Carter"
+
+
+def test_a_wrong_date_of_birth_links_nothing_and_offers_the_ways_on(db):
+    _, said = run(
+        ActionSubmitLink(),
+        tracker(STRANGER_WEB, slots={"link_phone": "+14135550187", "link_dob": "1972-09-29"}),
+    )
+    assert "don't match our records" in texts(said)
+    assert [b["payload"] for b in buttons(said)] == ["/link_account", "/register", "/request_human"]
+    db.rollback()
+    assert who_is(db, STRANGER_WEB).patient is None
+
+
+def test_register_a_new_patient(db):
+    events, _ = run(
+        ValidateRegisterForm(),
+        tracker(
+            STRANGER_WEB,
+            "my name is Ada Lovelace",
+            form="register_form",
+            slots={"requested_slot": "full_name"},
+        ),
+    )
+    assert slots_of(events)["full_name"] == "Ada Lovelace"
+    _, said = run(
+        ActionSubmitRegister(),
+        tracker(
+            STRANGER_WEB,
+            slots={
+                "full_name": "Ada Lovelace",
+                "link_dob": "1990-12-10",
+                "link_phone": "+14135550777",
+            },
+        ),
+    )
+    assert "Welcome, Ada!" in texts(said)
+    db.rollback()
+    patient = db.scalars(select(Patient).where(Patient.last_name == "Lovelace")).one()
+    assert patient.date_of_birth == date(1990, 12, 10)
+    assert who_is(db, STRANGER_WEB).patient.id == patient.id
+
+
+def test_registering_an_existing_patient_offers_linking(db):
+    _, said = run(
+        ActionSubmitRegister(),
+        tracker(
+            STRANGER_WEB,
+            slots={
+                "full_name": "James Carter",
+                "link_dob": "1972-09-30",
+                "link_phone": "+14135550187",
+            },
+        ),
+    )
+    assert "already registered" in texts(said)
+    assert buttons(said)[0]["payload"] == "/link_account"
+
+
+def test_dates_of_birth():
+    assert parse_date_of_birth("31 March 1980") == date(1980, 3, 31)
+    assert parse_date_of_birth("04/12/1985") == date(1985, 4, 12)
+    assert parse_date_of_birth("hello") is None
+    assert "doesn't look right" in parse_date_of_birth("01/01/2090")

@@ -1,0 +1,255 @@
+"""Reaching a person: message slips (and refills, records), handoff, emergency, stop."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from actions.messages import (
+    ON_FILE,
+    ActionReportEmergency,
+    ActionRequestHuman,
+    ActionStop,
+    ActionSubmitMessage,
+    ValidateMessageForm,
+)
+from clinic.models import (
+    HandoffStatus,
+    HandoffThread,
+    MessageSlip,
+    OutboxMessage,
+    SlipKind,
+    Urgency,
+)
+from tests.actions.helpers import (
+    MARIA,
+    STRANGER_TG,
+    STRANGER_WEB,
+    ent,
+    run,
+    slots_of,
+    texts,
+    tracker,
+)
+
+FORM = "message_form"
+
+
+def newest_slip(db) -> MessageSlip:
+    db.rollback()
+    return db.scalars(select(MessageSlip).order_by(MessageSlip.id.desc())).first()
+
+
+def test_a_message_that_says_everything_fills_whom_and_what_at_once(db):
+    text = "please tell Dr Patel my rash is much better"
+    events, _ = run(
+        ValidateMessageForm(),
+        tracker(
+            MARIA,
+            text,
+            intent="leave_message",
+            entities=[ent("provider", "patel")],
+            form=FORM,
+            activating=True,
+            new_slots={"message_recipient": "patel"},
+        ),
+    )
+    filled = slots_of(events)
+    assert filled["message_recipient"] == "patel"
+    assert filled["message_text"] == text
+    assert filled["message_kind"] == "message"
+
+
+def test_a_bare_request_asks_what_the_message_says(db):
+    events, _ = run(
+        ValidateMessageForm(),
+        tracker(
+            MARIA,
+            "I'd like to leave a message for the doctor",
+            intent="leave_message",
+            form=FORM,
+            activating=True,
+        ),
+    )
+    assert "message_text" not in slots_of(events)
+
+
+def test_a_refill_names_the_medicine_in_one_word(db):
+    events, _ = run(
+        ValidateMessageForm(),
+        tracker(
+            MARIA,
+            "I need my metformin renewed",
+            intent="request_refill",
+            form=FORM,
+            activating=True,
+        ),
+    )
+    filled = slots_of(events)
+    assert filled["message_text"] == "I need my metformin renewed"
+    assert filled["message_kind"] == "refill"
+
+
+def test_a_stranger_must_say_who_they_are(db):
+    events, _ = run(
+        ValidateMessageForm(),
+        tracker(
+            STRANGER_WEB,
+            "it's about my test results",
+            form=FORM,
+            slots={
+                "message_recipient": "front_desk",
+                "requested_slot": "message_text",
+                "message_kind": "message",
+            },
+        ),
+    )
+    filled = slots_of(events)
+    assert filled["message_text"] == "it's about my test results"
+    assert filled["requested_slot"] == "contact_name"
+
+
+def test_a_patient_may_keep_the_number_on_file_and_a_bad_number_is_asked_again(db):
+    base = {"message_recipient": "patel", "message_text": "hi", "requested_slot": "callback_number"}
+    events, _ = run(
+        ValidateMessageForm(), tracker(MARIA, "yes", intent="affirm", form=FORM, slots=base)
+    )
+    assert slots_of(events)["callback_number"] == ON_FILE
+    events, said = run(ValidateMessageForm(), tracker(MARIA, "call 12", form=FORM, slots=base))
+    assert slots_of(events)["callback_number"] is None
+    assert "phone number" in texts(said)
+    events, _ = run(
+        ValidateMessageForm(), tracker(MARIA, "413-555-0199 please", form=FORM, slots=base)
+    )
+    assert slots_of(events)["callback_number"] == "+14135550199"
+
+
+def test_a_side_question_while_asked_for_the_message_is_not_taken_as_the_message(db):
+    events, said = run(
+        ValidateMessageForm(),
+        tracker(
+            MARIA,
+            "what are your opening hours",
+            intent="ask_hours",
+            form=FORM,
+            slots={"message_recipient": "patel", "requested_slot": "message_text"},
+        ),
+    )
+    assert slots_of(events) == {} and not said.messages
+
+
+def test_the_slip_reaches_the_inbox_and_alerts_the_staff(db):
+    _, said = run(
+        ActionSubmitMessage(),
+        tracker(
+            MARIA,
+            "yes",
+            intent="affirm",
+            slots={
+                "message_kind": "message",
+                "message_recipient": "patel",
+                "message_text": "my rash is better",
+                "callback_number": ON_FILE,
+                "message_urgent": True,
+            },
+        ),
+    )
+    slip = newest_slip(db)
+    assert (slip.reason, slip.kind, slip.urgency) == (
+        "my rash is better",
+        SlipKind.MESSAGE,
+        Urgency.URGENT,
+    )
+    assert slip.provider.key == "patel" and slip.patient.first_name == "Maria"
+    assert slip.callback_number == "+14135550142"
+    alert = db.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.kind == "staff_alert")
+        .order_by(OutboxMessage.id.desc())
+    ).first()
+    assert alert.meta["slip_id"] == slip.id
+    assert "passed your message to Dr. Anika Patel" in texts(said)
+    assert "today" in texts(said) and "911" in texts(said)
+
+
+def test_a_refill_request_is_passed_on_and_never_promised(db):
+    _, said = run(
+        ActionSubmitMessage(),
+        tracker(
+            MARIA,
+            slots={
+                "message_kind": "refill",
+                "message_recipient": "lee",
+                "message_text": "metformin 500 mg",
+                "callback_number": ON_FILE,
+                "message_urgent": False,
+            },
+        ),
+    )
+    slip = newest_slip(db)
+    assert slip.kind is SlipKind.REFILL and slip.provider.key == "lee"
+    assert "can't promise" in texts(said)
+    assert "will be refilled" not in texts(said)
+
+
+def test_a_stranger_leaves_a_message_with_name_and_number(db):
+    _, said = run(
+        ActionSubmitMessage(),
+        tracker(
+            STRANGER_WEB,
+            slots={
+                "message_kind": "message",
+                "message_recipient": "front_desk",
+                "message_text": "do you see children?",
+                "contact_name": "Jo Smith",
+                "callback_number": "+14135550111",
+                "message_urgent": False,
+            },
+        ),
+    )
+    slip = newest_slip(db)
+    assert (slip.from_name, slip.patient_id, slip.from_identity) == ("Jo Smith", None, STRANGER_WEB)
+    assert "front desk" in texts(said)
+
+
+def test_an_emergency_says_the_number_first_and_alerts_staff_even_for_strangers(db):
+    events, said = run(
+        ActionReportEmergency(),
+        tracker(
+            STRANGER_TG,
+            "crushing chest pain",
+            intent="report_emergency",
+            form="booking_form",
+            slots={"appointment_type": "checkup", "requested_slot": "provider"},
+        ),
+    )
+    assert said.messages[0]["text"].startswith("🚨 If this is an emergency, call 911 now")
+    slip = newest_slip(db)
+    assert slip.urgency is Urgency.EMERGENCY and slip.reason == "crushing chest pain"
+    assert {"event": "active_loop", "name": None, "timestamp": None} in events
+    assert slots_of(events)["appointment_type"] is None
+
+
+def test_asking_for_a_person_opens_a_handoff_thread(db):
+    _, said = run(
+        ActionRequestHuman(), tracker(MARIA, "I want to talk to a person", intent="request_human")
+    )
+    db.rollback()
+    thread = db.scalars(select(HandoffThread).where(HandoffThread.identity == MARIA)).one()
+    assert thread.status is HandoffStatus.OPEN and thread.patient.first_name == "Maria"
+    assert "front desk" in texts(said)
+
+
+def test_stop_leaves_the_form_and_says_nothing_changed(db):
+    events, said = run(
+        ActionStop(),
+        tracker(
+            MARIA,
+            "never mind",
+            intent="stop",
+            form="cancel_form",
+            slots={"appointment_id": "6", "requested_slot": "cancel_confirmed"},
+        ),
+    )
+    assert "Nothing was changed" in texts(said)
+    assert slots_of(events)["appointment_id"] is None
+    assert any(e["event"] == "active_loop" and e["name"] is None for e in events)

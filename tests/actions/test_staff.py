@@ -1,0 +1,140 @@
+"""Staff only: the schedule, the inbox, meeting rooms. The role comes from the store."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from actions.staff import (
+    ActionStaffMessages,
+    ActionStaffSchedule,
+    ValidateMeetingForm,
+    meeting_title,
+)
+from clinic.models import MessageSlip, OutboxMessage, RoomBooking, SlipStatus, Staff
+from tests.actions.helpers import MARIA, RITA, STRANGER_TG, ent, run, slots_of, texts, tracker
+
+FORM = "meeting_form"
+THURSDAY_2_TO_3 = {"from": "2027-03-04T14:00:00-05:00", "to": "2027-03-04T15:00:00-05:00"}
+
+
+def test_todays_schedule_by_provider(db):
+    _, said = run(ActionStaffSchedule(), tracker(RITA, "what's on today?", intent="staff_schedule"))
+    answer = texts(said)
+    assert answer.startswith("Schedule for Monday, March 1:")
+    assert "Dr. Anika Patel" in answer and "Dr. Daniel Lee" in answer
+
+
+def test_who_is_dr_patel_seeing_tomorrow(db):
+    _, said = run(
+        ActionStaffSchedule(),
+        tracker(
+            RITA,
+            "who is Dr Patel seeing tomorrow?",
+            intent="staff_schedule",
+            entities=[ent("provider", "patel"), ent("time", "2027-03-02")],
+        ),
+    )
+    answer = texts(said)
+    assert answer.startswith("Schedule for Tuesday, March 2:")
+    assert "Maria Lopez" in answer and "Dr. Daniel Lee" not in answer
+
+
+def test_a_patient_or_stranger_is_refused_the_schedule(db):
+    for sender in (MARIA, STRANGER_TG):
+        _, said = run(ActionStaffSchedule(), tracker(sender, intent="staff_schedule"))
+        assert texts(said) == "Sorry, that is only available to the practice's staff."
+
+
+def test_the_inbox_urgent_first(db):
+    _, said = run(ActionStaffMessages(), tracker(RITA, intent="staff_messages"))
+    lines = [line for line in texts(said).splitlines() if line.startswith("• ")]
+    open_slips = db.scalars(
+        select(MessageSlip).where(MessageSlip.status.in_([SlipStatus.OPEN, SlipStatus.ANSWERED]))
+    ).all()
+    assert len(lines) == min(len(open_slips), 10)
+    urgent = [i for i, line in enumerate(lines) if "❗" in line or "🚨" in line]
+    assert urgent and urgent == list(range(len(urgent)))  # all urgent ones come first
+    _, refused = run(ActionStaffMessages(), tracker(MARIA, intent="staff_messages"))
+    assert "only available to the practice's staff" in texts(refused)
+
+
+def test_meeting_title_from_the_request():
+    assert meeting_title("book the conference room Thursday 2-3pm for a staff meeting") == (
+        "Staff meeting"
+    )
+    assert meeting_title("reserve the library for the billing review on friday") == (
+        "Billing review"
+    )
+    assert meeting_title("book the library") == "Staff meeting"
+
+
+def test_an_exam_room_is_not_a_meeting_room(db):
+    events, said = run(
+        ValidateMeetingForm(),
+        tracker(
+            RITA,
+            "book exam room 1",
+            intent="staff_book_meeting",
+            form=FORM,
+            activating=True,
+            new_slots={"room": "exam1"},
+        ),
+    )
+    assert slots_of(events)["room"] is None
+    assert "Exam Room 1 is an exam room" in texts(said)
+
+
+def test_book_a_meeting_room_and_invite_the_team(db):
+    text = "book the conference room Thursday 2-3pm for a staff meeting"
+    events, _ = run(
+        ValidateMeetingForm(),
+        tracker(
+            RITA,
+            text,
+            intent="staff_book_meeting",
+            form=FORM,
+            activating=True,
+            new_slots={"room": "conference", "time": THURSDAY_2_TO_3},
+        ),
+    )
+    state = slots_of(events)
+    assert state["meeting_title"] == "Staff meeting"
+    state |= {
+        "room": "conference",
+        "time": THURSDAY_2_TO_3,
+        "meeting_invite": True,
+        "requested_slot": "meeting_confirmed",
+    }
+    events, _ = run(
+        ValidateMeetingForm(),
+        tracker(
+            RITA,
+            "yes",
+            intent="affirm",
+            form=FORM,
+            slots=state,
+            new_slots={"meeting_confirmed": True},
+        ),
+    )
+    assert slots_of(events)["meeting_confirmed"] is True
+    db.rollback()
+    booking = db.scalars(select(RoomBooking).order_by(RoomBooking.id.desc())).first()
+    assert booking.room.key == "conference" and booking.title == "Staff meeting"
+    invites = db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "meeting_invite")).all()
+    staff = db.scalars(select(Staff).where(Staff.active)).all()
+    assert len([i for i in invites if i.meta["room_booking_id"] == booking.id]) == len(staff) - 1
+
+
+def test_a_patient_cannot_book_a_meeting_room(db):
+    events, said = run(
+        ValidateMeetingForm(),
+        tracker(
+            MARIA,
+            intent="staff_book_meeting",
+            form=FORM,
+            activating=True,
+            new_slots={"room": "conference"},
+        ),
+    )
+    assert slots_of(events)["requested_slot"] is None
+    assert "only available to the practice's staff" in texts(said)
