@@ -95,11 +95,22 @@ def _by_key(session: Session, model: type, key: str) -> Any:
     return session.scalar(select(model).where(model.key == key))
 
 
+def _memo_by_key(session: Session, model: type, key: str) -> Any:
+    """`_by_key`, remembered for the life of the session (a booking looks the same type and
+    provider up several times; the rows only change through `load_clinic`)."""
+    memo = session.info.setdefault("practice_by_key", {})
+    if (model, key) not in memo:
+        memo[(model, key)] = _by_key(session, model, key)
+    return memo[(model, key)]
+
+
 def load_clinic(session: Session, data: dict[str, Any]) -> dict[str, int]:
     """Upsert the practice from a parsed clinic file; returns counts of what it holds.
 
     Providers, types, rooms and insurers missing from the file are deactivated, not deleted.
     """
+    session.info.pop("practice_by_key", None)
+    session.info.pop("clinic_settings", None)
     spec = data.get("clinic") or {}
     for field in ("name", "address", "phone"):
         if not spec.get(field):
@@ -223,7 +234,10 @@ def load_clinic_file(session: Session, path: str | Path) -> dict[str, int]:
 
 
 def _settings(session: Session) -> ClinicSettings:
-    settings = session.get(ClinicSettings, 1)
+    # Held in session.info: the identity map only keeps weak references, so without this a
+    # booking would fetch the same row several times.
+    settings = session.info.get("clinic_settings") or session.get(ClinicSettings, 1)
+    session.info["clinic_settings"] = settings
     if settings is None:
         raise InvalidInput("the clinic is not set up yet: run `medsec clinic load FILE`")
     return settings
@@ -246,7 +260,8 @@ def clinic_info(session: Session) -> ClinicInfo:
 
 
 def slot_step(session: Session) -> timedelta:
-    settings = session.get(ClinicSettings, 1)
+    settings = session.info.get("clinic_settings") or session.get(ClinicSettings, 1)
+    session.info["clinic_settings"] = settings
     return timedelta(minutes=settings.slot_step_minutes if settings else 15)
 
 
@@ -332,7 +347,7 @@ def rooms(session: Session, kind: RoomKind | None = None) -> list[Room]:
 
 
 def get_provider(session: Session, key: str) -> Provider:
-    provider = _by_key(session, Provider, (key or "").strip().lower())
+    provider = _memo_by_key(session, Provider, (key or "").strip().lower())
     if provider is None or not provider.active:
         known = [p.display_name for p in providers(session)]
         raise UnknownProvider(key, known)
@@ -340,7 +355,7 @@ def get_provider(session: Session, key: str) -> Provider:
 
 
 def get_type(session: Session, key: str) -> AppointmentType:
-    kind = _by_key(session, AppointmentType, (key or "").strip().lower())
+    kind = _memo_by_key(session, AppointmentType, (key or "").strip().lower())
     if kind is None or not kind.active:
         raise UnknownAppointmentType(key, [t.name for t in appointment_types(session)])
     return kind

@@ -235,9 +235,10 @@ def _place(
         session.flush()  # nothing unrelated may be flushed inside the savepoint below
         try:
             with session.begin_nested():
-                appointment.provider_id = provider.id
-                appointment.type_id = kind.id
-                appointment.room_id = room_id
+                # Objects, not ids: they are already loaded, so nothing is fetched again.
+                appointment.provider = provider
+                appointment.appointment_type = kind
+                appointment.room = next((r for r in kind.rooms if r.id == room_id), None)
                 appointment.start_at = start.astimezone(UTC)
                 appointment.end_at = appointment.start_at + timedelta(minutes=kind.duration_minutes)
                 appointment.blocked_until = appointment.end_at + timedelta(
@@ -287,7 +288,7 @@ def book(
     first_error: DomainError | None = None
     for candidate in candidates:
         appointment = Appointment(
-            patient_id=patient.id, status=AppointmentStatus.BOOKED, created_at=clock.now()
+            patient=patient, status=AppointmentStatus.BOOKED, created_at=clock.now()
         )
         try:
             _place(session, appointment, kind.key, candidate, start)
@@ -317,7 +318,6 @@ def book(
         object_type="appointment",
         object_id=appointment.id,
     )
-    session.refresh(appointment)
     _write_confirmation_and_reminders(session, appointment, "You're booked")
     _close_waitlist_for(session, patient.id, kind.id)
     log.info(
