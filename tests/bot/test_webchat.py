@@ -14,7 +14,7 @@ from bot.gateway import Gateway
 from bot.rasa_client import RasaClient
 from bot.staff_desk import StaffDesk
 from bot.webchat import WebChat
-from clinic import identity, staff
+from clinic import identity, patient_documents, staff
 from clinic.db import session_scope
 
 pytestmark = pytest.mark.rasa
@@ -72,7 +72,10 @@ async def say(page: Page, text: str) -> None:
     await page.get_by_test_id("send").click()
 
 
-async def test_a_patient_links_with_phone_and_date_of_birth(webchat, browser):
+async def test_a_patient_links_with_phone_and_date_of_birth(
+    webchat, browser, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(patient_documents, "DOCUMENTS_DIR", tmp_path / "documents")
     page = await browser.new_page()
     await page.goto(webchat.url)
     log = page.get_by_test_id("log")
@@ -94,6 +97,18 @@ async def test_a_patient_links_with_phone_and_date_of_birth(webchat, browser):
 
     await say(page, "hello")
     await expect(last_bot(page)).to_contain_text("virtual secretary", timeout=20_000)
+
+    referral = b"%PDF-1.4 referral letter"
+    await page.get_by_test_id("file").set_input_files(
+        files=[{"name": "referral.pdf", "mimeType": "application/pdf", "buffer": referral}]
+    )
+    await expect(last_bot(page)).to_contain_text("added your referral letter to your record")
+    await page.get_by_test_id("file").set_input_files(
+        files=[{"name": "notes.pdf", "mimeType": "application/pdf", "buffer": b"just text"}]
+    )
+    await expect(last_bot(page)).to_contain_text("only accept photos")
+    stored = list((tmp_path / "documents").rglob("*.pdf"))
+    assert [p.read_bytes() for p in stored] == [referral]
 
 
 async def test_staff_answer_a_patient_from_the_staff_chat(webchat, browser):

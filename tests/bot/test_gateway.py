@@ -1,0 +1,114 @@
+"""The channel-agnostic gateway with the real store (SQLite) and a Rasa the test scripts:
+bad input gets a clear reply and loses nothing; untrusted button payloads do only what typing
+could; linking is rate limited by the store."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot import texts
+from bot.clinic_bridge import ClinicBridge
+from bot.gateway import MAX_MESSAGE_CHARS, Gateway
+from bot.rasa_client import RasaClient
+from clinic import identity, inbox, staff
+from clinic.db import session_scope
+from clinic.models import HandoffThread
+from tests.bot.test_rasa_client import MisbehavingRasa
+
+PATIENT = "tg:9100"
+
+
+@pytest.fixture
+def store(clinic_engine):
+    with session_scope(clinic_engine) as session:
+        identity.register_patient(
+            session, first_name="Hedy", last_name="Lamarr", date_of_birth=date(1914, 11, 9),
+            phone="+14135550161", identity=PATIENT,
+        )  # fmt: skip
+        staff.add_staff(session, name="Rita Alvarez", role="front_desk", telegram_user_id=9200)
+    return clinic_engine
+
+
+@pytest.fixture
+async def rasa():
+    async with MisbehavingRasa() as server:
+        yield server
+
+
+@pytest.fixture
+async def gateway(store, rasa):
+    gateway = Gateway(RasaClient(rasa.url, retries=0, timeout=2), ClinicBridge(store))
+    yield gateway
+    await gateway.close()
+
+
+def open_slips(engine):
+    with session_scope(engine) as session:
+        rita = identity.who_is(session, "tg:9200").staff_actor
+        return [(s.reason, s.from_name) for s in inbox.list_open(session, rita)]
+
+
+async def test_empty_and_very_long_messages(gateway, rasa, store):
+    assert (await gateway.message(PATIENT, "   "))[0].text == texts.EMPTY_MESSAGE
+    essay = "My symptoms started last week. " * (MAX_MESSAGE_CHARS // 30 + 5)
+    (reply,) = await gateway.message(PATIENT, essay)
+    assert reply.text == texts.LONG_MESSAGE
+    assert rasa.received == [], "neither went to the NLU"
+    assert open_slips(store) == [(essay.strip(), "Hedy Lamarr")], "the long one is kept"
+
+
+async def test_rasa_trouble_is_said_plainly_and_the_message_kept(gateway, rasa, store):
+    rasa.script = [(200, [], 0), (500, "boom", 0), (200, [], 5), (503, "busy", 0)]
+    (empty,) = await gateway.message(PATIENT, "hmm")
+    assert empty.text == texts.NO_ANSWER and empty.buttons[0].payload == "#human"
+    (down,) = await gateway.message(PATIENT, "when do you open on saturday?")
+    assert down.text == texts.RASA_DOWN
+    (slow,) = await gateway.message(PATIENT, "is dr lee in today?")
+    assert slow.text == texts.RASA_DOWN
+    assert [r for r, _ in open_slips(store)] == [
+        "when do you open on saturday?",
+        "is dr lee in today?",
+    ]
+    # A stranger has no callback number on file: a conversation with staff is opened instead.
+    (guest,) = await gateway.message("tg:9300", "hello? anyone?")
+    assert guest.text == texts.RASA_DOWN
+    with session_scope(store) as session:
+        (thread,) = session.query(HandoffThread).filter_by(identity="tg:9300").all()
+        assert thread.reason == "hello? anyone?"
+
+
+async def test_untrusted_local_payloads_do_nothing_they_should_not(gateway, rasa, store):
+    for payload in ("#dob:1914-11-09", "#register", "#link_retry", "#nonsense", "#dob:garbage"):
+        (reply,) = await gateway.button("tg:9400", payload)
+        assert reply.text == texts.BUTTON_EXPIRED, payload
+    with session_scope(store, readonly=True) as session:
+        assert identity.who_is(session, "tg:9400").patient is None
+    rasa.script = [(200, [{"text": "ok"}], 0)]
+    await gateway.button("tg:9400", '/cancel_appointment{"appointment_id":"1"}')
+    assert rasa.received[-1] == {
+        "sender": "tg:9400",
+        "message": '/cancel_appointment{"appointment_id":"1"}',
+    }, "a Rasa payload goes to Rasa as the sender typed it; the actions check ownership"
+
+
+async def test_linking_is_rate_limited_and_can_be_left(gateway, rasa):
+    stranger = "tg:9500"
+    (ask,) = await gateway.contact(stranger, "413 555 0161")
+    assert "date of birth" in ask.text
+    for _ in range(5):
+        (nope,) = await gateway.message(stranger, "1 January 1990")
+        assert "don't match" in nope.text
+    (blocked,) = await gateway.message(stranger, "9 November 1914")
+    assert "Too many attempts" in blocked.text, "even the right answer waits now"
+    (ask,) = await gateway.contact(stranger, "+14135550161")
+    (left,) = await gateway.message(stranger, "cancel")
+    assert "stopped linking" in left.text
+    rasa.script = [(200, [{"text": "Hi there"}], 0)]
+    (back,) = await gateway.message(stranger, "hi")
+    assert back.text == "Hi there"
+    (bad_phone,) = await gateway.contact("tg:9600", "12")
+    assert "doesn't look like a phone number" in bad_phone.text
+    (linked_already,) = await gateway.contact(PATIENT, "+14135550161")
+    assert "already linked" in linked_already.text
