@@ -97,6 +97,11 @@ def build_application(
         jobs.run_repeating(
             heartbeat.heartbeat_job, interval=heartbeat.INTERVAL_SECONDS, name="heartbeat"
         )
+        if settings.telegram_staff_chat_id is None:
+            log.warning(
+                "event=no_staff_chat detail=TELEGRAM_STAFF_CHAT_ID unset: staff alerts stay in "
+                "the inbox (/inbox) and are not posted"
+            )
         log.info(
             "event=telegram_started bot=%s staff_chat=%s",
             app.bot.username,
