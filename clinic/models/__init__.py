@@ -1,0 +1,102 @@
+"""The store's tables (SQLAlchemy 2 typed ORM). Import models from here.
+
+Schema changes go through Alembic (`migrations/`); `tests/clinic/test_migrations.py` checks
+that the migrations and these models agree.
+"""
+
+from clinic.models.audit import AuditEntry
+from clinic.models.base import (
+    ACTIVE_STATUSES,
+    URGENCY_RANK,
+    ActorKind,
+    AppointmentStatus,
+    Base,
+    ClaimStatus,
+    Desk,
+    HandoffStatus,
+    OutboxStatus,
+    RecipientKind,
+    RoomBookingStatus,
+    RoomKind,
+    SlipKind,
+    SlipStatus,
+    StaffRole,
+    Urgency,
+    WaitlistStatus,
+)
+from clinic.models.billing import Claim, InsurancePolicy, Invoice, InvoiceLine, Payment, dollars
+from clinic.models.messaging import (
+    HandoffMessage,
+    HandoffThread,
+    MessageSlip,
+    OutboxMessage,
+    PatientDocument,
+    SlipReply,
+)
+from clinic.models.people import ChannelIdentity, LinkAttempt, Patient, Staff
+from clinic.models.practice import (
+    AppointmentType,
+    ClinicSettings,
+    Closure,
+    Insurer,
+    OpeningHours,
+    Provider,
+    ProviderHours,
+    Room,
+    TimeOff,
+    type_providers,
+    type_rooms,
+)
+from clinic.models.scheduling import Appointment, AppointmentEvent, RoomBooking, WaitlistEntry
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "URGENCY_RANK",
+    "ActorKind",
+    "Appointment",
+    "AppointmentEvent",
+    "AppointmentStatus",
+    "AppointmentType",
+    "AuditEntry",
+    "Base",
+    "ChannelIdentity",
+    "Claim",
+    "ClaimStatus",
+    "ClinicSettings",
+    "Closure",
+    "Desk",
+    "HandoffMessage",
+    "HandoffStatus",
+    "HandoffThread",
+    "InsurancePolicy",
+    "Insurer",
+    "Invoice",
+    "InvoiceLine",
+    "LinkAttempt",
+    "MessageSlip",
+    "OpeningHours",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Patient",
+    "PatientDocument",
+    "Payment",
+    "Provider",
+    "ProviderHours",
+    "RecipientKind",
+    "Room",
+    "RoomBooking",
+    "RoomBookingStatus",
+    "RoomKind",
+    "SlipKind",
+    "SlipReply",
+    "SlipStatus",
+    "Staff",
+    "StaffRole",
+    "TimeOff",
+    "Urgency",
+    "WaitlistEntry",
+    "WaitlistStatus",
+    "dollars",
+    "type_providers",
+    "type_rooms",
+]
