@@ -65,3 +65,4 @@ DOCUMENT_NEEDS_LINK = (
     "Thanks. I've passed your file to the front desk. To keep files with your record, link "
     "your account first (/start)."
 )
+SORRY = "Sorry, something went wrong on my side. Please try again in a moment."

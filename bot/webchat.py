@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import heartbeat
 from bot.clinic_bridge import ClinicBridge
@@ -31,6 +32,7 @@ from bot.documents import build_document
 from bot.gateway import Gateway
 from bot.replies import Reply, document_from_json
 from bot.staff_desk import StaffDesk
+from bot.texts import SORRY
 from clinic.models import RecipientKind
 from clinic.outbox import Delivery
 
@@ -89,7 +91,9 @@ class WebChat:
     # ----------------------------------------------------------------- app
 
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_UPLOAD + 1024 * 1024)
+        app = web.Application(
+            client_max_size=MAX_UPLOAD + 1024 * 1024, middlewares=[self._errors_as_replies]
+        )
         app.router.add_get("/", self.index)
         app.router.add_static("/static", STATIC)
         app.router.add_get("/api/state", self.state)
@@ -127,6 +131,20 @@ class WebChat:
         if self.runner is not None:
             await self.runner.cleanup()
         await self.gateway.close()
+
+    @web.middleware
+    async def _errors_as_replies(self, request: web.Request, handler) -> web.StreamResponse:
+        """Like the Telegram error handler: one log line, and a sentence the page can show."""
+        try:
+            return await handler(request)
+        except web.HTTPException:
+            raise
+        except Exception as error:
+            log.error("event=webchat_error path=%s kind=%s", request.path, type(error).__name__,
+                      exc_info=error)  # fmt: skip
+            if not request.path.startswith("/api/"):
+                raise
+            return web.json_response({"replies": [{"text": SORRY}]}, status=500)
 
     # ----------------------------------------------------------------- sessions
 
@@ -316,11 +334,18 @@ class WebChat:
             await asyncio.sleep(heartbeat.INTERVAL_SECONDS)
 
     async def _outbox_loop(self) -> None:
+        store_down = False
         while True:
             try:
                 await self.deliver_due()
-            except Exception:  # the store is down for a moment: try again next tick
-                log.exception("event=webchat_outbox_error")
+            except SQLAlchemyError as error:  # logged when it goes down, not every tick
+                if not store_down:
+                    log.warning("event=outbox_store_unavailable error=%s", type(error).__name__)
+                store_down = True
+            else:
+                if store_down:
+                    log.info("event=outbox_store_back")
+                store_down = False
             await asyncio.sleep(self.outbox_interval)
 
     async def deliver_due(self) -> int:

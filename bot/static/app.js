@@ -105,8 +105,10 @@ async function post(url, body) {
     body: JSON.stringify(body),
     credentials: "same-origin",
   });
-  if (!response.ok) throw new Error("HTTP " + response.status);
-  return response.json();
+  // Errors come back as {"replies": [...]} too (a sentence to show); anything else is an outage.
+  const data = await response.json().catch(() => null);
+  if (data === null) throw new Error("HTTP " + response.status);
+  return data;
 }
 
 async function send(body, shown) {

@@ -9,9 +9,9 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ContextTypes
 
-log = logging.getLogger(__name__)
+from bot.texts import SORRY
 
-SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+log = logging.getLogger(__name__)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
