@@ -12,6 +12,7 @@ train: setup
 
 run: train
 	@$(VENV)/medsec db upgrade
+	@$(VENV)/medsec seed demo --if-empty
 	@$(VENV)/medsec run
 
 lint: setup

@@ -38,6 +38,7 @@ from clinic.models import (
     ChannelIdentity,
     Claim,
     ClaimStatus,
+    ClinicSettings,
     Desk,
     InsurancePolicy,
     Insurer,
@@ -453,6 +454,11 @@ def _patient(session: Session, seeder: _Seeder, first, last, dob, phone, ident, 
             )
         )
     return patient
+
+
+def has_practice(session: Session) -> bool:
+    """True once a clinic file was loaded (the demo or a real practice's own)."""
+    return session.scalar(select(func.count()).select_from(ClinicSettings)) > 0
 
 
 def seed_demo(

@@ -135,6 +135,10 @@ def _stop(services: list[Service]) -> None:
                 os.killpg(service.process.pid, signal.SIGKILL)
 
 
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run_services(settings: Settings, with_bot: bool = True) -> int:
     if not RASA_BIN.exists():
         console.print("[red]error:[/red] .venv-rasa is missing: run `make setup` first")
@@ -143,6 +147,9 @@ def run_services(settings: Settings, with_bot: bool = True) -> int:
         console.print("[red]error:[/red] no trained model in models/: run `make train` first")
         return 1
     services = plan_services(settings, with_bot)
+    # `kill <pid>` (and a container stop) must stop the children too, like Ctrl+C does.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     table = Table("service", "pid", "where", "log", title="medsec is running")
     try:
         for service in services:

@@ -105,9 +105,16 @@ def seed_demo_command(
     ),
     patients: int = typer.Option(60, min=3, max=5000),
     random_seed: int = typer.Option(7, help="Same seed, same data."),
+    if_empty: bool = typer.Option(
+        False, "--if-empty", help="Do nothing when a practice is already loaded (make run)."
+    ),
 ) -> None:
     """Fill an empty, migrated store with the demo practice (a month of appointments around now)."""
-    from clinic.seed import seed_demo
+    from clinic.seed import has_practice, seed_demo
+
+    if if_empty and _run(has_practice):
+        console.print("store already holds a practice: demo seeding skipped")
+        return
 
     moment = None
     if now:
@@ -132,6 +139,10 @@ def seed_demo_command(
         table.add_row(name, str(count))
     console.print(table)
     console.print("Demo patient: Maria Lopez, +14135550142, born 1985-04-12 (linked to tg:1001).")
+    console.print(
+        "This is made-up demo data; a real practice starts from an empty database with "
+        "`medsec clinic load FILE`."
+    )
 
 
 def _parse_date(value: str) -> date:
