@@ -9,6 +9,7 @@ starts with `BEGIN IMMEDIATE`: writers are serialised, so a check-then-insert (i
 still free?) cannot race with another process. Pure reads may use `session_scope(readonly=
 True)` (a deferred BEGIN) so they never wait for a writer. PostgreSQL runs READ COMMITTED and
 relies on its constraints (exclusion constraints for bookings, SKIP LOCKED for the outbox).
+A pooled PostgreSQL connection is pinged before use only when it sat idle for a few seconds.
 
 `upgrade(url)` brings a database to the newest schema (Alembic); `medsec db upgrade` calls it.
 """
@@ -16,13 +17,14 @@ relies on its constraints (exclusion constraints for bookings, SKIP LOCKED for t
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from clinic.config import PROJECT_ROOT, get_settings
 
@@ -66,8 +68,35 @@ def create_engine_for(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         _prepare_sqlite(engine, file_backed=file_backed)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _ping_when_idle(engine)
+    return engine
+
+
+PING_AFTER_IDLE_SECONDS = 5.0
+_IDLE_SINCE = "medsec_idle_since"
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Like `pool_pre_ping`, but only for a connection that sat unused in the pool for a few
+    seconds: a connection handed back a moment ago is alive, and a ping per transaction is a
+    round trip per transaction (10 % of a booking). A ping that fails makes the pool replace
+    the connection before anyone uses it (DisconnectionError in a checkout listener)."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise exc.DisconnectionError(f"stale pooled connection: {error}") from error
 
 
 _engines: dict[str, Engine] = {}
@@ -97,7 +126,8 @@ def make_session(engine: Engine | None = None, *, readonly: bool = False) -> Ses
     engine = engine or get_engine()
     if readonly:
         engine = engine.execution_options(**{_READONLY: True})
-    return sessionmaker(bind=engine, expire_on_commit=False)()
+    # Session(), not sessionmaker(...)(): a sessionmaker builds a class each time.
+    return Session(bind=engine, expire_on_commit=False)
 
 
 @contextmanager

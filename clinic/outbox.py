@@ -4,6 +4,7 @@ delivered by the bot.
 Writing (services do this; you rarely need to):
     enqueue(session, kind=..., text=..., to_patient=id | to_staff=id | to_identity="tg:1"
             | to_staff_channel=True, buttons=[button(...)], attachments=[...], due_at=...)
+    enqueue_rows(session, [row(kind=..., ...), ...])   the same, several at once, no ORM objects
     button(title, intent, **entities) -> {"title": ..., "payload": '/intent{"k":"v"}'}
 
 Delivering (the bot's loop; safe with several bot processes):
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from clinic import clock
@@ -79,6 +80,44 @@ def enqueue(
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
 ) -> OutboxMessage:
     """Add one message to the outbox (exactly one recipient)."""
+    message = OutboxMessage(
+        **row(
+            kind=kind,
+            text=text,
+            to_patient=to_patient,
+            to_staff=to_staff,
+            to_identity=to_identity,
+            to_staff_channel=to_staff_channel,
+            buttons=buttons,
+            attachments=attachments,
+            meta=meta,
+            due_at=due_at,
+            appointment_id=appointment_id,
+            max_attempts=max_attempts,
+        )
+    )
+    session.add(message)
+    return message
+
+
+def row(
+    *,
+    kind: str,
+    text: str,
+    to_patient: int | None = None,
+    to_staff: int | None = None,
+    to_identity: str | None = None,
+    to_staff_channel: bool = False,
+    buttons: Sequence[dict[str, str]] = (),
+    attachments: Sequence[dict[str, Any]] = (),
+    meta: dict[str, Any] | None = None,
+    due_at: datetime | None = None,
+    appointment_id: int | None = None,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The column values of one outbox message (what `enqueue` adds; `enqueue_rows` writes a
+    batch of them with one statement)."""
     targets = [
         (RecipientKind.PATIENT, to_patient is not None),
         (RecipientKind.STAFF, to_staff is not None),
@@ -88,28 +127,37 @@ def enqueue(
     chosen = [kind_ for kind_, present in targets if present]
     if len(chosen) != 1:
         raise ValueError("an outbox message needs exactly one recipient")
-    now = clock.now()
+    now = now or clock.now()
     due = due_at or now
-    message = OutboxMessage(
-        kind=kind,
-        recipient_kind=chosen[0],
-        patient_id=to_patient,
-        staff_id=to_staff,
-        identity=to_identity,
-        text=text,
-        buttons=list(buttons),
-        attachments=list(attachments),
-        meta=dict(meta or {}),
-        appointment_id=appointment_id,
-        due_at=due,
-        next_attempt_at=due,
-        status=OutboxStatus.PENDING,
-        attempts=0,
-        max_attempts=max_attempts,
-        created_at=now,
-    )
-    session.add(message)
-    return message
+    return {
+        "kind": kind,
+        "recipient_kind": chosen[0],
+        "patient_id": to_patient,
+        "staff_id": to_staff,
+        "identity": to_identity,
+        "text": text,
+        "buttons": list(buttons),
+        "attachments": list(attachments),
+        "meta": dict(meta or {}),
+        "appointment_id": appointment_id,
+        "due_at": due,
+        "next_attempt_at": due,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "max_attempts": max_attempts,
+        "created_at": now,
+    }
+
+
+_INSERT = insert(OutboxMessage.__table__)
+
+
+def enqueue_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Write several `row(...)`s now, in the session's transaction, as one statement (no ORM
+    objects: for hot paths that do not need them back). Flush first if a row refers to
+    something still pending in the session."""
+    if rows:
+        session.connection().execute(_INSERT, list(rows))
 
 
 def cancel_pending(

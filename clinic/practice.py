@@ -26,8 +26,9 @@ import yaml
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from clinic import clock
-from clinic.errors import InvalidInput, UnknownAppointmentType, UnknownProvider, UnknownRoom
+from clinic import cache, clock
+from clinic.cache import SettingsInfo
+from clinic.errors import InvalidInput, UnknownRoom
 from clinic.models import (
     AppointmentType,
     ClinicSettings,
@@ -95,22 +96,11 @@ def _by_key(session: Session, model: type, key: str) -> Any:
     return session.scalar(select(model).where(model.key == key))
 
 
-def _memo_by_key(session: Session, model: type, key: str) -> Any:
-    """`_by_key`, remembered for the life of the session (a booking looks the same type and
-    provider up several times; the rows only change through `load_clinic`)."""
-    memo = session.info.setdefault("practice_by_key", {})
-    if (model, key) not in memo:
-        memo[(model, key)] = _by_key(session, model, key)
-    return memo[(model, key)]
-
-
 def load_clinic(session: Session, data: dict[str, Any]) -> dict[str, int]:
     """Upsert the practice from a parsed clinic file; returns counts of what it holds.
 
     Providers, types, rooms and insurers missing from the file are deactivated, not deleted.
     """
-    session.info.pop("practice_by_key", None)
-    session.info.pop("clinic_settings", None)
     spec = data.get("clinic") or {}
     for field in ("name", "address", "phone"):
         if not spec.get(field):
@@ -233,14 +223,14 @@ def load_clinic_file(session: Session, path: str | Path) -> dict[str, int]:
 # --- questions -----------------------------------------------------------------------------
 
 
-def _settings(session: Session) -> ClinicSettings:
-    # Held in session.info: the identity map only keeps weak references, so without this a
-    # booking would fetch the same row several times.
-    settings = session.info.get("clinic_settings") or session.get(ClinicSettings, 1)
-    session.info["clinic_settings"] = settings
-    if settings is None:
+def _settings(session: Session) -> SettingsInfo:
+    return settings_of(cache.practice(session))
+
+
+def settings_of(snapshot: cache.Practice) -> SettingsInfo:
+    if snapshot.settings is None:
         raise InvalidInput("the clinic is not set up yet: run `medsec clinic load FILE`")
-    return settings
+    return snapshot.settings
 
 
 def clinic_info(session: Session) -> ClinicInfo:
@@ -260,9 +250,7 @@ def clinic_info(session: Session) -> ClinicInfo:
 
 
 def slot_step(session: Session) -> timedelta:
-    settings = session.info.get("clinic_settings") or session.get(ClinicSettings, 1)
-    session.info["clinic_settings"] = settings
-    return timedelta(minutes=settings.slot_step_minutes if settings else 15)
+    return cache.practice(session).slot_step
 
 
 def closures(session: Session, start: date, end: date) -> list[Closure]:
@@ -274,26 +262,20 @@ def closures(session: Session, start: date, end: date) -> list[Closure]:
     )
 
 
-def _weekly(session: Session) -> dict[int, list[tuple[time, time]]]:
-    weekly: dict[int, list[tuple[time, time]]] = {i: [] for i in range(7)}
-    for row in session.scalars(select(OpeningHours).order_by(OpeningHours.opens)):
-        weekly[row.weekday].append((row.opens, row.closes))
-    return weekly
-
-
 def hours_on(session: Session, day: date) -> DayHours:
-    closure = session.scalar(select(Closure).where(Closure.day == day))
-    if closure is not None:
-        return DayHours(day, [], closure.reason)
-    return DayHours(day, _weekly(session)[day.weekday()])
+    snapshot = cache.practice(session)
+    reason = snapshot.closures.get(day)
+    if reason is not None:
+        return DayHours(day, [], reason)
+    return DayHours(day, list(snapshot.opening[day.weekday()]))
 
 
 def week_hours(session: Session) -> list[DayHours]:
     """The regular weekly hours, Monday first (dates are the coming week's, for labels)."""
-    weekly = _weekly(session)
+    opening = cache.practice(session).opening
     today = clock.local_now().date()
     monday = today - timedelta(days=today.weekday())
-    return [DayHours(monday + timedelta(days=i), weekly[i]) for i in range(7)]
+    return [DayHours(monday + timedelta(days=i), list(opening[i])) for i in range(7)]
 
 
 def is_open_at(session: Session, moment: datetime) -> bool:
@@ -303,11 +285,17 @@ def is_open_at(session: Session, moment: datetime) -> bool:
 
 
 def visit_prep(session: Session, type_key: str | None = None) -> str:
-    prep = _settings(session).visit_prep
-    parts = [prep.get("general", "")]
+    snapshot = cache.practice(session)
     if type_key:
-        get_type(session, type_key)  # unknown keys get the clear error
-        parts.append(prep.get(type_key, ""))
+        snapshot.type(type_key)  # unknown keys get the clear error
+    return prep_text(settings_of(snapshot), type_key)
+
+
+def prep_text(settings: SettingsInfo, type_key: str | None = None) -> str:
+    """General visit advice, then the type's own."""
+    parts = [settings.visit_prep.get("general", "")]
+    if type_key:
+        parts.append(settings.visit_prep.get(type_key, ""))
     return " ".join(part for part in parts if part)
 
 
@@ -326,9 +314,11 @@ def find_insurer(session: Session, text: str) -> Insurer | None:
 
 
 def providers(session: Session, type_key: str | None = None) -> list[Provider]:
+    query = select(Provider).where(Provider.active).order_by(Provider.key)
     if type_key:
-        return [p for p in get_type(session, type_key).providers if p.active]
-    return list(session.scalars(select(Provider).where(Provider.active).order_by(Provider.key)))
+        offered = cache.practice(session).type(type_key).offered_by
+        query = query.where(Provider.id.in_([p.id for p in offered]))
+    return list(session.scalars(query))
 
 
 def appointment_types(session: Session) -> list[AppointmentType]:
@@ -347,18 +337,13 @@ def rooms(session: Session, kind: RoomKind | None = None) -> list[Room]:
 
 
 def get_provider(session: Session, key: str) -> Provider:
-    provider = _memo_by_key(session, Provider, (key or "").strip().lower())
-    if provider is None or not provider.active:
-        known = [p.display_name for p in providers(session)]
-        raise UnknownProvider(key, known)
-    return provider
+    """The active provider with this key (raises UnknownProvider listing who there is)."""
+    # From the cache: no query (relationships such as `.hours` load when first read).
+    return cache.provider_row(session, cache.practice(session).provider(key))
 
 
 def get_type(session: Session, key: str) -> AppointmentType:
-    kind = _memo_by_key(session, AppointmentType, (key or "").strip().lower())
-    if kind is None or not kind.active:
-        raise UnknownAppointmentType(key, [t.name for t in appointment_types(session)])
-    return kind
+    return cache.type_row(session, cache.practice(session).type(key))
 
 
 def get_room(session: Session, key: str) -> Room:

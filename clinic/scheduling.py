@@ -28,12 +28,15 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import exc, func, select
+from sqlalchemy import bindparam, exc, func, insert, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from clinic import audit, clock, outbox, practice, slots, text
+from clinic import audit, cache, clock, outbox, practice, slots, text
 from clinic.audit import Actor
+from clinic.cache import Practice, ProviderInfo, RoomInfo, TypeInfo
 from clinic.errors import (
     AlreadyCancelled,
     AppointmentNotActive,
@@ -56,6 +59,7 @@ from clinic.models import (
     Appointment,
     AppointmentEvent,
     AppointmentStatus,
+    Insurer,
     Patient,
     WaitlistEntry,
     WaitlistStatus,
@@ -155,39 +159,80 @@ def appointment_buttons(appointment: Appointment, confirm: bool = False) -> list
 def _write_confirmation_and_reminders(
     session: Session, appointment: Appointment, headline: str
 ) -> None:
-    info = practice.clinic_info(session)
-    prep = practice.visit_prep(session, appointment.appointment_type.key)
-    outbox.enqueue(
+    kind = appointment.appointment_type
+    outbox.enqueue_rows(
         session,
-        kind="appointment_confirmation",
-        to_patient=appointment.patient_id,
-        appointment_id=appointment.id,
-        text=(
-            f"{headline}: {describe(appointment)}, at {info.address}. {prep} "
-            "The calendar file is attached."
+        _confirmation_and_reminders(
+            cache.practice(session),
+            appointment_id=appointment.id,
+            patient_id=appointment.patient_id,
+            type_key=kind.key,
+            type_name=kind.name,
+            provider_name=appointment.provider.display_name,
+            start=appointment.start_at,
+            headline=headline,
         ),
-        buttons=appointment_buttons(appointment),
-        attachments=[{"kind": "ics", "appointment_id": appointment.id}],
     )
-    now = clock.now()
+
+
+def _confirmation_and_reminders(
+    snapshot: Practice,
+    *,
+    appointment_id: int,
+    patient_id: int,
+    type_key: str,
+    type_name: str,
+    provider_name: str,
+    start: datetime,
+    headline: str,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Outbox rows: the confirmation (with the .ics) and the reminders still ahead."""
+    settings = practice.settings_of(snapshot)
+    address = settings.address
+    prep = practice.prep_text(settings, type_key)
+    now = now or clock.now()
+    ref = {"appointment_id": appointment_id}
+    manage = [
+        outbox.button("Reschedule", "reschedule_appointment", **ref),
+        outbox.button("Cancel", "cancel_appointment", **ref),
+    ]
+    confirm = [outbox.button("I'll be there", "confirm_attendance", **ref), *manage]
+    when = text.when(start)
+    rows = [
+        outbox.row(
+            kind="appointment_confirmation",
+            to_patient=patient_id,
+            appointment_id=appointment_id,
+            text=(
+                f"{headline}: {type_name} with {provider_name} on {when}, at {address}. {prep} "
+                "The calendar file is attached."
+            ),
+            buttons=manage,
+            attachments=[{"kind": "ics", "appointment_id": appointment_id}],
+            now=now,
+        )
+    ]
     for kind, before in REMINDERS:
-        due = appointment.start_at - before
+        due = start - before
         if due <= now:
             continue
-        when = "tomorrow" if before >= timedelta(hours=24) else "in 2 hours"
-        outbox.enqueue(
-            session,
-            kind=kind,
-            to_patient=appointment.patient_id,
-            appointment_id=appointment.id,
-            due_at=due,
-            text=(
-                f"Reminder: your {appointment.appointment_type.name.lower()} with "
-                f"{appointment.provider.display_name} is {when}, {text.when(appointment.start_at)}"
-                f", at {info.address}. Will you be there?"
-            ),
-            buttons=appointment_buttons(appointment, confirm=True),
+        soon = "tomorrow" if before >= timedelta(hours=24) else "in 2 hours"
+        rows.append(
+            outbox.row(
+                kind=kind,
+                to_patient=patient_id,
+                appointment_id=appointment_id,
+                due_at=due,
+                text=(
+                    f"Reminder: your {type_name.lower()} with {provider_name} is {soon}, "
+                    f"{when}, at {address}. Will you be there?"
+                ),
+                buttons=confirm,
+                now=now,
+            )
         )
+    return rows
 
 
 def _notify_patient(session: Session, appointment: Appointment, kind: str, message: str) -> None:
@@ -211,6 +256,73 @@ def _conflict(error: exc.IntegrityError) -> str | None:
     return None
 
 
+_APPOINTMENTS = Appointment.__table__
+_INSERT = insert(_APPOINTMENTS).returning(_APPOINTMENTS.c.id)
+# PostgreSQL: a row the exclusion constraints refuse is skipped instead of failing the whole
+# transaction (no SAVEPOINT round trips); after waiting for a concurrent booking of the same
+# time to commit or roll back. No id back means "refused"; the next check says by whom.
+_INSERT_OR_SKIP = (
+    postgresql.insert(_APPOINTMENTS).on_conflict_do_nothing().returning(_APPOINTMENTS.c.id)
+)
+
+
+def _insert_appointment(session: Session, values: dict[str, Any]) -> tuple[int | None, str]:
+    """INSERT one appointment; (its id, "") or (None, the refusing constraint if known)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        return connection.execute(_INSERT_OR_SKIP, values).scalar(), "unknown"
+    # SQLite: the writer lock is ours (BEGIN IMMEDIATE), so this only fails if the check above
+    # was wrong; the refusing trigger aborts just this statement, not the transaction.
+    try:
+        return connection.execute(_INSERT, values).scalar_one(), ""
+    except exc.IntegrityError as error:
+        conflict = _conflict(error)
+        if conflict is None:
+            raise
+        return None, conflict
+
+
+def _take(
+    session: Session,
+    snapshot: Practice,
+    kind: TypeInfo,
+    provider_key: str,
+    start: datetime,
+    patient_id: int,
+    now: datetime,
+) -> tuple[dict[str, Any], ProviderInfo]:
+    """Insert a booked appointment at `start` with `provider_key` and a free room; retry with
+    another room if a concurrent booking just took the chosen one. Raises the reason it can't
+    be had (SlotTaken with alternatives when someone else holds the time)."""
+    tried_rooms: set[int | None] = set()
+    start_at = start.astimezone(UTC)
+    end_at = start_at + timedelta(minutes=kind.duration_minutes)
+    while True:
+        _, provider, room_id = slots.check_bookable(
+            session, kind.key, provider_key, start, practice=snapshot
+        )
+        if room_id in tried_rooms:  # the finder still thinks it is free: someone holds it
+            raise SlotTaken(slots.nearest_alternatives(session, kind.key, provider_key, start))
+        tried_rooms.add(room_id)
+        values = {
+            "patient_id": patient_id,
+            "provider_id": provider.id,
+            "type_id": kind.id,
+            "room_id": room_id,
+            "start_at": start_at,
+            "end_at": end_at,
+            "blocked_until": end_at + timedelta(minutes=kind.buffer_after_minutes),
+            "status": AppointmentStatus.BOOKED,
+            "created_at": now,
+            "updated_at": now,
+        }
+        new_id, conflict = _insert_appointment(session, values)
+        if new_id is not None:
+            return {"id": new_id, **values}, provider
+        if conflict == "no_provider_overlap":
+            raise SlotTaken(slots.nearest_alternatives(session, kind.key, provider_key, start))
+
+
 def _place(
     session: Session,
     appointment: Appointment,
@@ -219,11 +331,12 @@ def _place(
     start: datetime,
     exclude_id: int | None = None,
 ) -> None:
-    """Set the appointment's time, provider and a free room, and get the database to accept
-    it (trying the type's other rooms if a concurrent booking just took the chosen one).
+    """Move an existing appointment to `start` with `provider_key` and a free room, and get the
+    database to accept it (trying the type's other rooms if a concurrent booking just took the
+    chosen one).
 
     The change is made and flushed inside a SAVEPOINT, so a refusal by the database rolls back
-    only this attempt (an existing appointment reverts to where it was)."""
+    only this attempt (the appointment reverts to where it was)."""
     tried_rooms: set[int | None] = set()
     while True:
         kind, provider, room_id = slots.check_bookable(
@@ -235,18 +348,18 @@ def _place(
         session.flush()  # nothing unrelated may be flushed inside the savepoint below
         try:
             with session.begin_nested():
-                # Objects, not ids: they are already loaded, so nothing is fetched again.
-                appointment.provider = provider
-                appointment.appointment_type = kind
-                appointment.room = next((r for r in kind.rooms if r.id == room_id), None)
+                appointment.provider_id = provider.id
+                appointment.type_id = kind.id
+                appointment.room_id = room_id
                 appointment.start_at = start.astimezone(UTC)
                 appointment.end_at = appointment.start_at + timedelta(minutes=kind.duration_minutes)
                 appointment.blocked_until = appointment.end_at + timedelta(
                     minutes=kind.buffer_after_minutes
                 )
                 appointment.updated_at = clock.now()
-                session.add(appointment)
                 session.flush()
+            # The related rows follow the new ids when next read.
+            session.expire(appointment, ["provider", "appointment_type", "room"])
             return
         except exc.IntegrityError as error:
             conflict = _conflict(error)
@@ -274,30 +387,30 @@ def book(
     Raises NotLinked, NotYourAppointment, UnknownAppointmentType, UnknownProvider,
     ProviderDoesNotOffer, PastTime, TooSoon, TooFarAhead, ClinicClosed, OutsideHours,
     SlotTaken (with `.alternatives`), PatientAlreadyBooked, TooManyAppointments.
+
+    One transaction does it all: the checks, the INSERT the database's no-overlap constraint
+    guards, the status history, the audit entry, the confirmation and reminders in the outbox.
+    The hot path writes with Core statements (no ORM unit of work) and reads the practice from
+    `clinic.cache`; the appointment returned is loaded once, with its relations, at the end.
     """
-    patient = _patient_for(session, actor, patient_id)
+    patient_id = _patient_id_for(session, actor, patient_id)
     if start.tzinfo is None:
         raise ValueError("start must be timezone-aware")
-    kind = practice.get_type(session, type_key)
-    if start < clock.now():
+    snapshot = cache.practice(session)
+    kind = snapshot.type(type_key)
+    now = clock.now()
+    if start < now:
         raise PastTime()
-    _check_patient_free(session, patient, start, kind.duration_minutes, actor)
-    candidates = (
-        [provider_key] if provider_key else [p.key for p in practice.providers(session, kind.key)]
-    )
+    patient = _check_patient_can_book(session, actor, patient_id, kind, start, now)
+    candidates = [provider_key] if provider_key else [p.key for p in kind.offered_by]
     first_error: DomainError | None = None
     for candidate in candidates:
-        appointment = Appointment(
-            patient=patient, status=AppointmentStatus.BOOKED, created_at=clock.now()
-        )
         try:
-            _place(session, appointment, kind.key, candidate, start)
+            values, provider = _take(session, snapshot, kind, candidate, start, patient_id, now)
         except DomainError as error:
             if provider_key:
                 raise
             first_error = first_error or error
-            if appointment in session:
-                session.expunge(appointment)
             continue
         break
     else:
@@ -309,24 +422,192 @@ def book(
                 + (" Here are the nearest free times." if alternatives else ""),
             )
         raise first_error or OutsideHours()
-    _event(session, actor, appointment, None, "booked")
-    audit.record(
+    appointment_id = values["id"]
+    connection = session.connection()
+    connection.execute(
+        _INSERT_EVENT,
+        _event_row(actor, appointment_id, None, AppointmentStatus.BOOKED, "booked", now),
+    )
+    audit.record_rows(
         session,
-        actor,
-        "appointment.book",
-        patient_id=patient.id,
-        object_type="appointment",
-        object_id=appointment.id,
+        [
+            audit.row(
+                actor,
+                "appointment.book",
+                patient_id=patient_id,
+                object_type="appointment",
+                object_id=appointment_id,
+                at=now,
+            )
+        ],
     )
-    _write_confirmation_and_reminders(session, appointment, "You're booked")
-    _close_waitlist_for(session, patient.id, kind.id)
-    log.info(
-        "appointment.book id=%s provider=%s type=%s",
-        appointment.id,
-        appointment.provider.key,
-        kind.key,
+    outbox.enqueue_rows(
+        session,
+        _confirmation_and_reminders(
+            snapshot,
+            appointment_id=appointment_id,
+            patient_id=patient_id,
+            type_key=kind.key,
+            type_name=kind.name,
+            provider_name=provider.display_name,
+            start=start.astimezone(UTC),
+            headline="You're booked",
+            now=now,
+        ),
     )
+    if patient.waiting:
+        _close_waitlist_for(session, patient_id, kind.id)
+    appointment = _booked_appointment(session, values, patient, kind, provider)
+    log.info("appointment.book id=%s provider=%s type=%s", appointment_id, provider.key, kind.key)
     return appointment
+
+
+_INSERT_EVENT = insert(AppointmentEvent.__table__)
+
+
+def _event_row(
+    actor: Actor,
+    appointment_id: int,
+    from_status: AppointmentStatus | None,
+    to_status: AppointmentStatus,
+    reason: str,
+    at: datetime,
+) -> dict[str, Any]:
+    return {
+        "appointment_id": appointment_id,
+        "at": at,
+        "actor_kind": actor.kind,
+        "actor_id": actor.id,
+        "from_status": from_status,
+        "to_status": to_status,
+        "previous_start_at": None,
+        "previous_provider_id": None,
+        "reason": reason[:300],
+    }
+
+
+def _patient_id_for(session: Session, actor: Actor, patient_id: int | None) -> int:
+    """Who a booking is for: the patient acting, or (staff/system) the one named. Whether the
+    patient exists is checked with the other booking checks (`_check_patient_can_book`)."""
+    if actor.kind is ActorKind.PATIENT:
+        if patient_id is not None and patient_id != actor.id:
+            raise NotYourAppointment()
+        patient_id = actor.id
+    elif actor.kind is ActorKind.STAFF:
+        staff_member(session, actor)
+    elif actor.kind is not ActorKind.SYSTEM:
+        raise NotLinked()
+    if patient_id is None:
+        raise InvalidInput("Which patient is this for?")
+    return patient_id
+
+
+_ACTIVE_WAITLIST = (WaitlistStatus.ACTIVE, WaitlistStatus.OFFERED)
+_P = Patient.__table__.c
+_I = Insurer.__table__.c
+_A = _APPOINTMENTS.c
+_W = WaitlistEntry.__table__.c
+_MINE_ACTIVE = (_A.patient_id == bindparam("patient_id"), _A.status.in_(ACTIVE_STATUSES))
+# Everything about the patient a booking needs, in one round trip (built once: building a
+# statement costs more than running it): the patient row (and insurer) if they exist, whether
+# they are already booked then, how many upcoming visits they hold, whether they are on the
+# waitlist for this type.
+_PATIENT_FOR_BOOKING = (
+    select(
+        *_P,
+        *(column.label(f"insurer__{column.key}") for column in _I),
+        select(_A.id)
+        .where(*_MINE_ACTIVE, _A.start_at < bindparam("end"), _A.end_at > bindparam("start"))
+        .limit(1)
+        .scalar_subquery()
+        .label("clash"),
+        select(func.count())
+        .select_from(_APPOINTMENTS)
+        .where(*_MINE_ACTIVE, _A.start_at >= bindparam("now"))
+        .scalar_subquery()
+        .label("upcoming"),
+        select(_W.id)
+        .where(
+            _W.patient_id == bindparam("patient_id"),
+            _W.type_id == bindparam("type_id"),
+            _W.status.in_(_ACTIVE_WAITLIST),
+        )
+        .exists()
+        .label("waiting"),
+    )
+    .select_from(Patient.__table__.outerjoin(Insurer.__table__))
+    .where(_P.id == bindparam("patient_id"))
+)
+
+
+def _check_patient_can_book(
+    session: Session,
+    actor: Actor,
+    patient_id: int,
+    kind: TypeInfo,
+    start: datetime,
+    now: datetime,
+) -> Any:
+    """The patient's row for a booking (see _PATIENT_FOR_BOOKING), or the reason they can't
+    book then: InvalidInput (no such patient), PatientAlreadyBooked, TooManyAppointments."""
+    # The session was flushed by cache.practice just before: a patient added earlier in this
+    # transaction counts.
+    found = (
+        session.connection()
+        .execute(
+            _PATIENT_FOR_BOOKING,
+            {
+                "patient_id": patient_id,
+                "type_id": kind.id,
+                "start": start,
+                "end": start + timedelta(minutes=kind.duration_minutes),
+                "now": now,
+            },
+        )
+        .first()
+    )
+    if found is None:
+        raise InvalidInput("I couldn't find that patient.")
+    if found.clash is not None:
+        raise PatientAlreadyBooked()
+    if actor.is_patient and found.upcoming >= MAX_UPCOMING_PER_PATIENT:
+        raise TooManyAppointments()
+    return found
+
+
+def _booked_appointment(
+    session: Session, values: dict[str, Any], patient: Any, kind: TypeInfo, provider: ProviderInfo
+) -> Appointment:
+    """The new appointment as an ORM object with its relations, from what the booking already
+    read (the patient row, the cached practice): no SELECT after the INSERT."""
+    insurer = None
+    if patient.insurer_id is not None:
+        insurer = cache.attach(
+            session,
+            Insurer,
+            {column.key: patient._mapping[f"insurer__{column.key}"] for column in _I},
+        )
+    patient_row = cache.attach(
+        session,
+        Patient,
+        {**{column.key: patient._mapping[column] for column in _P}, "insurer": insurer},
+    )
+    room_id = values["room_id"]
+    return cache.attach(
+        session,
+        Appointment,
+        {
+            **values,
+            "patient": patient_row,
+            "provider": cache.provider_row(session, provider),
+            "appointment_type": cache.type_row(session, kind),
+            "room": None if room_id is None else cache.room_row(session, _room_info(kind, room_id)),
+        },
+    )
+
+
+def _room_info(kind: TypeInfo, room_id: int) -> RoomInfo:
+    return next(room for room in kind.rooms if room.id == room_id)
 
 
 def _check_patient_free(
@@ -672,14 +953,16 @@ def waitlist_for(session: Session, actor: Actor, patient_id: int | None = None):
 
 
 def _close_waitlist_for(session: Session, patient_id: int, type_id: int) -> None:
-    for entry in session.scalars(
-        select(WaitlistEntry).where(
+    # One UPDATE; entries already loaded in the session are updated too (synchronize).
+    session.execute(
+        update(WaitlistEntry)
+        .where(
             WaitlistEntry.patient_id == patient_id,
             WaitlistEntry.type_id == type_id,
-            WaitlistEntry.status.in_([WaitlistStatus.ACTIVE, WaitlistStatus.OFFERED]),
+            WaitlistEntry.status.in_(_ACTIVE_WAITLIST),
         )
-    ):
-        entry.status = WaitlistStatus.BOOKED
+        .values(status=WaitlistStatus.BOOKED)
+    )
 
 
 def offer_freed_slot(session: Session, provider_id: int, start: datetime) -> WaitlistEntry | None:

@@ -3,7 +3,8 @@
     find_free_slots(session, type_key, provider_key | None, window_start, window_end, limit=10)
         -> list[Slot]
     nearest_alternatives(session, type_key, provider_key | None, at, limit=3) -> list[Slot]
-    check_bookable(session, type_key, provider_key, start) -> None   (raises why not)
+    check_bookable(session, type_key, provider_key, start) -> (TypeInfo, ProviderInfo, room id)
+        (raises why not)
 
 A slot is a visit `[start, start + duration)` that lies inside the provider's working hours
 and the practice's opening hours that day, on no closure day, outside the provider's time off,
@@ -12,19 +13,31 @@ one of the type's rooms, if it needs one) must be free over `[start, start + dur
 (the buffer may run past the end of the working interval: cleaning up after the last visit).
 Candidate starts step through each working interval on the clinic's grid (15 minutes by
 default, `slot_step_minutes` in the clinic file). Windows are aware datetimes; results are UTC.
+
+How it stays fast: the practice (hours, closures, types, rooms) comes from `clinic.cache`; the
+busy time of the stretch being scanned (the provider's bookings, the rooms' bookings and the
+provider's time off) is one query whose times arrive as POSIX seconds computed by the database,
+and each working interval is checked as a bit mask over its grid points, one busy interval at
+a time, instead of testing every grid point against every interval.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from bisect import bisect_right
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
+from math import ceil, floor
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, literal_column, select, union_all
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import Float
 
-from clinic import clock, practice, text
+from clinic import cache, clock, text
+from clinic.cache import Practice, ProviderInfo, TypeInfo
 from clinic.errors import (
     ClinicClosed,
     InvalidTimeRange,
@@ -35,19 +48,14 @@ from clinic.errors import (
     TooFarAhead,
     TooSoon,
 )
-from clinic.models import (
-    ACTIVE_STATUSES,
-    Appointment,
-    AppointmentType,
-    Closure,
-    OpeningHours,
-    Provider,
-    TimeOff,
-)
+from clinic.models import ACTIVE_STATUSES, Appointment, TimeOff
 
 MAX_WINDOW = timedelta(days=400)
 FIRST_CHUNK = timedelta(days=7)
 NEXT_CHUNK = timedelta(days=35)
+# No visit is longer than a day: lets the busy query bound `start_at` on both sides (an index
+# range) instead of scanning every past appointment of the provider.
+LONGEST_VISIT = timedelta(days=1)
 
 
 @dataclass(frozen=True, order=True)
@@ -80,151 +88,237 @@ def _aware(moment: datetime, what: str) -> datetime:
     return moment.astimezone(clock.clinic_tz())
 
 
+# --- busy time, straight from the database as POSIX seconds -----------------------------------
+
+
+class epoch_seconds(FunctionElement):
+    """POSIX seconds (float) of a stored UTC datetime, computed by the database, so thousands of
+    busy intervals never become datetime objects in Python."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(epoch_seconds, "postgresql")
+def _epoch_postgresql(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
+    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS FLOAT8)"
+
+
+# unixepoch() (SQLite 3.38+) is twice as fast as strftime('%s').
+_SQLITE_SECONDS = (
+    "unixepoch({})" if sqlite3.sqlite_version_info >= (3, 38) else "strftime('%s', {})"
+)
+
+
+@compiles(epoch_seconds, "sqlite")
+def _epoch_sqlite(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
+    # Stored as 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): whole seconds, plus the fraction as is.
+    column = compiler.process(element.clauses, **kw)
+    seconds = _SQLITE_SECONDS.format(column)
+    return f"(CAST({seconds} AS INTEGER) + CAST(substr({column}, 20) AS REAL))"
+
+
+PROVIDER, ROOM, AWAY = 0, 1, 2
+_A = Appointment.__table__.c
+_T = TimeOff.__table__.c
+
+
+def _bookings_of(resource: Any, code: int, *criteria: Any) -> Any:
+    return select(
+        literal_column(str(code)),
+        resource,
+        epoch_seconds(_A.start_at),
+        epoch_seconds(_A.blocked_until),
+    ).where(
+        *criteria,
+        _A.status.in_(ACTIVE_STATUSES),
+        _A.id != bindparam("exclude"),
+        _A.start_at < bindparam("hi"),
+        _A.start_at > bindparam("lo_start"),
+        _A.blocked_until > bindparam("lo"),
+    )
+
+
+# Everything that can make a provider or a room busy in [lo, hi), in one round trip. When one
+# provider is searched, the rooms' bookings leave out that provider's own: each holds the
+# provider over the same time it holds its room, so it already rules those starts out.
+_BUSY = union_all(
+    _bookings_of(
+        _A.provider_id, PROVIDER, _A.provider_id.in_(bindparam("provider_ids", expanding=True))
+    ),
+    _bookings_of(
+        _A.room_id,
+        ROOM,
+        _A.room_id.in_(bindparam("room_ids", expanding=True)),
+        _A.provider_id.not_in(bindparam("own_provider_ids", expanding=True)),
+    ),
+    select(
+        literal_column(str(AWAY)),
+        _T.provider_id,
+        epoch_seconds(_T.start_at),
+        epoch_seconds(_T.end_at),
+    ).where(
+        _T.provider_id.in_(bindparam("provider_ids", expanding=True)),
+        _T.start_at < bindparam("hi"),
+        _T.end_at > bindparam("lo"),
+    ),
+)
+
+
 class _Busy:
     """Sorted, non-overlapping busy intervals of one resource as POSIX seconds (the database
-    guarantees they do not overlap), so an overlap test is one bisect on floats."""
+    guarantees active bookings of one provider or room do not overlap)."""
 
-    def __init__(self, intervals: list[tuple[datetime, datetime]]) -> None:
-        pairs = sorted((start.timestamp(), end.timestamp()) for start, end in intervals)
-        self.starts = [start for start, _ in pairs]
-        self.ends = [end for _, end in pairs]
+    __slots__ = ("ends", "starts")
+
+    def __init__(self, intervals: list[tuple[float, float]]) -> None:
+        intervals.sort()
+        self.starts = [start for start, _ in intervals]
+        self.ends = [end for _, end in intervals]
 
     def overlaps(self, start: float, end: float) -> bool:
         index = bisect_right(self.ends, start)
         return index < len(self.starts) and self.starts[index] < end
 
+    def mask(self, base: float, count: int, step: float, length: float) -> int:
+        """Bit k set: a visit of `length` seconds starting at `base + k * step` (k < count)
+        overlaps one of the intervals."""
+        return _mask(
+            self.starts, self.ends, bisect_right(self.ends, base), base, count, step, length
+        )
 
-def _intersect(a: list[tuple[time, time]], b: list[tuple[time, time]]) -> list[tuple[time, time]]:
-    out = []
-    for a_start, a_end in a:
-        for b_start, b_end in b:
-            start, end = max(a_start, b_start), min(a_end, b_end)
-            if start < end:
-                out.append((start, end))
-    return sorted(out)
+
+def _mask(
+    starts: list[float],
+    ends: list[float],
+    first: int,
+    base: float,
+    count: int,
+    step: float,
+    length: float,
+) -> int:
+    bits = 0
+    reach = base + (count - 1) * step + length
+    last = count - 1
+    for index in range(first, len(starts)):
+        busy_start = starts[index]
+        if busy_start >= reach:  # sorted by start: none of the rest can reach either
+            break
+        busy_end = ends[index]
+        if busy_end <= base:
+            continue
+        # Grid points k with base + k*step < busy_end and base + k*step + length > busy_start.
+        lo = max(floor((busy_start - length - base) / step) + 1, 0)
+        hi = min(ceil((busy_end - base) / step) - 1, last)
+        if lo <= hi:
+            bits |= ((1 << (hi - lo + 1)) - 1) << lo
+    return bits
 
 
 class _Calendar:
-    """Everything the finder needs for one type: the week's shape and closures (loaded once)
-    and who is busy when (`load(lo, hi)`, per stretch of time being scanned)."""
+    """What the finder needs for one type: the practice (from the cache) and who is busy when
+    (`load(start, end)`, per stretch of time being scanned)."""
 
     def __init__(
         self,
         session: Session,
-        kind: AppointmentType,
-        providers: list[Provider],
-        start: datetime,
-        end: datetime,
+        practice: Practice,
+        kind: TypeInfo,
+        providers: list[ProviderInfo],
         exclude_appointment_id: int | None = None,
-        first_chunk: timedelta | None = None,
     ) -> None:
-        tz = clock.clinic_tz()
-        self.session = session
-        self.tz = tz
+        self.connection = session.connection()
+        self.tz = clock.clinic_tz()
         self.kind = kind
         self.providers = providers
+        self.closed = practice.closures
         self.exclude = exclude_appointment_id or 0
         self.duration = timedelta(minutes=kind.duration_minutes)
-        self.block = self.duration + timedelta(minutes=kind.buffer_after_minutes)
         self.duration_s = self.duration.total_seconds()
-        self.block_s = self.block.total_seconds()
-        self.step = practice.slot_step(session)
-        first_day = start.astimezone(tz).date() - timedelta(days=1)
-        last_day = end.astimezone(tz).date() + timedelta(days=1)
-        self.closed = set(
-            session.scalars(
-                select(Closure.day).where(Closure.day >= first_day, Closure.day <= last_day)
-            )
-        )
-        self.opening: dict[int, list[tuple[time, time]]] = defaultdict(list)
-        for row in session.scalars(select(OpeningHours)):
-            self.opening[row.weekday].append((row.opens, row.closes))
-        self.hours = {
-            p.id: {wd: [(h.starts, h.ends) for h in p.hours if h.weekday == wd] for wd in range(7)}
-            for p in providers
-        }
-        self.room_ids = [room.id for room in kind.rooms if room.active]
-        self.load(start, end if first_chunk is None else min(end, start + first_chunk))
+        self.block_s = float((kind.duration_minutes + kind.buffer_after_minutes) * 60)
+        self.step = practice.slot_step
+        self.step_s = self.step.total_seconds()
+        self.room_ids = kind.room_ids
 
     def load(self, start: datetime, end: datetime) -> None:
-        """Busy time that could touch a visit starting in [start, end]."""
-        # Core (not ORM) execution: these are plain column tuples, and this is the hot path.
-        session = self.session.connection()
-        lo, hi = start - timedelta(days=1), end + self.block + timedelta(days=1)
+        """Bookings, room bookings and time off that overlap [start, end)."""
         provider_ids = [p.id for p in self.providers]
-        busy: dict[int, list[tuple[datetime, datetime]]] = {pid: [] for pid in provider_ids}
-        for pid, s, e in session.execute(
-            select(Appointment.provider_id, Appointment.start_at, Appointment.blocked_until).where(
-                Appointment.provider_id.in_(provider_ids),
-                Appointment.status.in_(ACTIVE_STATUSES),
-                Appointment.id != self.exclude,
-                Appointment.start_at < hi,
-                # No visit is longer than a day: bound the index range on both sides.
-                Appointment.start_at > lo - timedelta(days=1),
-                Appointment.blocked_until > lo,
-            )
+        busy: dict[int, list[tuple[float, float]]] = {pid: [] for pid in provider_ids}
+        away: dict[int, list[tuple[float, float]]] = {pid: [] for pid in provider_ids}
+        rooms: dict[int, list[tuple[float, float]]] = {rid: [] for rid in self.room_ids}
+        by_code = (busy, rooms, away)
+        for code, resource, busy_start, busy_end in self.connection.execute(
+            _BUSY,
+            {
+                "provider_ids": provider_ids,
+                "room_ids": self.room_ids,
+                "own_provider_ids": provider_ids if len(provider_ids) == 1 else [],
+                "exclude": self.exclude,
+                "lo": start,
+                "lo_start": start - LONGEST_VISIT,
+                "hi": end,
+            },
         ):
-            busy[pid].append((s, e))
+            by_code[code][resource].append((busy_start, busy_end))
         self.provider_busy = {pid: _Busy(intervals) for pid, intervals in busy.items()}
-        self.time_off: dict[int, list[tuple[float, float]]] = {pid: [] for pid in busy}
-        for pid, s, e in session.execute(
-            select(TimeOff.provider_id, TimeOff.start_at, TimeOff.end_at).where(
-                TimeOff.provider_id.in_(provider_ids), TimeOff.start_at < hi, TimeOff.end_at > lo
-            )
-        ):
-            self.time_off[pid].append((s.timestamp(), e.timestamp()))
-        rooms: dict[int, list[tuple[datetime, datetime]]] = {rid: [] for rid in self.room_ids}
-        if self.room_ids:
-            for rid, s, e in session.execute(
-                select(Appointment.room_id, Appointment.start_at, Appointment.blocked_until).where(
-                    Appointment.room_id.in_(self.room_ids),
-                    Appointment.status.in_(ACTIVE_STATUSES),
-                    Appointment.id != self.exclude,
-                    Appointment.start_at < hi,
-                    Appointment.start_at > lo - timedelta(days=1),
-                    Appointment.blocked_until > lo,
-                )
-            ):
-                rooms[rid].append((s, e))
         self.room_busy = {rid: _Busy(intervals) for rid, intervals in rooms.items()}
+        self.away = {pid: sorted(intervals) for pid, intervals in away.items()}
 
-    def working_intervals(self, provider: Provider, day: date) -> list[tuple[datetime, datetime]]:
+    def working_intervals(
+        self, provider: ProviderInfo, day: date
+    ) -> list[tuple[datetime, datetime]]:
         """The provider's bookable intervals that day as aware datetimes (empty if closed)."""
         if day in self.closed:
             return []
-        local = _intersect(self.hours[provider.id][day.weekday()], self.opening[day.weekday()])
         return [
             (
                 datetime.combine(day, start, tzinfo=self.tz),
                 datetime.combine(day, end, tzinfo=self.tz),
             )
-            for start, end in local
+            for start, end in provider.bookable[day.weekday()]
         ]
 
-    def free_room(self, start: datetime) -> int | None | bool:
-        """A free room id for a visit at `start`; None if the type needs no room; False if
-        every room it can use is taken."""
+    def free_room(self, start: float) -> int | None | bool:
+        """A free room id for a visit at `start` (POSIX seconds); None if the type needs no
+        room; False if every room it can use is taken."""
         if not self.room_ids:
             return None
-        s = start.timestamp()
         for rid in self.room_ids:
-            if not self.room_busy[rid].overlaps(s, s + self.block_s):
+            if not self.room_busy[rid].overlaps(start, start + self.block_s):
                 return rid
         return False
 
-    def is_free(self, provider: Provider, start: datetime) -> bool:
-        s = start.timestamp()
-        if self.provider_busy[provider.id].overlaps(s, s + self.block_s):
+    def is_free(self, provider: ProviderInfo, start: float) -> bool:
+        if self.provider_busy[provider.id].overlaps(start, start + self.block_s):
             return False
-        end = s + self.duration_s
+        end = start + self.duration_s
         if any(
-            off_start < end and s < off_end for off_start, off_end in self.time_off[provider.id]
+            off_start < end and start < off_end for off_start, off_end in self.away[provider.id]
         ):
             return False
         return self.free_room(start) is not False
 
-    def slot(self, provider: Provider, start: datetime) -> Slot:
-        utc_start = start.astimezone(UTC)
+    def free_mask(self, provider: ProviderInfo, base: float, count: int) -> int:
+        """Bit k set: a visit at `base + k * step` is free (provider, time off and a room)."""
+        step = self.step_s
+        taken = self.provider_busy[provider.id].mask(base, count, step, self.block_s)
+        away = self.away[provider.id]
+        if away:
+            taken |= _mask(
+                [s for s, _ in away], [e for _, e in away], 0, base, count, step, self.duration_s
+            )
+        free = ((1 << count) - 1) & ~taken
+        if free and self.room_ids:
+            every_room_taken = free
+            for rid in self.room_ids:
+                every_room_taken &= self.room_busy[rid].mask(base, count, step, self.block_s)
+                if not every_room_taken:
+                    break
+            free &= ~every_room_taken
+        return free
+
+    def slot(self, provider: ProviderInfo, start: float) -> Slot:
+        utc_start = datetime.fromtimestamp(start, UTC)
         return Slot(
             start=utc_start,
             end=utc_start + self.duration,
@@ -236,13 +330,13 @@ class _Calendar:
 
 
 def _resolve(
-    session: Session, type_key: str, provider_key: str | None
-) -> tuple[AppointmentType, list[Provider]]:
-    kind = practice.get_type(session, type_key)
-    offered = [p for p in kind.providers if p.active]
+    practice: Practice, type_key: str, provider_key: str | None
+) -> tuple[TypeInfo, list[ProviderInfo]]:
+    kind = practice.type(type_key)
+    offered = kind.offered_by
     if provider_key:
-        provider = practice.get_provider(session, provider_key)
-        if provider not in offered:
+        provider = practice.provider(provider_key)
+        if all(p.id != provider.id for p in offered):
             raise ProviderDoesNotOffer(
                 provider.display_name, kind.name, [p.display_name for p in offered]
             )
@@ -250,7 +344,7 @@ def _resolve(
     return kind, offered
 
 
-def bookable_range(kind: AppointmentType, now: datetime) -> tuple[datetime, datetime]:
+def bookable_range(kind: TypeInfo, now: datetime) -> tuple[datetime, datetime]:
     """Earliest and latest start allowed by the type's notice and horizon."""
     return (
         now + timedelta(hours=kind.min_notice_hours),
@@ -277,7 +371,20 @@ def find_free_slots(
     window_end = _aware(window_end, "window_end")
     if window_end <= window_start or window_end - window_start > MAX_WINDOW:
         raise InvalidTimeRange()
-    kind, providers = _resolve(session, type_key, provider_key)
+    practice = cache.practice(session)
+    return _find(session, practice, type_key, provider_key, window_start, window_end, limit)
+
+
+def _find(
+    session: Session,
+    practice: Practice,
+    type_key: str,
+    provider_key: str | None,
+    window_start: datetime,
+    window_end: datetime,
+    limit: int | None,
+) -> list[Slot]:
+    kind, providers = _resolve(practice, type_key, provider_key)
     now = clock.now()
     if window_end <= now:
         raise PastTime()
@@ -294,13 +401,13 @@ def find_free_slots(
     # Scan a week first (the usual ask is "the next few slots"), then a month at a time,
     # loading only the busy time of the stretch being scanned.
     span = FIRST_CHUNK if limit is not None else last_start - first
-    calendar = _Calendar(session, kind, providers, first, last_start, first_chunk=span)
+    calendar = _Calendar(session, practice, kind, providers)
+    block = timedelta(seconds=calendar.block_s)
     found: list[Slot] = []
     chunk_start = first
     while chunk_start <= last_start:
         chunk_end = min(chunk_start + span, last_start)
-        if chunk_start is not first:
-            calendar.load(chunk_start, chunk_end)
+        calendar.load(chunk_start, chunk_end + block)
         found += _scan(
             calendar, chunk_start, chunk_end, None if limit is None else limit - len(found)
         )
@@ -310,27 +417,46 @@ def find_free_slots(
     return found
 
 
-def _scan(calendar: _Calendar, first: datetime, last_start: datetime, limit: int | None):
+def _scan(
+    calendar: _Calendar, first: datetime, last_start: datetime, limit: int | None
+) -> list[Slot]:
     found: list[Slot] = []
-    day = first.astimezone(calendar.tz).date()
-    last_day = last_start.astimezone(calendar.tz).date()
+    tz = calendar.tz
+    step = calendar.step_s
+    first_s, last_s = first.timestamp(), last_start.timestamp()
+    day = first.astimezone(tz).date()
+    last_day = last_start.astimezone(tz).date()
+    one_day = timedelta(days=1)
     while day <= last_day:
+        if day in calendar.closed:
+            day += one_day
+            continue
+        weekday = day.weekday()
         today: list[Slot] = []
         for provider in calendar.providers:
-            for work_start, work_end in calendar.working_intervals(provider, day):
-                start = work_start
-                if start < first:  # jump to the first grid point at or after `first`
-                    steps = -(-(first - start) // calendar.step)
-                    start = work_start + steps * calendar.step
-                while start + calendar.duration <= work_end and start <= last_start:
-                    if calendar.is_free(provider, start):
-                        today.append(calendar.slot(provider, start))
-                    start += calendar.step
+            for opens, closes in provider.bookable[weekday]:
+                work_start = datetime.combine(day, opens, tzinfo=tz).timestamp()
+                work_end = datetime.combine(day, closes, tzinfo=tz).timestamp()
+                # Grid points from the interval's start: the first at or after `first`, the
+                # last whose visit still ends inside the interval and starts by `last_start`.
+                k0 = 0 if work_start >= first_s else ceil((first_s - work_start) / step)
+                k1 = min(
+                    floor((work_end - calendar.duration_s - work_start) / step),
+                    floor((last_s - work_start) / step),
+                )
+                if k1 < k0:
+                    continue
+                base = work_start + k0 * step
+                free = calendar.free_mask(provider, base, k1 - k0 + 1)
+                while free:
+                    lowest = free & -free
+                    today.append(calendar.slot(provider, base + (lowest.bit_length() - 1) * step))
+                    free ^= lowest
         today.sort()
         found.extend(today)
         if limit is not None and len(found) >= limit:
             return found[:limit]
-        day += timedelta(days=1)
+        day += one_day
     return found
 
 
@@ -347,7 +473,8 @@ def nearest_alternatives(
     Searches a widening radius (1, 3, 7, then `search_days` days) so the usual case, free
     time the same day, costs one small scan."""
     at = _aware(at, "at")
-    kind, _ = _resolve(session, type_key, provider_key)
+    practice = cache.practice(session)
+    kind, _ = _resolve(practice, type_key, provider_key)
     earliest, latest = bookable_range(kind, clock.now())
     duration = timedelta(minutes=kind.duration_minutes)
     for radius in sorted({1, 3, 7, search_days}):
@@ -355,7 +482,7 @@ def nearest_alternatives(
         end = min(at + timedelta(days=radius), latest) + duration
         if start >= end:
             continue
-        found = find_free_slots(session, type_key, provider_key, start, end, limit=None)
+        found = _find(session, practice, type_key, provider_key, start, end, limit=None)
         closest = sorted(found, key=lambda slot: (abs(slot.start - at), slot))[:limit]
         # Enough, and nothing outside this radius could be closer than the farthest we keep.
         if len(closest) == limit and abs(closest[-1].start - at) <= timedelta(days=radius):
@@ -371,11 +498,14 @@ def check_bookable(
     provider_key: str,
     start: datetime,
     exclude_appointment_id: int | None = None,
-) -> tuple[AppointmentType, Provider, int | None]:
+    *,
+    practice: Practice | None = None,
+) -> tuple[TypeInfo, ProviderInfo, int | None]:
     """Raise the precise reason a visit can't start at `start`, or return (type, provider,
     a free room id or None). The final word is the database's: see scheduling.book."""
     start = _aware(start, "start")
-    kind, (provider,) = _resolve(session, type_key, provider_key)
+    practice = practice or cache.practice(session)
+    kind, (provider,) = _resolve(practice, type_key, provider_key)
     now = clock.now()
     earliest, latest = bookable_range(kind, now)
     if start < now:
@@ -389,11 +519,10 @@ def check_bookable(
         raise TooFarAhead(
             f"We book {kind.name.lower()} visits up to {kind.horizon_days} days ahead."
         )
-    calendar = _Calendar(session, kind, [provider], start, start, exclude_appointment_id)
-    day = start.astimezone(calendar.tz).date()
-    if day in calendar.closed:
-        reason = session.scalar(select(Closure.reason).where(Closure.day == day))
-        raise ClinicClosed(f"The practice is closed on {text.day(day)} ({reason}).")
+    calendar = _Calendar(session, practice, kind, [provider], exclude_appointment_id)
+    day = start.date()  # `start` is in the clinic's zone (_aware)
+    if day in practice.closures:
+        raise ClinicClosed(f"The practice is closed on {text.day(day)} ({practice.closures[day]}).")
     intervals = calendar.working_intervals(provider, day)
     if not any(s <= start and start + calendar.duration <= e for s, e in intervals):
         hours = ", ".join(f"{text.clock_time(s)}-{text.clock_time(e)}" for s, e in intervals)
@@ -402,7 +531,9 @@ def check_bookable(
             if hours
             else f"{provider.display_name} doesn't see patients on {text.day(day)}."
         )
-    if not calendar.is_free(provider, start):
+    calendar.load(start, start + timedelta(seconds=calendar.block_s))
+    moment = start.timestamp()
+    if not calendar.is_free(provider, moment):
         raise SlotTaken(nearest_alternatives(session, type_key, provider_key, start))
-    room = calendar.free_room(start)
+    room = calendar.free_room(moment)
     return kind, provider, room or None

@@ -61,6 +61,17 @@ class ClinicSettings(Base):
     updated_at: Mapped[datetime]
 
 
+class PracticeVersion(Base):
+    """One row (id = 1) whose `token` the database changes whenever the practice's reference
+    data changes (triggers on the settings, hours, closures, rooms, providers and types tables;
+    see migrations/versions/0002). `clinic.cache` keeps the practice in memory per token."""
+
+    __tablename__ = "practice_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(40))
+
+
 class OpeningHours(Base):
     """One open interval of the practice on a weekday (0 = Monday), local time."""
 
