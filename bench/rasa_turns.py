@@ -24,7 +24,7 @@ from typing import Any
 
 import aiohttp
 
-from bench import machine, run, summary
+from bench import machine, postgres_url, run, summary
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -43,9 +43,35 @@ PARSE_TEXTS = [
 ]
 
 
-def seed_store(folder: Path, senders: list[str]) -> str:
-    """A migrated, seeded SQLite store; each sender (one per conversation, so each starts
-    with a fresh tracker) linked to one of the seeded patients, round-robin."""
+def postgres_schema_url(base: str, schema: str) -> str:
+    """`base` with every connection's search_path set to `schema` (created here)."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from clinic.db import create_engine_for
+
+    admin = create_engine_for(base)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+def drop_postgres_schema(base: str, schema: str) -> None:
+    from sqlalchemy import text
+
+    from clinic.db import create_engine_for
+
+    admin = create_engine_for(base)
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def seed_store(url: str, senders: list[str]) -> str:
+    """Migrate and seed the store at `url`; each sender (one per conversation, so each
+    starts with a fresh tracker) linked to one of the seeded patients, round-robin."""
     from sqlalchemy import select
 
     from clinic.db import create_engine_for, session_scope, upgrade
@@ -53,7 +79,6 @@ def seed_store(folder: Path, senders: list[str]) -> str:
     from clinic.models import Patient
     from clinic.seed import DEMO_NOW, seed_demo
 
-    url = f"sqlite:///{folder / 'medsec.db'}"
     upgrade(url)
     engine = create_engine_for(url)
     with session_scope(engine) as session:
@@ -195,6 +220,25 @@ def main() -> dict[str, Any]:
     parser.add_argument(
         "--endpoints", type=Path, default=None, help="another endpoints.yml (e.g. to compare)"
     )
+    parser.add_argument(
+        "--rasa-workers",
+        type=int,
+        default=1,
+        help="Sanic workers for Rasa; more than 1 uses endpoints.replicas.yml (Redis lock "
+        "store at REDIS_HOST/REDIS_PORT, default 127.0.0.1:6379)",
+    )
+    parser.add_argument(
+        "--store",
+        choices=["sqlite", "postgresql"],
+        default="sqlite",
+        help="postgresql: a fresh schema in BENCH_DATABASE_URL / TEST_DATABASE_URL",
+    )
+    parser.add_argument(
+        "--tracker",
+        choices=["same", "separate"],
+        default="same",
+        help="Rasa's tracker store in the clinic store's SQLite file (default) or its own file",
+    )
     args = parser.parse_args()
 
     from clinic.seed import DEMO_NOW
@@ -202,13 +246,30 @@ def main() -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory(prefix="bench-rasa-") as folder:
         runs = {"warmup": 2, "c1": args.conversations_1, "c20": args.conversations_20}
-        url = seed_store(Path(folder), [s for tag, n in runs.items() for s in sender_ids(tag, n)])
+        schema = None
+        if args.store == "postgresql":
+            base = postgres_url()
+            if not base:
+                raise SystemExit("--store postgresql needs BENCH_DATABASE_URL or TEST_DATABASE_URL")
+            schema = f"bench_rasa_{os.getpid()}"
+            url = postgres_schema_url(base, schema)
+        else:
+            url = f"sqlite:///{Path(folder) / 'medsec.db'}"
+        seed_store(url, [s for tag, n in runs.items() for s in sender_ids(tag, n)])
         env = {"DATABASE_URL": url, "MEDSEC_NOW": DEMO_NOW.isoformat()}
+        endpoints = args.endpoints
+        if args.rasa_workers > 1:
+            endpoints = endpoints or ROOT / "endpoints.replicas.yml"
+            env |= {
+                "SANIC_WORKERS": str(args.rasa_workers),
+                "REDIS_HOST": os.environ.get("REDIS_HOST", "127.0.0.1"),
+                "REDIS_PORT": os.environ.get("REDIS_PORT", "6379"),
+            }
+        if args.tracker == "separate":
+            env["TRACKER_DATABASE_URL"] = f"sqlite:///{Path(folder) / 'trackers.db'}"
         actions = start_action_server(env=env)
         try:
-            rasa = start_rasa_server(
-                action_server_url=actions.url, env=env, endpoints=args.endpoints
-            )
+            rasa = start_rasa_server(action_server_url=actions.url, env=env, endpoints=endpoints)
             try:
                 servers = {"rasa": rasa.process.pid, "actions": actions.process.pid}
                 asyncio.run(conversations(rasa.url, runs["warmup"], 1, "warmup"))
@@ -219,6 +280,8 @@ def main() -> dict[str, Any]:
                 rasa.stop()
         finally:
             actions.stop()
+            if schema:
+                drop_postgres_schema(postgres_url(), schema)
     meets = many["p95_ms"] <= TARGET_P95_MS and many["turns_per_s"] >= TARGET_TURNS_PER_S
     for row in (single, many):
         print(
@@ -235,7 +298,9 @@ def main() -> dict[str, Any]:
     )
     return {
         "machine": machine(),
-        "store": "sqlite (clinic + Rasa tracker store in one file)",
+        "store": f"{args.store}: clinic store + Rasa tracker store "
+        + ("in one database" if args.tracker == "same" else "in separate databases"),
+        "rasa_workers": args.rasa_workers,
         "policies": "RulePolicy + MemoizationPolicy",
         "one_concurrent": single,
         "twenty_concurrent": many,
