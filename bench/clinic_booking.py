@@ -1,11 +1,15 @@
 """Booking throughput on PostgreSQL: 20 concurrent clients on distinct slots, and everyone on
 one contested slot (exactly one may win).
 
-Each client is its own process with its own connection (as several action-server workers
-would be) and books through the real service, `clinic.scheduling.book`, one transaction per
-booking: validation, the slot check, the insert that the exclusion constraint guards, status
-history, audit and the outbox rows. Distinct slots: every client books its own provider-days,
-so none of them should ever be refused. Target: >= 200 bookings/s.
+Each client is its own process with one engine and one connection for its life (as an
+action-server worker keeps its pool) and books through the real service,
+`clinic.scheduling.book`, one transaction per booking: validation, the slot check, the insert
+that the exclusion constraint guards, status history, audit and the outbox rows. Each client
+makes a few untimed warm-up bookings first, then all start together and the clock runs until
+the last one is done. Distinct slots: every client books its own provider-days, so none of them
+should ever be refused. Target: >= 200 bookings/s. Also reported: CPU per booking in the client
+processes and in their PostgreSQL backends (read from /proc when the server runs on this
+machine), steadier than the rate on a shared machine.
 Needs BENCH_DATABASE_URL or TEST_DATABASE_URL (PostgreSQL); reports itself skipped otherwise.
 """
 
@@ -25,6 +29,7 @@ from bench import machine, postgres_url, run
 NOW = "2027-03-01T09:00:00-05:00"
 CLIENTS = 20
 CONTENDERS = 50
+WARMUP = 5  # untimed bookings per client first (PostgreSQL prepares a statement on its 5th run)
 TARGET_PER_SECOND = 200.0
 TYPE = "follow_up"  # 15 min + 5 min buffer: many slots per provider-day
 
@@ -78,7 +83,22 @@ def _setup(url: str) -> list[list[tuple[str, str, int]]]:
     return plans
 
 
-def _client(url: str, plan, barrier, results) -> None:
+def _backend_cpu_seconds(pid: int | None) -> float | None:
+    """CPU time of the PostgreSQL backend serving `pid` (Linux, same machine), else None."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _client(url: str, plan, barrier, results, warmup: int = WARMUP) -> None:
+    """One client process: one engine with one connection for its whole life (as an action
+    server worker keeps its pool), `warmup` untimed bookings (imports, the practice cache,
+    PostgreSQL's prepared statements), then the timed bookings."""
     from clinic import scheduling
     from clinic.audit import Actor
     from clinic.config import get_settings
@@ -87,12 +107,8 @@ def _client(url: str, plan, barrier, results) -> None:
 
     get_settings.cache_clear()
     engine = create_engine_for(url, pool_size=1, max_overflow=0)
-    with engine.connect():
-        pass  # connect before the clock starts
-    barrier.wait()
-    booked = taken = 0
-    start = time.perf_counter()
-    for provider_key, start_iso, patient_id in plan:
+
+    def book(provider_key: str, start_iso: str, patient_id: int) -> bool:
         try:
             with session_scope(engine) as s:
                 scheduling.book(
@@ -103,10 +119,24 @@ def _client(url: str, plan, barrier, results) -> None:
                     start=datetime.fromisoformat(start_iso),
                     patient_id=patient_id,
                 )
-            booked += 1
+            return True
         except SlotTaken:
-            taken += 1
-    results.put((booked, taken, time.perf_counter() - start))
+            return False
+
+    with engine.connect() as connection:  # connect before the clock starts
+        backend = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    for item in plan[:warmup]:
+        book(*item)
+    timed = plan[warmup:]
+    barrier.wait()
+    server_before = _backend_cpu_seconds(backend)
+    cpu_before, start = time.process_time(), time.perf_counter()
+    booked = sum(book(*item) for item in timed)
+    seconds = time.perf_counter() - start
+    cpu = time.process_time() - cpu_before
+    server_after = _backend_cpu_seconds(backend)
+    server = None if server_after is None else server_after - server_before
+    results.put((booked, len(timed) - booked, seconds, cpu, server))
     engine.dispose()
 
 
@@ -117,7 +147,9 @@ def _contest(url: str) -> dict:
     barrier = mp.Barrier(CONTENDERS)
     results: mp.Queue = mp.Queue()
     procs = [
-        mp.Process(target=_client, args=(url, [("patel", start_iso, 4000 + n)], barrier, results))
+        mp.Process(
+            target=_client, args=(url, [("patel", start_iso, 4000 + n)], barrier, results, 0)
+        )
         for n in range(CONTENDERS)
     ]
     for proc in procs:
@@ -127,8 +159,8 @@ def _contest(url: str) -> dict:
         proc.join()
     return {
         "contenders": CONTENDERS,
-        "winners": sum(booked for booked, _, _ in outcomes),
-        "refused": sum(taken for _, taken, _ in outcomes),
+        "winners": sum(outcome[0] for outcome in outcomes),
+        "refused": sum(outcome[1] for outcome in outcomes),
     }
 
 
@@ -154,7 +186,7 @@ def main() -> dict:
     )
     try:
         plans = _setup(url)
-        total = sum(len(p) for p in plans)
+        load_before = machine()["load_average_1m"]
         barrier = mp.Barrier(CLIENTS)
         results: mp.Queue = mp.Queue()
         procs = [mp.Process(target=_client, args=(url, plan, barrier, results)) for plan in plans]
@@ -163,10 +195,14 @@ def main() -> dict:
         outcomes = [results.get(timeout=600) for _ in procs]
         for proc in procs:
             proc.join()
-        booked = sum(b for b, _, _ in outcomes)
-        refused = sum(t for _, t, _ in outcomes)
-        wall = max(seconds for _, _, seconds in outcomes)
+        total = sum(len(plan) - WARMUP for plan in plans)
+        booked = sum(outcome[0] for outcome in outcomes)
+        refused = sum(outcome[1] for outcome in outcomes)
+        wall = max(outcome[2] for outcome in outcomes)
         rate = booked / wall
+        client_cpu_ms = 1000 * sum(outcome[3] for outcome in outcomes) / booked
+        servers = [outcome[4] for outcome in outcomes]
+        server_cpu_ms = None if None in servers else 1000 * sum(servers) / booked
         engine = create_engine_for(url)
         with engine.connect() as c:
             from clinic.models import Appointment
@@ -174,10 +210,15 @@ def main() -> dict:
             rows = c.execute(select(func.count()).select_from(Appointment)).scalar_one()
         engine.dispose()
         verdict = "OK" if rate >= TARGET_PER_SECOND else "BELOW TARGET"
+        server_text = "n/a" if server_cpu_ms is None else f"{server_cpu_ms:.2f} ms"
         print(
             f"distinct slots: {CLIENTS} clients booked {booked}/{total} in {wall:.2f} s = "
             f"{rate:.0f} bookings/s (target >= {TARGET_PER_SECOND:.0f}: {verdict}); "
-            f"refused {refused}; rows in store {rows}"
+            f"refused {refused}; rows in store {rows} (with {WARMUP * CLIENTS} warm-up bookings)"
+        )
+        print(
+            f"cpu per booking: clients {client_cpu_ms:.2f} ms, PostgreSQL backends {server_text}"
+            f"; load average {load_before} before, {machine()['load_average_1m']} after"
         )
         contest = _contest(url)
         print(
@@ -186,15 +227,20 @@ def main() -> dict:
             f"({ {0: 'NO WINNER', 1: 'OK'}.get(contest['winners'], 'DOUBLE BOOKING') })"
         )
         return {
-            "machine": machine(),
+            "machine": {**machine(), "load_average_1m_before": load_before},
             "distinct": {
                 "clients": CLIENTS,
+                "warmup_per_client": WARMUP,
                 "attempted": total,
                 "booked": booked,
                 "refused": refused,
                 "seconds": round(wall, 3),
                 "bookings_per_second": round(rate, 1),
                 "target_per_second": TARGET_PER_SECOND,
+                "client_cpu_ms_per_booking": round(client_cpu_ms, 3),
+                "server_cpu_ms_per_booking": None
+                if server_cpu_ms is None
+                else round(server_cpu_ms, 3),
             },
             "contested": contest,
         }

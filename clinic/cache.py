@@ -149,6 +149,7 @@ class Practice:
 
 _TOKEN = select(PracticeVersion.token).where(PracticeVersion.id == 1)
 _snapshots: OrderedDict[str, Practice] = OrderedDict()
+_latest: dict[Any, str] = {}  # database URL -> the token last seen there
 _lock = threading.Lock()
 
 
@@ -159,6 +160,7 @@ def practice(session: Session) -> Practice:
     connection = session.connection()
     token = connection.execute(_TOKEN).scalar()
     if token is not None:
+        _latest[session.get_bind().url] = token
         snapshot = _snapshots.get(token)
         if snapshot is not None:
             return snapshot
@@ -171,10 +173,19 @@ def practice(session: Session) -> Practice:
     return snapshot
 
 
+def recent(session: Session) -> Practice | None:
+    """The snapshot last seen current in this session's database, NOT checked now: for a
+    caller that reads the token itself in a query it runs anyway (clinic.booking_sql) and
+    calls `practice(session)` if the token turns out to differ."""
+    token = _latest.get(session.get_bind().url)
+    return None if token is None else _snapshots.get(token)
+
+
 def clear() -> None:
     """Forget every snapshot (never needed for correctness; for tests and benchmarks)."""
     with _lock:
         _snapshots.clear()
+        _latest.clear()
 
 
 def _intersect(a: Intervals, b: Intervals) -> Intervals:

@@ -27,16 +27,16 @@ failure leaves the old booking untouched. Appointment ids never change.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, exc, func, insert, select, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import exc, func, select, update
 from sqlalchemy.orm import Session
 
-from clinic import audit, cache, clock, outbox, practice, slots, text
+from clinic import audit, booking_sql, cache, clock, outbox, practice, slots, text
 from clinic.audit import Actor
-from clinic.cache import Practice, ProviderInfo, RoomInfo, TypeInfo
+from clinic.cache import Practice, ProviderInfo, TypeInfo
 from clinic.errors import (
     AlreadyCancelled,
     AppointmentNotActive,
@@ -248,79 +248,7 @@ def _notify_patient(session: Session, appointment: Appointment, kind: str, messa
 # --- the database's word on overlaps ----------------------------------------------------------
 
 
-def _conflict(error: exc.IntegrityError) -> str | None:
-    message = str(error.orig)
-    for name in ("no_provider_overlap", "no_room_overlap"):
-        if name in message:
-            return name
-    return None
-
-
-_APPOINTMENTS = Appointment.__table__
-_INSERT = insert(_APPOINTMENTS).returning(_APPOINTMENTS.c.id)
-# PostgreSQL: a row the exclusion constraints refuse is skipped instead of failing the whole
-# transaction (no SAVEPOINT round trips); after waiting for a concurrent booking of the same
-# time to commit or roll back. No id back means "refused"; the next check says by whom.
-_INSERT_OR_SKIP = (
-    postgresql.insert(_APPOINTMENTS).on_conflict_do_nothing().returning(_APPOINTMENTS.c.id)
-)
-
-
-def _insert_appointment(session: Session, values: dict[str, Any]) -> tuple[int | None, str]:
-    """INSERT one appointment; (its id, "") or (None, the refusing constraint if known)."""
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        return connection.execute(_INSERT_OR_SKIP, values).scalar(), "unknown"
-    # SQLite: the writer lock is ours (BEGIN IMMEDIATE), so this only fails if the check above
-    # was wrong; the refusing trigger aborts just this statement, not the transaction.
-    try:
-        return connection.execute(_INSERT, values).scalar_one(), ""
-    except exc.IntegrityError as error:
-        conflict = _conflict(error)
-        if conflict is None:
-            raise
-        return None, conflict
-
-
-def _take(
-    session: Session,
-    snapshot: Practice,
-    kind: TypeInfo,
-    provider_key: str,
-    start: datetime,
-    patient_id: int,
-    now: datetime,
-) -> tuple[dict[str, Any], ProviderInfo]:
-    """Insert a booked appointment at `start` with `provider_key` and a free room; retry with
-    another room if a concurrent booking just took the chosen one. Raises the reason it can't
-    be had (SlotTaken with alternatives when someone else holds the time)."""
-    tried_rooms: set[int | None] = set()
-    start_at = start.astimezone(UTC)
-    end_at = start_at + timedelta(minutes=kind.duration_minutes)
-    while True:
-        _, provider, room_id = slots.check_bookable(
-            session, kind.key, provider_key, start, practice=snapshot
-        )
-        if room_id in tried_rooms:  # the finder still thinks it is free: someone holds it
-            raise SlotTaken(slots.nearest_alternatives(session, kind.key, provider_key, start))
-        tried_rooms.add(room_id)
-        values = {
-            "patient_id": patient_id,
-            "provider_id": provider.id,
-            "type_id": kind.id,
-            "room_id": room_id,
-            "start_at": start_at,
-            "end_at": end_at,
-            "blocked_until": end_at + timedelta(minutes=kind.buffer_after_minutes),
-            "status": AppointmentStatus.BOOKED,
-            "created_at": now,
-            "updated_at": now,
-        }
-        new_id, conflict = _insert_appointment(session, values)
-        if new_id is not None:
-            return {"id": new_id, **values}, provider
-        if conflict == "no_provider_overlap":
-            raise SlotTaken(slots.nearest_alternatives(session, kind.key, provider_key, start))
+_conflict = booking_sql.conflict
 
 
 def _place(
@@ -388,25 +316,70 @@ def book(
     ProviderDoesNotOffer, PastTime, TooSoon, TooFarAhead, ClinicClosed, OutsideHours,
     SlotTaken (with `.alternatives`), PatientAlreadyBooked, TooManyAppointments.
 
-    One transaction does it all: the checks, the INSERT the database's no-overlap constraint
-    guards, the status history, the audit entry, the confirmation and reminders in the outbox.
-    The hot path writes with Core statements (no ORM unit of work) and reads the practice from
-    `clinic.cache`; the appointment returned is loaded once, with its relations, at the end.
+    In the caller's transaction: the checks, the appointment (the database's no-overlap
+    constraints have the last word), its status history, the audit entry, the confirmation and
+    reminders in the outbox. Usually two round trips (clinic.booking_sql: one read, one write)
+    and no ORM flush; the appointment returned is built from what was read, not re-selected.
     """
     patient_id = _patient_id_for(session, actor, patient_id)
     if start.tzinfo is None:
         raise ValueError("start must be timezone-aware")
-    snapshot = cache.practice(session)
-    kind = snapshot.type(type_key)
     now = clock.now()
-    if start < now:
-        raise PastTime()
-    patient = _check_patient_can_book(session, actor, patient_id, kind, start, now)
-    candidates = [provider_key] if provider_key else [p.key for p in kind.offered_by]
+    snapshot, kind, providers, facts, calendar = _read_for_booking(
+        session, type_key, provider_key, patient_id, start, now
+    )
+    if facts.patient.clash is not None:
+        raise PatientAlreadyBooked()
+    if actor.is_patient and facts.patient.upcoming >= MAX_UPCOMING_PER_PATIENT:
+        raise TooManyAppointments()
+    connection = session.connection()
+    start_at = start.astimezone(UTC)
+    end_at = start_at + timedelta(minutes=kind.duration_minutes)
+    new = {
+        **({} if facts.next_id is None else {"id": facts.next_id}),
+        "patient_id": patient_id,
+        "type_id": kind.id,
+        "start_at": start_at,
+        "end_at": end_at,
+        "blocked_until": end_at + timedelta(minutes=kind.buffer_after_minutes),
+        "status": AppointmentStatus.BOOKED,
+        "created_at": now,
+        "updated_at": now,
+    }
+    event = _event_row(actor, facts.next_id, None, AppointmentStatus.BOOKED, "booked", now)
+    entry = audit.row(
+        actor,
+        "appointment.book",
+        patient_id=patient_id,
+        object_type="appointment",
+        object_id=facts.next_id,
+        at=now,
+    )
+
+    def write(values: dict[str, Any]) -> tuple[int | None, str]:
+        provider = snapshot.providers_by_id[values["provider_id"]]
+        return booking_sql.write(
+            connection,
+            values,
+            event,
+            entry,
+            lambda appointment_id: _confirmation_and_reminders(
+                snapshot,
+                appointment_id=appointment_id,
+                patient_id=patient_id,
+                type_key=kind.key,
+                type_name=kind.name,
+                provider_name=provider.display_name,
+                start=start_at,
+                headline="You're booked",
+                now=now,
+            ),
+        )
+
     first_error: DomainError | None = None
-    for candidate in candidates:
+    for provider in providers:
         try:
-            values, provider = _take(session, snapshot, kind, candidate, start, patient_id, now)
+            values = _take(session, snapshot, kind, provider, start, now, new, write, calendar)
         except DomainError as error:
             if provider_key:
                 raise
@@ -422,52 +395,101 @@ def book(
                 + (" Here are the nearest free times." if alternatives else ""),
             )
         raise first_error or OutsideHours()
-    appointment_id = values["id"]
-    connection = session.connection()
-    connection.execute(
-        _INSERT_EVENT,
-        _event_row(actor, appointment_id, None, AppointmentStatus.BOOKED, "booked", now),
-    )
-    audit.record_rows(
-        session,
-        [
-            audit.row(
-                actor,
-                "appointment.book",
-                patient_id=patient_id,
-                object_type="appointment",
-                object_id=appointment_id,
-                at=now,
-            )
-        ],
-    )
-    outbox.enqueue_rows(
-        session,
-        _confirmation_and_reminders(
-            snapshot,
-            appointment_id=appointment_id,
-            patient_id=patient_id,
-            type_key=kind.key,
-            type_name=kind.name,
-            provider_name=provider.display_name,
-            start=start.astimezone(UTC),
-            headline="You're booked",
-            now=now,
-        ),
-    )
-    if patient.waiting:
+    if facts.patient.waiting:
         _close_waitlist_for(session, patient_id, kind.id)
-    appointment = _booked_appointment(session, values, patient, kind, provider)
-    log.info("appointment.book id=%s provider=%s type=%s", appointment_id, provider.key, kind.key)
+    appointment = _booked_appointment(session, values, facts, kind, provider)
+    log.info("appointment.book id=%s provider=%s type=%s", values["id"], provider.key, kind.key)
     return appointment
 
 
-_INSERT_EVENT = insert(AppointmentEvent.__table__)
+def _read_for_booking(
+    session: Session,
+    type_key: str,
+    provider_key: str | None,
+    patient_id: int,
+    start: datetime,
+    now: datetime,
+) -> tuple[Practice, TypeInfo, list[ProviderInfo], booking_sql.BookingFacts, slots.Calendar]:
+    """The practice, the type and candidate providers, the facts about the patient and the
+    busy time around `start`: one query, when the practice this process last saw is still
+    current (the query reads its token); else the practice is read again and so is the rest."""
+    if session.autoflush:
+        session.flush()  # what this transaction added (a patient, a closure) counts
+    snapshot = cache.recent(session)
+    verified = snapshot is None
+    while True:
+        if verified:
+            snapshot = cache.practice(session)
+        try:
+            kind, providers = slots.resolve(snapshot, type_key, provider_key)
+            if start < now:
+                raise PastTime()
+        except DomainError:
+            if verified:
+                raise
+            verified = True  # perhaps only an old practice says so: ask the current one
+            continue
+        calendar = slots.Calendar(session, snapshot, kind, providers)
+        params = calendar.busy_params(start, start + timedelta(seconds=calendar.block_s))
+        params.update(
+            patient_id=patient_id,
+            type_id=kind.id,
+            start=start,
+            end=start + timedelta(minutes=kind.duration_minutes),
+            now=now,
+        )
+        facts = booking_sql.read(session.connection(), params)
+        if facts is None:
+            raise InvalidInput("I couldn't find that patient.")
+        if verified or facts.token == snapshot.token:
+            calendar.fill(facts.busy)
+            return snapshot, kind, providers, facts, calendar
+        verified = True
+
+
+def _take(
+    session: Session,
+    snapshot: Practice,
+    kind: TypeInfo,
+    provider: ProviderInfo,
+    start: datetime,
+    now: datetime,
+    new: dict[str, Any],
+    write: Callable[[dict[str, Any]], tuple[int | None, str]],
+    calendar: slots.Calendar | None,
+) -> dict[str, Any]:
+    """Write the booking with `provider` and a free room; returns the appointment's values.
+    The first try uses the busy time read with the booking's facts (`calendar`); if the
+    database refuses it (a concurrent booking took the time or the room a moment ago), look
+    again and try another room. Raises why the provider can't have it (SlotTaken with the
+    nearest alternatives when someone holds the time)."""
+    tried_rooms: set[int | None] = set()
+    moment = start.timestamp()
+    while True:
+        if calendar is not None:
+            slots.check_start(snapshot, kind, provider, start, now)
+            if not calendar.is_free(provider, moment):
+                raise SlotTaken(slots.nearest_alternatives(session, kind.key, provider.key, start))
+            room_id = calendar.free_room(moment) or None
+            calendar = None
+        else:
+            _, _, room_id = slots.check_bookable(
+                session, kind.key, provider.key, start, practice=snapshot
+            )
+        if room_id in tried_rooms:  # the finder still thinks it is free: someone holds it
+            raise SlotTaken(slots.nearest_alternatives(session, kind.key, provider.key, start))
+        tried_rooms.add(room_id)
+        values = {**new, "provider_id": provider.id, "room_id": room_id}
+        new_id, refused = write(values)
+        if new_id is not None:
+            return {**values, "id": new_id}
+        if refused == "no_provider_overlap":
+            raise SlotTaken(slots.nearest_alternatives(session, kind.key, provider.key, start))
 
 
 def _event_row(
     actor: Actor,
-    appointment_id: int,
+    appointment_id: int | None,
     from_status: AppointmentStatus | None,
     to_status: AppointmentStatus,
     reason: str,
@@ -488,7 +510,7 @@ def _event_row(
 
 def _patient_id_for(session: Session, actor: Actor, patient_id: int | None) -> int:
     """Who a booking is for: the patient acting, or (staff/system) the one named. Whether the
-    patient exists is checked with the other booking checks (`_check_patient_can_book`)."""
+    patient exists is part of the booking's read (clinic.booking_sql)."""
     if actor.kind is ActorKind.PATIENT:
         if patient_id is not None and patient_id != actor.id:
             raise NotYourAppointment()
@@ -502,112 +524,33 @@ def _patient_id_for(session: Session, actor: Actor, patient_id: int | None) -> i
     return patient_id
 
 
-_ACTIVE_WAITLIST = (WaitlistStatus.ACTIVE, WaitlistStatus.OFFERED)
-_P = Patient.__table__.c
-_I = Insurer.__table__.c
-_A = _APPOINTMENTS.c
-_W = WaitlistEntry.__table__.c
-_MINE_ACTIVE = (_A.patient_id == bindparam("patient_id"), _A.status.in_(ACTIVE_STATUSES))
-# Everything about the patient a booking needs, in one round trip (built once: building a
-# statement costs more than running it): the patient row (and insurer) if they exist, whether
-# they are already booked then, how many upcoming visits they hold, whether they are on the
-# waitlist for this type.
-_PATIENT_FOR_BOOKING = (
-    select(
-        *_P,
-        *(column.label(f"insurer__{column.key}") for column in _I),
-        select(_A.id)
-        .where(*_MINE_ACTIVE, _A.start_at < bindparam("end"), _A.end_at > bindparam("start"))
-        .limit(1)
-        .scalar_subquery()
-        .label("clash"),
-        select(func.count())
-        .select_from(_APPOINTMENTS)
-        .where(*_MINE_ACTIVE, _A.start_at >= bindparam("now"))
-        .scalar_subquery()
-        .label("upcoming"),
-        select(_W.id)
-        .where(
-            _W.patient_id == bindparam("patient_id"),
-            _W.type_id == bindparam("type_id"),
-            _W.status.in_(_ACTIVE_WAITLIST),
-        )
-        .exists()
-        .label("waiting"),
-    )
-    .select_from(Patient.__table__.outerjoin(Insurer.__table__))
-    .where(_P.id == bindparam("patient_id"))
-)
-
-
-def _check_patient_can_book(
-    session: Session,
-    actor: Actor,
-    patient_id: int,
-    kind: TypeInfo,
-    start: datetime,
-    now: datetime,
-) -> Any:
-    """The patient's row for a booking (see _PATIENT_FOR_BOOKING), or the reason they can't
-    book then: InvalidInput (no such patient), PatientAlreadyBooked, TooManyAppointments."""
-    # The session was flushed by cache.practice just before: a patient added earlier in this
-    # transaction counts.
-    found = (
-        session.connection()
-        .execute(
-            _PATIENT_FOR_BOOKING,
-            {
-                "patient_id": patient_id,
-                "type_id": kind.id,
-                "start": start,
-                "end": start + timedelta(minutes=kind.duration_minutes),
-                "now": now,
-            },
-        )
-        .first()
-    )
-    if found is None:
-        raise InvalidInput("I couldn't find that patient.")
-    if found.clash is not None:
-        raise PatientAlreadyBooked()
-    if actor.is_patient and found.upcoming >= MAX_UPCOMING_PER_PATIENT:
-        raise TooManyAppointments()
-    return found
-
-
 def _booked_appointment(
-    session: Session, values: dict[str, Any], patient: Any, kind: TypeInfo, provider: ProviderInfo
+    session: Session,
+    values: dict[str, Any],
+    facts: booking_sql.BookingFacts,
+    kind: TypeInfo,
+    provider: ProviderInfo,
 ) -> Appointment:
     """The new appointment as an ORM object with its relations, from what the booking already
     read (the patient row, the cached practice): no SELECT after the INSERT."""
-    insurer = None
-    if patient.insurer_id is not None:
-        insurer = cache.attach(
-            session,
-            Insurer,
-            {column.key: patient._mapping[f"insurer__{column.key}"] for column in _I},
-        )
-    patient_row = cache.attach(
-        session,
-        Patient,
-        {**{column.key: patient._mapping[column] for column in _P}, "insurer": insurer},
-    )
+    insurer_values = facts.insurer_values()
+    insurer = None if insurer_values is None else cache.attach(session, Insurer, insurer_values)
+    patient = cache.attach(session, Patient, {**facts.patient_values(), "insurer": insurer})
     room_id = values["room_id"]
+    room = None
+    if room_id is not None:
+        room = cache.room_row(session, next(r for r in kind.rooms if r.id == room_id))
     return cache.attach(
         session,
         Appointment,
         {
             **values,
-            "patient": patient_row,
+            "patient": patient,
             "provider": cache.provider_row(session, provider),
             "appointment_type": cache.type_row(session, kind),
-            "room": None if room_id is None else cache.room_row(session, _room_info(kind, room_id)),
+            "room": room,
         },
     )
-
-
-def _room_info(kind: TypeInfo, room_id: int) -> RoomInfo:
-    return next(room for room in kind.rooms if room.id == room_id)
 
 
 def _check_patient_free(
@@ -959,7 +902,7 @@ def _close_waitlist_for(session: Session, patient_id: int, type_id: int) -> None
         .where(
             WaitlistEntry.patient_id == patient_id,
             WaitlistEntry.type_id == type_id,
-            WaitlistEntry.status.in_(_ACTIVE_WAITLIST),
+            WaitlistEntry.status.in_(booking_sql.ACTIVE_WAITLIST),
         )
         .values(status=WaitlistStatus.BOOKED)
     )

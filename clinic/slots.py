@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import sqlite3
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from math import ceil, floor
 from typing import Any
 
@@ -125,10 +126,10 @@ _T = TimeOff.__table__.c
 
 def _bookings_of(resource: Any, code: int, *criteria: Any) -> Any:
     return select(
-        literal_column(str(code)),
-        resource,
-        epoch_seconds(_A.start_at),
-        epoch_seconds(_A.blocked_until),
+        literal_column(str(code)).label("busy_code"),
+        resource.label("busy_resource"),
+        epoch_seconds(_A.start_at).label("busy_start"),
+        epoch_seconds(_A.blocked_until).label("busy_end"),
     ).where(
         *criteria,
         _A.status.in_(ACTIVE_STATUSES),
@@ -142,7 +143,7 @@ def _bookings_of(resource: Any, code: int, *criteria: Any) -> Any:
 # Everything that can make a provider or a room busy in [lo, hi), in one round trip. When one
 # provider is searched, the rooms' bookings leave out that provider's own: each holds the
 # provider over the same time it holds its room, so it already rules those starts out.
-_BUSY = union_all(
+BUSY = union_all(
     _bookings_of(
         _A.provider_id, PROVIDER, _A.provider_id.in_(bindparam("provider_ids", expanding=True))
     ),
@@ -153,10 +154,10 @@ _BUSY = union_all(
         _A.provider_id.not_in(bindparam("own_provider_ids", expanding=True)),
     ),
     select(
-        literal_column(str(AWAY)),
-        _T.provider_id,
-        epoch_seconds(_T.start_at),
-        epoch_seconds(_T.end_at),
+        literal_column(str(AWAY)).label("busy_code"),
+        _T.provider_id.label("busy_resource"),
+        epoch_seconds(_T.start_at).label("busy_start"),
+        epoch_seconds(_T.end_at).label("busy_end"),
     ).where(
         _T.provider_id.in_(bindparam("provider_ids", expanding=True)),
         _T.start_at < bindparam("hi"),
@@ -215,7 +216,7 @@ def _mask(
     return bits
 
 
-class _Calendar:
+class Calendar:
     """What the finder needs for one type: the practice (from the cache) and who is busy when
     (`load(start, end)`, per stretch of time being scanned)."""
 
@@ -240,43 +241,35 @@ class _Calendar:
         self.step_s = self.step.total_seconds()
         self.room_ids = kind.room_ids
 
+    def busy_params(self, start: datetime, end: datetime) -> dict[str, Any]:
+        """Parameters of BUSY (also part of clinic.booking_sql's read) for [start, end)."""
+        provider_ids = [p.id for p in self.providers]
+        return {
+            "provider_ids": provider_ids,
+            "room_ids": self.room_ids,
+            "own_provider_ids": provider_ids if len(provider_ids) == 1 else [],
+            "exclude": self.exclude,
+            "lo": start,
+            "lo_start": start - LONGEST_VISIT,
+            "hi": end,
+        }
+
     def load(self, start: datetime, end: datetime) -> None:
         """Bookings, room bookings and time off that overlap [start, end)."""
-        provider_ids = [p.id for p in self.providers]
-        busy: dict[int, list[tuple[float, float]]] = {pid: [] for pid in provider_ids}
-        away: dict[int, list[tuple[float, float]]] = {pid: [] for pid in provider_ids}
+        self.fill(self.connection.execute(BUSY, self.busy_params(start, end)))
+
+    def fill(self, rows: Iterable[Any]) -> None:
+        """Take BUSY's rows (code, resource, start, end); rows whose code is None are skipped."""
+        busy: dict[int, list[tuple[float, float]]] = {p.id: [] for p in self.providers}
+        away: dict[int, list[tuple[float, float]]] = {p.id: [] for p in self.providers}
         rooms: dict[int, list[tuple[float, float]]] = {rid: [] for rid in self.room_ids}
         by_code = (busy, rooms, away)
-        for code, resource, busy_start, busy_end in self.connection.execute(
-            _BUSY,
-            {
-                "provider_ids": provider_ids,
-                "room_ids": self.room_ids,
-                "own_provider_ids": provider_ids if len(provider_ids) == 1 else [],
-                "exclude": self.exclude,
-                "lo": start,
-                "lo_start": start - LONGEST_VISIT,
-                "hi": end,
-            },
-        ):
-            by_code[code][resource].append((busy_start, busy_end))
+        for code, resource, busy_start, busy_end in rows:
+            if code is not None:
+                by_code[code][resource].append((busy_start, busy_end))
         self.provider_busy = {pid: _Busy(intervals) for pid, intervals in busy.items()}
         self.room_busy = {rid: _Busy(intervals) for rid, intervals in rooms.items()}
         self.away = {pid: sorted(intervals) for pid, intervals in away.items()}
-
-    def working_intervals(
-        self, provider: ProviderInfo, day: date
-    ) -> list[tuple[datetime, datetime]]:
-        """The provider's bookable intervals that day as aware datetimes (empty if closed)."""
-        if day in self.closed:
-            return []
-        return [
-            (
-                datetime.combine(day, start, tzinfo=self.tz),
-                datetime.combine(day, end, tzinfo=self.tz),
-            )
-            for start, end in provider.bookable[day.weekday()]
-        ]
 
     def free_room(self, start: float) -> int | None | bool:
         """A free room id for a visit at `start` (POSIX seconds); None if the type needs no
@@ -329,7 +322,7 @@ class _Calendar:
         )
 
 
-def _resolve(
+def resolve(
     practice: Practice, type_key: str, provider_key: str | None
 ) -> tuple[TypeInfo, list[ProviderInfo]]:
     kind = practice.type(type_key)
@@ -384,7 +377,7 @@ def _find(
     window_end: datetime,
     limit: int | None,
 ) -> list[Slot]:
-    kind, providers = _resolve(practice, type_key, provider_key)
+    kind, providers = resolve(practice, type_key, provider_key)
     now = clock.now()
     if window_end <= now:
         raise PastTime()
@@ -401,7 +394,7 @@ def _find(
     # Scan a week first (the usual ask is "the next few slots"), then a month at a time,
     # loading only the busy time of the stretch being scanned.
     span = FIRST_CHUNK if limit is not None else last_start - first
-    calendar = _Calendar(session, practice, kind, providers)
+    calendar = Calendar(session, practice, kind, providers)
     block = timedelta(seconds=calendar.block_s)
     found: list[Slot] = []
     chunk_start = first
@@ -418,7 +411,7 @@ def _find(
 
 
 def _scan(
-    calendar: _Calendar, first: datetime, last_start: datetime, limit: int | None
+    calendar: Calendar, first: datetime, last_start: datetime, limit: int | None
 ) -> list[Slot]:
     found: list[Slot] = []
     tz = calendar.tz
@@ -474,7 +467,7 @@ def nearest_alternatives(
     time the same day, costs one small scan."""
     at = _aware(at, "at")
     practice = cache.practice(session)
-    kind, _ = _resolve(practice, type_key, provider_key)
+    kind, _ = resolve(practice, type_key, provider_key)
     earliest, latest = bookable_range(kind, clock.now())
     duration = timedelta(minutes=kind.duration_minutes)
     for radius in sorted({1, 3, 7, search_days}):
@@ -505,8 +498,23 @@ def check_bookable(
     a free room id or None). The final word is the database's: see scheduling.book."""
     start = _aware(start, "start")
     practice = practice or cache.practice(session)
-    kind, (provider,) = _resolve(practice, type_key, provider_key)
-    now = clock.now()
+    kind, (provider,) = resolve(practice, type_key, provider_key)
+    check_start(practice, kind, provider, start, clock.now())
+    calendar = Calendar(session, practice, kind, [provider], exclude_appointment_id)
+    calendar.load(start, start + timedelta(seconds=calendar.block_s))
+    moment = start.timestamp()
+    if not calendar.is_free(provider, moment):
+        raise SlotTaken(nearest_alternatives(session, type_key, provider_key, start))
+    room = calendar.free_room(moment)
+    return kind, provider, room or None
+
+
+def check_start(
+    practice: Practice, kind: TypeInfo, provider: ProviderInfo, start: datetime, now: datetime
+) -> None:
+    """Everything about a start time that needs no bookings: not past, the type's notice and
+    horizon, no closure, inside the provider's bookable hours. Raises the reason."""
+    start = start.astimezone(clock.clinic_tz())
     earliest, latest = bookable_range(kind, now)
     if start < now:
         raise PastTime()
@@ -519,21 +527,21 @@ def check_bookable(
         raise TooFarAhead(
             f"We book {kind.name.lower()} visits up to {kind.horizon_days} days ahead."
         )
-    calendar = _Calendar(session, practice, kind, [provider], exclude_appointment_id)
-    day = start.date()  # `start` is in the clinic's zone (_aware)
+    day = start.date()
     if day in practice.closures:
         raise ClinicClosed(f"The practice is closed on {text.day(day)} ({practice.closures[day]}).")
-    intervals = calendar.working_intervals(provider, day)
-    if not any(s <= start and start + calendar.duration <= e for s, e in intervals):
+    end = start + timedelta(minutes=kind.duration_minutes)
+    intervals = [
+        (
+            datetime.combine(day, opens, tzinfo=start.tzinfo),
+            datetime.combine(day, closes, tzinfo=start.tzinfo),
+        )
+        for opens, closes in provider.bookable[day.weekday()]
+    ]
+    if not any(s <= start and end <= e for s, e in intervals):
         hours = ", ".join(f"{text.clock_time(s)}-{text.clock_time(e)}" for s, e in intervals)
         raise OutsideHours(
             f"{provider.display_name} sees patients on {text.day(day)} {hours}."
             if hours
             else f"{provider.display_name} doesn't see patients on {text.day(day)}."
         )
-    calendar.load(start, start + timedelta(seconds=calendar.block_s))
-    moment = start.timestamp()
-    if not calendar.is_free(provider, moment):
-        raise SlotTaken(nearest_alternatives(session, type_key, provider_key, start))
-    room = calendar.free_room(moment)
-    return kind, provider, room or None
