@@ -46,3 +46,23 @@ def test_every_conversation_story_passes(tmp_path: Path) -> None:
     correct, total = map(int, counts[0])
     assert total >= 50 and correct == total, f"{correct}/{total} stories:\n{failures}"
     assert "None of the test stories failed" in failures or not failures.strip()
+
+
+def test_rasa_data_validate_is_clean() -> None:
+    """Domain, rules, NLU data and conversation tests agree: no errors, no warnings."""
+    result = subprocess.run(
+        [str(RASA_BIN), "data", "validate", "--fail-on-warnings"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    log = result.stdout + result.stderr
+    problems = [
+        line
+        for line in log.splitlines()
+        if ("UserWarning" in line or " WARNING " in line or " ERROR " in line)
+        and "Deprecat" not in line
+    ]
+    assert result.returncode == 0 and not problems, "\n".join(problems) or log[-3000:]
