@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -24,6 +24,7 @@ from actions.booking import (
     validate_picked_start,
 )
 from actions.common import (
+    StoreAction,
     buttons,
     caller_of,
     entity,
@@ -175,7 +176,7 @@ def day_phrase(value: Any) -> str:
     return f"on {text.day(day)}" if day else "then"
 
 
-class ActionAskAppointmentId(Action):
+class ActionAskAppointmentId(StoreAction):
     def name(self) -> str:
         return "action_ask_appointment_id"
 
@@ -342,7 +343,7 @@ class ValidateRescheduleForm(PickAppointmentForm):
         )
 
 
-class ActionSubmitReschedule(Action):
+class ActionSubmitReschedule(StoreAction):
     def name(self) -> str:
         return "action_submit_reschedule"
 
@@ -380,7 +381,7 @@ class ValidateCancelForm(PickAppointmentForm):
         return []
 
 
-class ActionSubmitCancel(Action):
+class ActionSubmitCancel(StoreAction):
     def name(self) -> str:
         return "action_submit_cancel"
 
@@ -418,7 +419,7 @@ class ActionSubmitCancel(Action):
 # --- one-turn actions ----------------------------------------------------------------------------
 
 
-class ActionListAppointments(Action):
+class ActionListAppointments(StoreAction):
     def name(self) -> str:
         return "action_list_appointments"
 
@@ -442,7 +443,7 @@ class ActionListAppointments(Action):
         return []
 
 
-class ActionConfirmAttendance(Action):
+class ActionConfirmAttendance(StoreAction):
     """ "Yes, I'll be there" (usually a reminder's button, which carries the id)."""
 
     def name(self) -> str:

@@ -5,11 +5,11 @@ looked up through clinic.billing with the sender's actor.
 
 from __future__ import annotations
 
-from rasa_sdk import Action
 from rasa_sdk.events import EventType
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
+    StoreAction,
     buttons,
     caller_of,
     latest_text,
@@ -59,7 +59,7 @@ def invoice_document(invoice: Invoice) -> dict:
     }
 
 
-class ActionAskBalance(Action):
+class ActionAskBalance(StoreAction):
     def name(self) -> str:
         return "action_ask_balance"
 
@@ -87,7 +87,7 @@ class ActionAskBalance(Action):
         return []
 
 
-class ActionAskInvoice(Action):
+class ActionAskInvoice(StoreAction):
     def name(self) -> str:
         return "action_ask_invoice"
 
@@ -131,7 +131,7 @@ class ActionAskInvoice(Action):
         return []
 
 
-class ActionAskClaimStatus(Action):
+class ActionAskClaimStatus(StoreAction):
     def name(self) -> str:
         return "action_ask_claim_status"
 
@@ -156,7 +156,7 @@ class ActionAskClaimStatus(Action):
         return []
 
 
-class ActionRequestPaymentPlan(Action):
+class ActionRequestPaymentPlan(StoreAction):
     def name(self) -> str:
         return "action_request_payment_plan"
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import slot_search
 from actions.common import (
+    StoreAction,
     buttons,
     caller_of,
     end_flow,
@@ -293,7 +294,7 @@ class ValidateBookingForm(GuardedForm):
         )
 
 
-class ActionAskAppointmentType(Action):
+class ActionAskAppointmentType(StoreAction):
     def name(self) -> str:
         return "action_ask_appointment_type"
 
@@ -307,7 +308,7 @@ class ActionAskAppointmentType(Action):
         return []
 
 
-class ActionAskProvider(Action):
+class ActionAskProvider(StoreAction):
     def name(self) -> str:
         return "action_ask_provider"
 
@@ -329,7 +330,7 @@ class ActionAskProvider(Action):
         return []
 
 
-class ActionAskSlotStart(Action):
+class ActionAskSlotStart(StoreAction):
     def name(self) -> str:
         return "action_ask_slot_start"
 
@@ -345,7 +346,7 @@ class ActionAskSlotStart(Action):
         return []
 
 
-class ActionSubmitBooking(Action):
+class ActionSubmitBooking(StoreAction):
     def name(self) -> str:
         return "action_submit_booking"
 
@@ -372,7 +373,7 @@ class ActionSubmitBooking(Action):
         return reset_flow(tracker)
 
 
-class ActionJoinWaitlist(Action):
+class ActionJoinWaitlist(StoreAction):
     """Put me on the waitlist for a visit type (and provider, and a window if I said one)."""
 
     def name(self) -> str:

@@ -7,15 +7,17 @@ or a button carries is trusted to say who they are or what they own.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
@@ -85,6 +87,39 @@ LINK_BUTTONS = (
     ("Register as a new patient", "/register"),
 )
 HUMAN_BUTTON = ("Talk to a person", "/request_human")
+
+
+SOMETHING_WENT_WRONG = (
+    "Sorry, something went wrong on our side and I couldn't do that just now. Please try again "
+    "in a minute, or talk to a person."
+)
+
+
+def answers_on_failure(run: Callable) -> Callable:
+    """Wrap an action's `run`: if the store is unreachable (or anything else fails), the person
+    gets a short apology and a way to a person instead of silence; the error is logged."""
+
+    @functools.wraps(run)
+    async def wrapper(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
+        try:
+            result = run(self, dispatcher, tracker, domain)
+            return await result if inspect.isawaitable(result) else result
+        except Exception:
+            log.exception("action.failed action=%s", self.name())
+            dispatcher.messages.clear()  # half an answer would mislead
+            dispatcher.utter_message(text=SOMETHING_WENT_WRONG, buttons=buttons([HUMAN_BUTTON]))
+            return []
+
+    return wrapper
+
+
+class StoreAction(Action):
+    """Base of our actions: every subclass's `run` answers even when something fails."""
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "run" in cls.__dict__:
+            cls.run = answers_on_failure(cls.__dict__["run"])  # type: ignore[method-assign]
 
 
 @contextmanager

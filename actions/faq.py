@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from rasa_sdk import Action
 from rasa_sdk.events import EventType
 from rasa_sdk.types import DomainDict
 
-from actions.common import caller_of, entity, store, time_entities, today
+from actions.common import StoreAction, caller_of, entity, store, time_entities, today
 from actions.when import wanted
 from clinic import billing, practice, scheduling, text
 from clinic.errors import DomainError
@@ -45,7 +44,7 @@ def day_answer(hours: DayHours) -> str:
     return f"On {name} we're open {intervals(hours)}."
 
 
-class ActionAskHours(Action):
+class ActionAskHours(StoreAction):
     def name(self) -> str:
         return "action_ask_hours"
 
@@ -96,7 +95,7 @@ class ActionAskHours(Action):
         return "\n".join(lines)
 
 
-class ActionAskLocation(Action):
+class ActionAskLocation(StoreAction):
     def name(self) -> str:
         return "action_ask_location"
 
@@ -111,7 +110,7 @@ class ActionAskLocation(Action):
         return []
 
 
-class ActionAskVisitPrep(Action):
+class ActionAskVisitPrep(StoreAction):
     def name(self) -> str:
         return "action_ask_visit_prep"
 
@@ -133,7 +132,7 @@ class ActionAskVisitPrep(Action):
         return []
 
 
-class ActionAskInsurance(Action):
+class ActionAskInsurance(StoreAction):
     def name(self) -> str:
         return "action_ask_insurance"
 
@@ -174,7 +173,7 @@ class ActionAskInsurance(Action):
         return []
 
 
-class ActionAskPaymentOptions(Action):
+class ActionAskPaymentOptions(StoreAction):
     def name(self) -> str:
         return "action_ask_payment_options"
 

@@ -25,7 +25,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.common import caller_of, latest_intent, log, reset_flow, store
+from actions.common import answers_on_failure, caller_of, latest_intent, log, reset_flow, store
 from clinic.identity import Caller
 
 # Answers aimed at the form itself; anything else that fills nothing is a side question.
@@ -82,6 +82,7 @@ class GuardedForm(FormValidationAction):
     ) -> list[EventType]:
         return []
 
+    @answers_on_failure
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:

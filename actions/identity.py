@@ -14,13 +14,14 @@ from datetime import date
 from typing import Any
 
 import dateparser
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
     HUMAN_BUTTON,
     SIDE_INTENTS,
+    StoreAction,
     buttons,
     is_telegram,
     latest_intent,
@@ -135,7 +136,7 @@ class ValidateRegisterForm(_AskOwnData):
         return {"full_name": " ".join(parts)}
 
 
-class ActionSubmitLink(Action):
+class ActionSubmitLink(StoreAction):
     def name(self) -> str:
         return "action_submit_link"
 
@@ -171,7 +172,7 @@ class ActionSubmitLink(Action):
         return reset_flow(tracker)
 
 
-class ActionSubmitRegister(Action):
+class ActionSubmitRegister(StoreAction):
     def name(self) -> str:
         return "action_submit_register"
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
     SIDE_INTENTS,
+    StoreAction,
     buttons,
     caller_of,
     end_flow,
@@ -212,7 +213,7 @@ class ValidateMessageForm(GuardedForm):
             return {"callback_number": None}
 
 
-class ActionAskMessageRecipient(Action):
+class ActionAskMessageRecipient(StoreAction):
     def name(self) -> str:
         return "action_ask_message_recipient"
 
@@ -239,7 +240,7 @@ class ActionAskMessageRecipient(Action):
         return []
 
 
-class ActionAskMessageText(Action):
+class ActionAskMessageText(StoreAction):
     def name(self) -> str:
         return "action_ask_message_text"
 
@@ -255,7 +256,7 @@ class ActionAskMessageText(Action):
         return []
 
 
-class ActionAskContactName(Action):
+class ActionAskContactName(StoreAction):
     def name(self) -> str:
         return "action_ask_contact_name"
 
@@ -264,7 +265,7 @@ class ActionAskContactName(Action):
         return []
 
 
-class ActionAskCallbackNumber(Action):
+class ActionAskCallbackNumber(StoreAction):
     def name(self) -> str:
         return "action_ask_callback_number"
 
@@ -285,7 +286,7 @@ class ActionAskCallbackNumber(Action):
         return []
 
 
-class ActionSubmitMessage(Action):
+class ActionSubmitMessage(StoreAction):
     def name(self) -> str:
         return "action_submit_message"
 
@@ -344,7 +345,7 @@ class ActionSubmitMessage(Action):
 # --- a person, an emergency, stop --------------------------------------------------------------
 
 
-class ActionRequestHuman(Action):
+class ActionRequestHuman(StoreAction):
     def name(self) -> str:
         return "action_request_human"
 
@@ -383,7 +384,7 @@ def emergency_number() -> str:
         return get_settings().emergency_number
 
 
-class ActionReportEmergency(Action):
+class ActionReportEmergency(StoreAction):
     """First, whatever else is going on: call the emergency number now; staff are alerted."""
 
     def name(self) -> str:
@@ -409,7 +410,7 @@ class ActionReportEmergency(Action):
         return end_flow(tracker)
 
 
-class ActionStop(Action):
+class ActionStop(StoreAction):
     def name(self) -> str:
         return "action_stop"
 

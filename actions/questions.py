@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import buttons
+from actions.common import StoreAction, buttons
 
 YES_NO = "/affirm", "/deny"
 EARLIEST = ("The earliest available", '/inform{"time":"earliest"}')
@@ -73,7 +73,7 @@ QUESTIONS: dict[str, tuple[Text, list[tuple[str, str]]]] = {
 
 
 def _question_action(action_name: str, text: Text, choices: list[tuple[str, str]]) -> type:
-    class Question(Action):
+    class Question(StoreAction):
         def name(self) -> str:
             return action_name
 

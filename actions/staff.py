@@ -9,11 +9,12 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
+    StoreAction,
     buttons,
     caller_of,
     entity,
@@ -47,7 +48,7 @@ def refuse(dispatcher) -> list[EventType]:
     return []
 
 
-class ActionStaffSchedule(Action):
+class ActionStaffSchedule(StoreAction):
     """ "What's on today?", "who is Dr Patel seeing tomorrow?" """
 
     def name(self) -> str:
@@ -71,7 +72,7 @@ class ActionStaffSchedule(Action):
         return []
 
 
-class ActionStaffMessages(Action):
+class ActionStaffMessages(StoreAction):
     """Open inbox items, emergencies and urgent ones first, then the oldest."""
 
     def name(self) -> str:
@@ -224,7 +225,7 @@ class ValidateMeetingForm(GuardedForm):
         return {"meeting_confirmed": True, "last_appointment_id": f"room:{booked}"}
 
 
-class ActionAskRoom(Action):
+class ActionAskRoom(StoreAction):
     def name(self) -> str:
         return "action_ask_room"
 
@@ -238,7 +239,7 @@ class ActionAskRoom(Action):
         return []
 
 
-class ActionSubmitMeeting(Action):
+class ActionSubmitMeeting(StoreAction):
     def name(self) -> str:
         return "action_submit_meeting"
 
