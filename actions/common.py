@@ -12,6 +12,7 @@ import inspect
 import json
 import logging
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -113,8 +114,13 @@ def answers_on_failure(run: Callable) -> Callable:
     return wrapper
 
 
-class StoreAction(Action):
-    """Base of our actions: every subclass's `run` answers even when something fails."""
+class StoreAction(Action, ABC):
+    """Base of our actions: every subclass's `run` answers even when something fails.
+    (Abstract, so rasa-sdk registers only the concrete actions.)"""
+
+    @abstractmethod
+    def name(self) -> str:
+        """The action's name in domain.yml."""
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
