@@ -1,0 +1,109 @@
+"""nlu/rasa_speedups.py changes how Rasa works inside, not what it does: checked in .venv-rasa
+against Rasa's own code on the same inputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import textwrap
+
+import pytest
+
+from tests.servers import ROOT
+
+pytestmark = [pytest.mark.rasa]
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+
+CHECK = textwrap.dedent(
+    """
+    import asyncio, json, sys, tempfile
+    from jsonschema import ValidationError, validate
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core import events
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+    import nlu.rasa_speedups as speedups
+
+    spec = RemoteAction.action_response_format_spec()
+    responses = json.loads(sys.argv[1])
+    original = []
+    for response in responses:
+        try:
+            validate(response, spec)
+            original.append("ok")
+        except ValidationError:
+            original.append("refused")
+    original_resolve = {name: events.Event.resolve_by_type(name).__name__
+                        for name in ("user", "bot", "slot", "active_loop", "action")}
+    domain = Domain.load("domain.yml")
+    url = "sqlite:///" + tempfile.mkdtemp() + "/t.db"
+
+    async def roundtrip(store):
+        tracker = DialogueStateTracker.from_events("web:x", [
+            events.ActionExecuted("action_listen"),
+            events.UserUttered("hi", {"name": "greet", "confidence": 1.0}),
+            events.SlotSet("time", {"from": "2027-03-02T08:00:00-05:00",
+                                    "to": "2027-03-02T12:00:00-05:00"}),
+            events.ActiveLoop("booking_form"),
+            events.BotUttered("hello", {"buttons": [{"title": "a", "payload": "/b"}]}),
+        ], domain.slots)
+        await store.save(tracker)
+        tracker.update(events.SlotSet("provider", "patel"))
+        await store.save(tracker)
+        return (await store.retrieve("web:x")).current_state(EventVerbosity.ALL)
+
+    before = asyncio.run(roundtrip(SQLTrackerStore(domain, host=url.replace("t.db", "a.db"))))
+    speedups.install()
+    patched = []
+    for response in responses:
+        try:
+            RemoteAction("x", None)._validate_action_result(response)
+            patched.append("ok")
+        except ValidationError:
+            patched.append("refused")
+    patched_resolve = {name: events.Event.resolve_by_type(name).__name__
+                       for name in original_resolve}
+    after = asyncio.run(roundtrip(SQLTrackerStore(domain, host=url)))
+    for state in (before, after):
+        state.pop("latest_event_time", None)
+        for event in state["events"]:
+            event.pop("timestamp", None)
+    print(json.dumps({"original": original, "patched": patched,
+                      "resolve": [original_resolve, patched_resolve],
+                      "same_tracker": before == after}))
+    """
+)
+
+RESPONSES = [
+    {
+        "events": [{"event": "slot", "timestamp": None, "name": "time", "value": "2027-03-05"}],
+        "responses": [{"text": "hi", "buttons": [{"title": "a", "payload": "/b"}]}],
+    },
+    {"events": [{"event": "active_loop", "name": None}, {"event": "bot", "text": "x"}]},
+    {"events": [], "responses": []},
+    {"events": [{"name": "no event key"}]},
+    {"events": [{"event": "no_such_event"}]},
+    {"events": [{"event": "slot", "timestamp": "not a number"}]},
+    {"events": [{"event": "user", "text": 5}]},
+    {"events": "not a list"},
+    {"responses": 3},
+]
+
+
+def test_speedups_keep_rasas_behaviour() -> None:
+    result = subprocess.run(
+        [str(RASA_PYTHON), "-c", CHECK, json.dumps(RESPONSES)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found["patched"] == found["original"]
+    assert found["original"] == ["ok"] * 3 + ["refused"] * 6
+    assert found["resolve"][0] == found["resolve"][1]
+    assert found["same_tracker"] is True
