@@ -46,6 +46,7 @@ GIBBERISH = ROOT / "tests" / "nlu" / "gibberish.yml"
 RESULTS = ROOT / "bench" / "results" / "nlu_compare.json"
 ENTITY_TYPES = ("provider", "appointment_type", "insurer", "room")
 THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 17)]
+AMBIGUITY_THRESHOLDS = [0.0, 0.05, 0.1]
 FALLBACK = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
 
@@ -91,17 +92,20 @@ def _free_port() -> int:
 def serve(model: Path, workdir: Path) -> Iterator[int]:
     """The Rasa server with this model on a free loopback port; stopped afterwards."""
     port = _free_port()
+    endpoints = workdir / "endpoints.yml"  # parsing needs no tracker store, lock store or actions
+    endpoints.write_text("# none: NLU only\n")
     log = (workdir / "serve.log").open("wb")
     process = subprocess.Popen(
         [str(RASA), "run", "--enable-api", "--model", str(model), "--interface", "127.0.0.1",
-         "--port", str(port)],
+         "--port", str(port), "--endpoints", str(endpoints)],
         cwd=ROOT, env=rasa_env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 300
         while True:
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"rasa server did not start; see {workdir / 'serve.log'}")
+                tail = (workdir / "serve.log").read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"rasa server did not start:\n{tail}")
             with contextlib.suppress(OSError):
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
                 connection.request("GET", "/status")
@@ -202,17 +206,18 @@ def score(config: Path, examples: list[Example], parses: list[dict], gibberish: 
     noise = [p for e, p in zip(examples, parses, strict=True) if e.intent == OUT_OF_SCOPE]
     noise += gibberish
     sweep = []
-    for t in THRESHOLDS:
+    for t, a in [(t, a) for t in THRESHOLDS for a in AMBIGUITY_THRESHOLDS]:
 
-        def decide(parse: dict, t: float = t) -> str:
+        def decide(parse: dict, t: float = t, a: float = a) -> str:
             name, confidence, second = _top(parse)
-            return FALLBACK if confidence < t or confidence - second < ambiguity else name
+            return FALLBACK if confidence < t or confidence - second < a else name
 
         in_scope_right = sum(1 for e, p in in_scope if decide(p) == e.intent)
         caught = sum(1 for p in noise if decide(p) in (FALLBACK, OUT_OF_SCOPE))
         sweep.append(
             {
                 "threshold": t,
+                "ambiguity_threshold": a,
                 "in_scope_accuracy": round(in_scope_right / len(in_scope), 4),
                 "out_of_scope_caught": round(caught / len(noise), 4),
                 "errors": (len(in_scope) - in_scope_right) + (len(noise) - caught),
@@ -262,14 +267,17 @@ def cross_validate(config: Path, folds: int, workdir: Path) -> dict:
     return result
 
 
-def bench_config(config: Path, folds: int, skip_cv: bool) -> dict:
+def bench_config(config: Path, prebuilt: Path | None = None, train_seconds: float = 0.0) -> dict:
     synonyms = read_synonyms(*sorted(NLU_DATA.glob("*.yml")))
     examples = read_examples(HOLDOUT, synonyms)
     gibberish = [str(t) for t in yaml.safe_load(GIBBERISH.read_text())["gibberish"]]
     with tempfile.TemporaryDirectory(prefix=f"nlu-{config.stem}-") as tmp:
         workdir = Path(tmp)
-        print(f"[{config.stem}] training ...", flush=True)
-        model, train_seconds = train(config, workdir)
+        if prebuilt:  # a model trained earlier from this config (DIET takes long to train)
+            model = prebuilt
+        else:
+            print(f"[{config.stem}] training ...", flush=True)
+            model, train_seconds = train(config, workdir)
         print(f"[{config.stem}] trained in {train_seconds:.0f} s; parsing held-out set", flush=True)
         with serve(model, workdir) as port:
             parses, latencies = parse_all(port, [e.text for e in examples])
@@ -284,10 +292,13 @@ def bench_config(config: Path, folds: int, skip_cv: bool) -> dict:
             "mean": round(statistics.fmean(ordered), 2),
             "n": len(ordered),
         }
-        if not skip_cv:
-            print(f"[{config.stem}] {folds}-fold cross-validation ...", flush=True)
-            result["cross_validation"] = cross_validate(config, folds, workdir)
     return result
+
+
+def cv_config(config: Path, folds: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix=f"nlu-cv-{config.stem}-") as tmp:
+        print(f"[{config.stem}] {folds}-fold cross-validation ...", flush=True)
+        return cross_validate(config, folds, Path(tmp))
 
 
 def print_table(results: dict[str, dict]) -> None:
@@ -313,10 +324,26 @@ def print_table(results: dict[str, dict]) -> None:
     for name, r in results.items():
         best = min(r["threshold_sweep"], key=lambda s: (s["errors"], s["threshold"]))
         print(
-            f"{name}: fallback threshold {r['fallback_threshold']} in use; fewest errors at "
-            f"{best['threshold']} (in-scope {best['in_scope_accuracy']:.1%}, out-of-scope "
+            f"{name}: fallback threshold {r['fallback_threshold']}/{r['ambiguity_threshold']} in "
+            f"use; fewest errors at {best['threshold']}/{best['ambiguity_threshold']} (in-scope "
+            f"{best['in_scope_accuracy']:.1%}, out-of-scope "
             f"caught {best['out_of_scope_caught']:.1%}); confusions: {r['top_confusions'][:5]}"
         )
+
+
+def write_results(out: Path, results: dict[str, dict]) -> None:
+    """Merge into the results file (configs not run this time keep their last numbers)."""
+    previous = json.loads(out.read_text()) if out.exists() else {}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    document = {
+        "benchmark": "nlu_compare",
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "load_average_1m": round(os.getloadavg()[0], 1),
+        "holdout": str(HOLDOUT.relative_to(ROOT)),
+        "configs": {**previous.get("configs", {}), **results},
+    }
+    out.write_text(json.dumps(document, indent=2) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -325,31 +352,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--skip-cv", action="store_true", help="held-out set only")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--model", type=Path, help="score this trained model (one config)")
+    parser.add_argument("--train-seconds", type=float, default=0.0, help="its training time")
     args = parser.parse_args(argv)
+    if args.model and len(args.configs) != 1:
+        parser.error("--model needs exactly one config name")
     names = args.configs or sorted(p.stem for p in CONFIG_DIR.glob("*.yml"))
-    results = {}
-    for name in names:
+    results: dict[str, dict] = {}
+    for name in names:  # every held-out run first: they are quick
         config = CONFIG_DIR / f"{name}.yml"
         if not config.exists():
             parser.error(f"no config {config}")
-        results[name] = bench_config(config, args.folds, args.skip_cv)
+        results[name] = bench_config(config, args.model, args.train_seconds)
+        write_results(args.out, results)
+    if not args.skip_cv:
+        for name in names:
+            results[name]["cross_validation"] = cv_config(CONFIG_DIR / f"{name}.yml", args.folds)
+            write_results(args.out, results)
     print_table(results)
-    previous = json.loads(args.out.read_text()) if args.out.exists() else {}
-    merged = {**previous.get("configs", {}), **results}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(
-        json.dumps(
-            {
-                "benchmark": "nlu_compare",
-                "when": datetime.now(UTC).isoformat(timespec="seconds"),
-                "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-                "holdout": str(HOLDOUT.relative_to(ROOT)),
-                "configs": merged,
-            },
-            indent=2,
-        )
-        + "\n"
-    )
     print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
     return 0
 

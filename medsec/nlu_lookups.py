@@ -87,10 +87,7 @@ def _type_phrases(item: dict) -> Iterable[str]:
 
 
 def _entity_phrases(entity: str, item: dict, specialty_counts: dict[str, int]) -> list[str]:
-    key = str(item["key"])
     phrases = [_clean(s) for s in item.get("synonyms") or []]
-    if "_" not in key:
-        phrases.append(key.lower())
     if entity == "provider":
         phrases.extend(_provider_phrases(item, specialty_counts))
     elif entity == "appointment_type":
@@ -109,33 +106,43 @@ def build_lookups(clinic: dict) -> Lookups:
         specialty = _clean(provider.get("specialty", ""))
         specialty_counts[specialty] = specialty_counts.get(specialty, 0) + 1
 
-    tables: dict[str, list[str]] = {}
-    synonyms: dict[str, list[str]] = {}
-    meaning: dict[str, tuple[str, str]] = {}  # phrase -> (entity, key): one phrase, one meaning
+    phrases_of: dict[tuple[str, str], list[str]] = {}  # (entity, key) -> phrases
     for entity, section in ENTITY_SECTIONS.items():
         items = clinic.get(section) or []
         if not items:
             raise ClinicFileError(f"the clinic file has no {section}")
-        table: list[str] = []
         for item in items:
             if not isinstance(item, dict) or not item.get("key"):
                 raise ClinicFileError(f"every entry under {section} needs a key: {item!r}")
-            key = str(item["key"])
-            for phrase in _entity_phrases(entity, item, specialty_counts):
-                known = meaning.get(phrase)
-                if known and known[1] != key:
-                    # synonyms are global in Rasa, so a phrase may stand for one key only
-                    raise ClinicFileError(
-                        f"'{phrase}' would mean both {known[0]} '{known[1]}' "
-                        f"and {entity} '{key}'; rename one"
-                    )
-                meaning[phrase] = (entity, key)
-                table.append(phrase)
-                if phrase != key:
-                    synonyms.setdefault(key, [])
-                    if phrase not in synonyms[key]:
-                        synonyms[key].append(phrase)
-        tables[entity] = sorted(set(table), key=lambda p: (-len(p), p))
+            phrases_of[(entity, str(item["key"]))] = _entity_phrases(entity, item, specialty_counts)
+    # A key is a phrase too ("garcia", "exam1"), unless people would not type it ("follow_up")
+    # or it names something else ("procedure" is a type; the room is "the procedure room").
+    said = {(entity, p) for (entity, _), phrases in phrases_of.items() for p in phrases}
+    for entity, key in phrases_of:
+        taken = any(p == key.lower() and e != entity for e, p in said)
+        if "_" not in key and not taken:
+            phrases_of[(entity, key)].append(key.lower())
+
+    tables: dict[str, list[str]] = {entity: [] for entity in ENTITY_SECTIONS}
+    synonyms: dict[str, list[str]] = {}
+    meaning: dict[str, tuple[str, str]] = {}  # phrase -> (entity, key): one phrase, one meaning
+    for (entity, key), phrases in phrases_of.items():
+        table = tables[entity]
+        for phrase in dict.fromkeys(phrases):
+            known = meaning.get(phrase)
+            if known and known[1] != key:
+                # synonyms are global in Rasa, so a phrase may stand for one key only
+                raise ClinicFileError(
+                    f"'{phrase}' would mean both {known[0]} '{known[1]}' "
+                    f"and {entity} '{key}'; rename one"
+                )
+            meaning[phrase] = (entity, key)
+            table.append(phrase)
+            if phrase != key:
+                synonyms.setdefault(key, [])
+                if phrase not in synonyms[key]:
+                    synonyms[key].append(phrase)
+    tables = {e: sorted(set(t), key=lambda p: (-len(p), p)) for e, t in tables.items()}
     return Lookups(tables, {k: sorted(v) for k, v in sorted(synonyms.items())})
 
 

@@ -16,10 +16,15 @@ NLU_TIMEZONE = "America/New_York"
 
 
 @pytest.fixture(scope="session")
-def nlu_server() -> Iterator[Server]:
+def nlu_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     if not MODEL.exists():
         pytest.fail("no trained model: run scripts/train.sh (make train) first")
-    server = start_rasa_server(env={"MEDSEC_NOW": NLU_NOW, "MEDSEC_TIMEZONE": NLU_TIMEZONE})
+    # parsing needs no tracker store, lock store or action server
+    endpoints = tmp_path_factory.mktemp("nlu") / "endpoints.yml"
+    endpoints.write_text("# none: NLU only\n")
+    server = start_rasa_server(
+        env={"MEDSEC_NOW": NLU_NOW, "MEDSEC_TIMEZONE": NLU_TIMEZONE}, endpoints=endpoints
+    )
     try:
         yield server
     finally:
