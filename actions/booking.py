@@ -39,7 +39,7 @@ from actions.common import (
 from actions.forms import GuardedForm, current_caller
 from actions.when import wanted
 from clinic import practice, scheduling
-from clinic.errors import DomainError, ProviderDoesNotOffer, SlotTaken
+from clinic.errors import DomainError, ProviderDoesNotOffer, SlotTaken, TooManyAppointments
 from clinic.identity import Caller
 
 ANY = "any"
@@ -265,6 +265,9 @@ class ValidateBookingForm(GuardedForm):
                 "offered_slots": offers or None,
                 **({} if offers else {"time": None}),
             }
+        except TooManyAppointments as error:  # another time would not help: end the form
+            say_error(dispatcher, error)
+            return {"booking_confirmed": False}
         except DomainError as error:
             say_error(dispatcher, error)
             log.info("booking.refused reason=%s", type(error).__name__)
