@@ -48,7 +48,7 @@ from clinic.models import (
     WaitlistEntry,
     WaitlistStatus,
 )
-from clinic.slots import BUSY
+from clinic.slots import BUSY, literal_in
 
 ACTIVE_WAITLIST = (WaitlistStatus.ACTIVE, WaitlistStatus.OFFERED)
 APPOINTMENTS = Appointment.__table__
@@ -77,7 +77,7 @@ def _nextval(_element: next_appointment_id, _compiler: Any, **_kw: Any) -> str:
     return "nextval(pg_get_serial_sequence('appointments', 'id'))"
 
 
-_MINE_ACTIVE = (_A.patient_id == bindparam("patient_id"), _A.status.in_(ACTIVE_STATUSES))
+_MINE_ACTIVE = (_A.patient_id == bindparam("patient_id"), literal_in(_A.status, ACTIVE_STATUSES))
 _BUSY_ROWS = BUSY.subquery("busy")
 
 # Uncorrelated scalar subqueries run once per query, however many busy rows come back.
@@ -99,7 +99,7 @@ READ = (
         .where(
             _W.patient_id == bindparam("patient_id"),
             _W.type_id == bindparam("type_id"),
-            _W.status.in_(ACTIVE_WAITLIST),
+            literal_in(_W.status, ACTIVE_WAITLIST),
         )
         .exists()
         .label("waiting"),

@@ -32,10 +32,11 @@ from math import ceil, floor
 from typing import Any
 
 from sqlalchemy import bindparam, literal_column, select, union_all
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.types import Float
+from sqlalchemy.types import Float, Integer
 
 from clinic import cache, clock, text
 from clinic.cache import Practice, ProviderInfo, TypeInfo
@@ -119,6 +120,45 @@ def _epoch_sqlite(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
     return f"(CAST({seconds} AS INTEGER) + CAST(substr({column}, 20) AS REAL))"
 
 
+class in_ids(FunctionElement):
+    """`column IN (the ids in parameter name)`. PostgreSQL: `= ANY (array)`, one parameter
+    however many ids, so nothing is re-rendered per execution. SQLite: an ordinary expanding
+    IN list (its planner picks the (provider, start) index only for a literal list)."""
+
+    # No Boolean type: SQLite would get `(.. IN (..)) = 1`, which no index serves.
+    inherit_cache = True
+
+    def __init__(self, column: Any, name: str) -> None:
+        super().__init__(column, bindparam(name, type_=ARRAY(Integer)))
+
+
+class not_in_ids(in_ids):
+    """`column NOT IN (the ids in parameter name)`."""
+
+    inherit_cache = True
+
+
+@compiles(in_ids, "postgresql")
+def _in_ids_postgresql(element: in_ids, compiler: Any, **kw: Any) -> str:
+    column, ids = (compiler.process(clause, **kw) for clause in element.clauses)
+    if isinstance(element, not_in_ids):
+        return f"{column} <> ALL ({ids})"
+    return f"{column} = ANY ({ids})"
+
+
+@compiles(in_ids)
+def _in_ids_expanding(element: in_ids, compiler: Any, **kw: Any) -> str:
+    column, ids = element.clauses
+    listed = bindparam(ids.key, expanding=True)
+    test = column.not_in(listed) if isinstance(element, not_in_ids) else column.in_(listed)
+    return compiler.process(test, **kw)
+
+
+def literal_in(column: Any, values: Iterable[str]) -> Any:
+    """`column IN ('a', 'b')` written into the SQL (fixed vocabularies such as statuses)."""
+    return column.in_([literal_column(f"'{value}'") for value in values])
+
+
 PROVIDER, ROOM, AWAY = 0, 1, 2
 _A = Appointment.__table__.c
 _T = TimeOff.__table__.c
@@ -132,7 +172,7 @@ def _bookings_of(resource: Any, code: int, *criteria: Any) -> Any:
         epoch_seconds(_A.blocked_until).label("busy_end"),
     ).where(
         *criteria,
-        _A.status.in_(ACTIVE_STATUSES),
+        literal_in(_A.status, ACTIVE_STATUSES),
         _A.id != bindparam("exclude"),
         _A.start_at < bindparam("hi"),
         _A.start_at > bindparam("lo_start"),
@@ -144,14 +184,12 @@ def _bookings_of(resource: Any, code: int, *criteria: Any) -> Any:
 # provider is searched, the rooms' bookings leave out that provider's own: each holds the
 # provider over the same time it holds its room, so it already rules those starts out.
 BUSY = union_all(
-    _bookings_of(
-        _A.provider_id, PROVIDER, _A.provider_id.in_(bindparam("provider_ids", expanding=True))
-    ),
+    _bookings_of(_A.provider_id, PROVIDER, in_ids(_A.provider_id, "provider_ids")),
     _bookings_of(
         _A.room_id,
         ROOM,
-        _A.room_id.in_(bindparam("room_ids", expanding=True)),
-        _A.provider_id.not_in(bindparam("own_provider_ids", expanding=True)),
+        in_ids(_A.room_id, "room_ids"),
+        not_in_ids(_A.provider_id, "own_provider_ids"),
     ),
     select(
         literal_column(str(AWAY)).label("busy_code"),
@@ -159,7 +197,7 @@ BUSY = union_all(
         epoch_seconds(_T.start_at).label("busy_start"),
         epoch_seconds(_T.end_at).label("busy_end"),
     ).where(
-        _T.provider_id.in_(bindparam("provider_ids", expanding=True)),
+        in_ids(_T.provider_id, "provider_ids"),
         _T.start_at < bindparam("hi"),
         _T.end_at > bindparam("lo"),
     ),

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 import yaml
@@ -126,15 +127,21 @@ def test_a_clinic_file_loaded_by_another_process_is_seen(
 def test_a_closure_added_by_another_process_stops_bookings_at_once(
     store_engine, other_process, restores_the_demo_practice
 ):
-    assert tuesday_starts(store_engine)  # warm
+    with session_scope(store_engine) as session:
+        patient = make_patient(session, 1)
+        scheduling.book(  # this process now holds the practice as it is
+            session,
+            Actor.patient(patient.id),
+            type_key="checkup",
+            provider_key="patel",
+            start=at(TUESDAY, "09:00"),
+        )
     with session_scope(other_process) as session:  # a bare INSERT, as psql would do it
         session.execute(
             insert(Closure), [{"day": at(TUESDAY, "00:00").date(), "reason": "Burst pipe"}]
         )
 
-    assert tuesday_starts(store_engine) == []
-    with session_scope(store_engine) as session:
-        patient = make_patient(session, 1)
+    with session_scope(store_engine) as session:  # the booking is the first to notice
         with pytest.raises(ClinicClosed, match="Burst pipe"):
             scheduling.book(
                 session,
@@ -146,6 +153,40 @@ def test_a_closure_added_by_another_process_stops_bookings_at_once(
         assert practice.hours_on(session, at(TUESDAY, "00:00").date()).closure_reason == (
             "Burst pipe"
         )
+    assert tuesday_starts(store_engine) == []
+
+
+def test_a_visit_type_added_by_another_process_can_be_booked_at_once(
+    store_engine, other_process, restores_the_demo_practice, tmp_path
+):
+    with session_scope(store_engine) as session:
+        patient = make_patient(session, 1)
+        scheduling.book(  # this process now holds the practice as it is
+            session,
+            Actor.patient(patient.id),
+            type_key="checkup",
+            provider_key="patel",
+            start=at(TUESDAY, "09:00"),
+        )
+    data = yaml.safe_load(DEMO_CLINIC_FILE.read_text())
+    data["appointment_types"].append(
+        {"key": "telehealth", "name": "Video visit", "duration": 20, "providers": ["patel"]}
+    )
+    changed = tmp_path / "clinic.yml"
+    changed.write_text(yaml.safe_dump(data))
+    with session_scope(other_process) as session:
+        practice.load_clinic_file(session, changed)
+
+    with session_scope(store_engine) as session:
+        booked = scheduling.book(
+            session,
+            Actor.patient(patient.id),
+            type_key="telehealth",
+            provider_key="patel",
+            start=at(TUESDAY, "10:00"),
+        )
+    assert booked.appointment_type.name == "Video visit"
+    assert booked.end_at - booked.start_at == timedelta(minutes=20)
 
 
 def test_time_off_added_by_another_process_is_seen(store_engine, other_process):
