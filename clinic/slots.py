@@ -294,7 +294,7 @@ class Calendar:
 
     def load(self, start: datetime, end: datetime) -> None:
         """Bookings, room bookings and time off that overlap [start, end)."""
-        self.fill(self.connection.execute(BUSY, self.busy_params(start, end)))
+        self.fill(self.connection.execute(BUSY, self.busy_params(start, end)).all())
 
     def fill(self, rows: Iterable[Any]) -> None:
         """Take BUSY's rows (code, resource, start, end); rows whose code is None are skipped."""
