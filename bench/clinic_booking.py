@@ -95,6 +95,17 @@ def _backend_cpu_seconds(pid: int | None) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _machine_busy_seconds() -> float | None:
+    """CPU seconds all processes on this machine have used (Linux /proc/stat), else None."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(value) for value in stat.readline().split()[1:]]
+    except OSError:
+        return None
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def _client(url: str, plan, barrier, results, warmup: int = WARMUP) -> None:
     """One client process: one engine with one connection for its whole life (as an action
     server worker keeps its pool), `warmup` untimed bookings (imports, the practice cache,
@@ -187,12 +198,15 @@ def main() -> dict:
     try:
         plans = _setup(url)
         load_before = machine()["load_average_1m"]
-        barrier = mp.Barrier(CLIENTS)
+        barrier = mp.Barrier(CLIENTS + 1)  # this process too: it notes the machine's CPU use
         results: mp.Queue = mp.Queue()
         procs = [mp.Process(target=_client, args=(url, plan, barrier, results)) for plan in plans]
         for proc in procs:
             proc.start()
+        barrier.wait()
+        busy_before, started = _machine_busy_seconds(), time.perf_counter()
         outcomes = [results.get(timeout=600) for _ in procs]
+        busy_after, window = _machine_busy_seconds(), time.perf_counter() - started
         for proc in procs:
             proc.join()
         total = sum(len(plan) - WARMUP for plan in plans)
@@ -203,6 +217,11 @@ def main() -> dict:
         client_cpu_ms = 1000 * sum(outcome[3] for outcome in outcomes) / booked
         servers = [outcome[4] for outcome in outcomes]
         server_cpu_ms = None if None in servers else 1000 * sum(servers) / booked
+        # What everything else on the machine (other people's jobs) used meanwhile, in CPUs.
+        others = None
+        if busy_before is not None and busy_after is not None and None not in servers:
+            ours = sum(outcome[3] for outcome in outcomes) + sum(servers)
+            others = max(0.0, busy_after - busy_before - ours) / window
         engine = create_engine_for(url)
         with engine.connect() as c:
             from clinic.models import Appointment
@@ -220,6 +239,13 @@ def main() -> dict:
             f"cpu per booking: clients {client_cpu_ms:.2f} ms, PostgreSQL backends {server_text}"
             f"; load average {load_before} before, {machine()['load_average_1m']} after"
         )
+        if others is not None:
+            print(
+                f"meanwhile other processes used {others:.2f} of the {os.cpu_count()} cpus; "
+                f"with all {os.cpu_count()} cpus free, this cpu per booking would allow at most "
+                f"~{os.cpu_count() * 1000 / (client_cpu_ms + server_cpu_ms):.0f} bookings/s "
+                "(an estimate, not a measurement)"
+            )
         contest = _contest(url)
         print(
             f"one contested slot: {contest['contenders']} clients, {contest['winners']} won, "
@@ -241,6 +267,7 @@ def main() -> dict:
                 "server_cpu_ms_per_booking": None
                 if server_cpu_ms is None
                 else round(server_cpu_ms, 3),
+                "other_processes_cpus": None if others is None else round(others, 2),
             },
             "contested": contest,
         }

@@ -163,6 +163,7 @@ def main() -> dict:
 
     get_settings.cache_clear()
     out = {"target_median_ms": TARGET_MS, "machine": machine(), "runs": []}
+    print(f"load average {out['machine']['load_average_1m']} on {out['machine']['cpus']} cpus")
     with tempfile.TemporaryDirectory() as folder:
         out["runs"].append(_measure(f"sqlite:///{folder}/bench.db", "sqlite"))
     base = postgres_url()

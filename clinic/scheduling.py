@@ -22,6 +22,9 @@ No double booking: the final check is the database's (see clinic.models.scheduli
 conflict found there becomes SlotTaken with the nearest alternatives. Reschedule moves the
 appointment in one UPDATE, so the new time is held before the old one is released and a
 failure leaves the old booking untouched. Appointment ids never change.
+
+Booking is the hot path: it reads the practice from `clinic.cache` and does its checks and
+writes in one query and one statement (`clinic.booking_sql`), without the ORM unit of work.
 """
 
 from __future__ import annotations
