@@ -9,6 +9,9 @@ The token is random rather than a counter, so an equal token always means equal 
 database file or a re-created schema can never pass an old token off as new. Deleting or
 truncating the row puts a fresh token back (so "no row" never has to mean anything).
 
+Note for later migrations: on SQLite a batch migration that recreates one of these tables
+drops its triggers; recreate them (see `upgrade` below), or the cache will miss its changes.
+
 Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-26 18:10:00
