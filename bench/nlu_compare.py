@@ -255,9 +255,8 @@ def cross_validate(config: Path, folds: int, workdir: Path) -> dict:
         "intent_macro_f1": round(intents["macro avg"]["f1-score"], 4),
         "intent_weighted_f1": round(intents["weighted avg"]["f1-score"], 4),
     }
-    for report in sorted(out.glob("*Extractor_report.json")) + sorted(
-        out.glob("DIETClassifier_report.json")
-    ):
+    reports = sorted(out.glob("*Extractor_report.json")) + sorted(out.glob("DIET*_report.json"))
+    for report in [r for r in reports if not r.name.startswith("TimeExtractor")]:
         data = json.loads(report.read_text())
         scores = [data[k]["f1-score"] for k in ENTITY_TYPES if k in data]
         if scores:
@@ -332,7 +331,7 @@ def print_table(results: dict[str, dict]) -> None:
 
 
 def write_results(out: Path, results: dict[str, dict]) -> None:
-    """Merge into the results file (configs not run this time keep their last numbers)."""
+    """Merge into the results file (what was not run this time keeps its last numbers)."""
     previous = json.loads(out.read_text()) if out.exists() else {}
     out.parent.mkdir(parents=True, exist_ok=True)
     document = {
@@ -341,7 +340,10 @@ def write_results(out: Path, results: dict[str, dict]) -> None:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "load_average_1m": round(os.getloadavg()[0], 1),
         "holdout": str(HOLDOUT.relative_to(ROOT)),
-        "configs": {**previous.get("configs", {}), **results},
+        "configs": {
+            name: {**previous.get("configs", {}).get(name, {}), **results.get(name, {})}
+            for name in {**previous.get("configs", {}), **results}
+        },
     }
     out.write_text(json.dumps(document, indent=2) + "\n")
 
