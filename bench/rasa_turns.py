@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import yaml
 
 from bench import machine, postgres_url, run, summary
 
@@ -301,7 +302,9 @@ def main() -> dict[str, Any]:
         "store": f"{args.store}: clinic store + Rasa tracker store "
         + ("in one database" if args.tracker == "same" else "in separate databases"),
         "rasa_workers": args.rasa_workers,
-        "policies": "RulePolicy + MemoizationPolicy",
+        "policies": [
+            p["name"] for p in yaml.safe_load((ROOT / "config.yml").read_text())["policies"]
+        ],
         "one_concurrent": single,
         "twenty_concurrent": many,
         "parse_only": parse,
