@@ -73,6 +73,26 @@ _FILLER_WORDS = """
 """
 _FILLER = frozenset(_FILLER_WORDS.split())
 MAX_MESSAGE = 2000
+# "Is it urgent?" answered in words rather than yes/no. Negations are checked first.
+_NOT_URGENT_RE = re.compile(
+    r"\b(not|isn'?t|no|never)\b[\w\s,]{0,15}\b(urgent|emergency|rush|hurry)\b"
+    r"|\b(can|could) wait\b|\bno (rush|hurry)\b|\bwhenever\b|\bnot really\b",
+    re.I,
+)
+_URGENT_RE = re.compile(
+    r"\b(urgent|urgently|asap|emergency|right away|straight away|today|important)\b"
+    r"|\bas soon as (possible|you can)\b",
+    re.I,
+)
+
+
+def urgency_in(text: str) -> bool | None:
+    """True / False when the words say urgent / not urgent; None when they say neither."""
+    if _NOT_URGENT_RE.search(text):
+        return False
+    if _URGENT_RE.search(text):
+        return True
+    return None
 
 
 def substantive(text: str, provider_words: set[str], enough: int = 2) -> bool:
@@ -200,6 +220,15 @@ class ValidateMessageForm(GuardedForm):
         if re.search(r"\d", text):
             return {"callback_number": phone_in(text)}
         return {}
+
+    def extract_message_urgent(self, dispatcher, tracker: Tracker, domain):
+        # yes / no come from the slot mappings; this reads "it can wait", "quite urgent"...
+        if tracker.get_slot("requested_slot") != "message_urgent":
+            return {}
+        if latest_intent(tracker) in ("affirm", "deny"):
+            return {}
+        urgent = urgency_in(latest_text(tracker))
+        return {} if urgent is None else {"message_urgent": urgent}
 
     def validate_callback_number(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         if value is None:

@@ -177,7 +177,8 @@ def _macro_f1(pairs: list[tuple[str, str]]) -> float:
 def _fallback_config(config: Path) -> tuple[float, float]:
     pipeline = yaml.safe_load(config.read_text())["pipeline"]
     for component in pipeline:
-        if component["name"] == "FallbackClassifier":
+        # Rasa's own or a subclass named after it (nlu.blank_text.BlankAwareFallbackClassifier)
+        if component["name"].endswith("FallbackClassifier"):
             return component.get("threshold", 0.3), component.get("ambiguity_threshold", 0.1)
     return 0.0, 0.0
 

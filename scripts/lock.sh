@@ -10,7 +10,10 @@ for spec in "app:3.12" "rasa:3.10"; do
   echo "[lock] resolving requirements/$name.in with $("$python" --version)"
   "$python" -m venv "$tmp/$name"
   "$tmp/$name/bin/pip" install --quiet --upgrade pip
-  "$tmp/$name/bin/pip" install --quiet -r "requirements/$name.in"
+  # Lines marked `# --no-deps` are installed without their declared dependencies.
+  "$tmp/$name/bin/pip" install --quiet -r <(grep -v -- '# --no-deps' "requirements/$name.in")
+  grep -- '# --no-deps' "requirements/$name.in" | sed 's/#.*//' | xargs -r \
+    "$tmp/$name/bin/pip" install --quiet --no-deps
   "$tmp/$name/bin/pip" freeze --exclude-editable > "requirements/$name.lock"
   echo "[lock] wrote requirements/$name.lock ($(wc -l < "requirements/$name.lock") pins)"
 done

@@ -82,7 +82,9 @@ fi
 # --- rasa env --------------------------------------------------------------
 RASA_INPUTS=(requirements/rasa.lock)
 if make_env .venv-rasa "$PY310" "rasa env" "${RASA_INPUTS[@]}"; then
-  .venv-rasa/bin/pip install --progress-bar on -r requirements/rasa.lock
+  # The lock is a complete freeze, so no resolving is needed (and one package must not bring
+  # its declared dependencies: see requirements/rasa.in).
+  .venv-rasa/bin/pip install --progress-bar on --no-deps -r requirements/rasa.lock
   stamp_env .venv-rasa "$PY310" "${RASA_INPUTS[@]}"
   say "rasa env: ready ($(.venv-rasa/bin/rasa --version 2>/dev/null | grep -m1 'Rasa Version' | tr -s ' ' || echo rasa))"
 fi

@@ -123,6 +123,30 @@ def test_a_patient_may_keep_the_number_on_file_and_a_bad_number_is_asked_again(d
     assert slots_of(events)["callback_number"] == "+14135550199"
 
 
+def test_urgency_answered_in_words_is_understood(db):
+    base = {
+        "message_recipient": "patel",
+        "message_text": "hi",
+        "callback_number": ON_FILE,
+        "requested_slot": "message_urgent",
+    }
+    for text, urgent in [
+        ("no, it can wait", False),
+        ("not urgent at all", False),
+        ("no rush", False),
+        ("it's quite urgent actually", True),
+        ("today if possible", True),
+    ]:
+        events, _ = run(
+            ValidateMessageForm(), tracker(MARIA, text, intent="inform", form=FORM, slots=base)
+        )
+        assert slots_of(events).get("message_urgent") is urgent, text
+    events, _ = run(
+        ValidateMessageForm(), tracker(MARIA, "hmm", intent="inform", form=FORM, slots=base)
+    )
+    assert slots_of(events).get("message_urgent") is None  # still unanswered: asked again
+
+
 def test_a_side_question_while_asked_for_the_message_is_not_taken_as_the_message(db):
     events, said = run(
         ValidateMessageForm(),

@@ -24,13 +24,6 @@ pytestmark = [pytest.mark.rasa, pytest.mark.e2e]
 
 MARIA = "tg:1001"
 RITA = "tg:2001"
-# The NLU pipeline (config.yml, not the dialogue) fails on a message with no tokens:
-# LogisticRegressionClassifier gets 4 features fewer than it was trained on and Rasa answers
-# nothing. The bot never sends empty text to Rasa (bot/gateway.py answers it itself); strict,
-# so this starts failing the day the pipeline copes and the mark can go.
-NLU_EMPTY_TEXT_BUG = pytest.mark.xfail(
-    strict=True, reason="NLU pipeline crashes on empty text (X has 7784 features, expects 7788)"
-)
 
 
 @pytest.fixture
@@ -173,8 +166,8 @@ def test_an_unknown_identity_is_refused_patient_data(talk: Talk, store: Session)
 @pytest.mark.parametrize(
     "text",
     [
-        pytest.param("", marks=NLU_EMPTY_TEXT_BUG),
-        pytest.param("   ", marks=NLU_EMPTY_TEXT_BUG),
+        "",
+        "   ",
         "hola, necesito una cita con el médico mañana por la tarde",
         "🙂🙂🙂👍",
         "blah " * 400,
