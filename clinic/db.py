@@ -148,6 +148,17 @@ def is_sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
+def is_ours(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
+    """Alembic `include_name` hook: compare only the clinic's own tables. The same database
+    also holds Rasa's tracker store (`events`, nlu/tracker_store.py), which autogenerate would
+    otherwise offer to drop."""
+    from clinic.models import Base
+
+    if type_ == "table":
+        return name in Base.metadata.tables
+    return True
+
+
 def alembic_config(url: str) -> Any:
     from alembic.config import Config
 

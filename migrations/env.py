@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from clinic.config import get_settings
-from clinic.db import create_engine_for
+from clinic.db import create_engine_for, is_ours
 from clinic.models import Base
 
 config = context.config
@@ -32,6 +32,7 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=is_ours,  # not Rasa's tracker store tables in the same database
     )
     with context.begin_transaction():
         context.run_migrations()
