@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
@@ -274,10 +274,18 @@ class ClinicBridge:
         return await self.run(lambda s: outbox.mark_sent(s, delivery_id, worker_id))
 
     async def mark_failed(
-        self, delivery_id: int, error: str, worker_id: str, *, permanent: bool = False
+        self,
+        delivery_id: int,
+        error: str,
+        worker_id: str,
+        *,
+        permanent: bool = False,
+        retry_after: timedelta | None = None,
     ) -> bool:
         return await self.run(
-            lambda s: outbox.mark_failed(s, delivery_id, error, worker_id, permanent=permanent)
+            lambda s: outbox.mark_failed(
+                s, delivery_id, error, worker_id, permanent=permanent, retry_after=retry_after
+            )
         )
 
     async def release(self, worker_id: str) -> int:

@@ -313,16 +313,27 @@ def mark_failed(
     worker_id: str | None = None,
     *,
     permanent: bool = False,
+    retry_after: timedelta | None = None,
     now: datetime | None = None,
 ) -> bool:
     """Record a failed send: retry later with backoff, or give up (`permanent`, e.g. the user
-    blocked the bot, or the last attempt). False if the row is not leased (to this worker)."""
+    blocked the bot, or the last attempt). False if the row is not leased (to this worker).
+
+    `retry_after`: the channel asked us to wait (Telegram's 429 flood limit). That is not the
+    message's fault, so the attempt is not counted, and no worker may retry it sooner (a second
+    bot process would otherwise hit the same limit at the usual backoff)."""
     row = _leased(session, message_id, worker_id)
     if row is None:
         return False
     now = now or clock.now()
     row.last_error = (error or "unknown error")[:2000]
     row.lease_owner = row.lease_expires_at = None
+    if retry_after is not None and not permanent:
+        row.attempts = max(row.attempts - 1, 0)
+        row.status = OutboxStatus.PENDING
+        row.next_attempt_at = now + max(retry_after, timedelta(seconds=1))
+        log.info("outbox.deferred id=%s seconds=%.0f", row.id, retry_after.total_seconds())
+        return True
     if permanent or row.attempts >= row.max_attempts:
         row.status = OutboxStatus.FAILED
         log.warning("outbox.failed id=%s kind=%s attempts=%s", row.id, row.kind, row.attempts)

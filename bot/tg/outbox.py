@@ -15,6 +15,7 @@ import logging
 import os
 import socket
 import time
+from datetime import timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot
@@ -95,7 +96,10 @@ class OutboxSender:
                     self.paused_until = time.monotonic() + pause
                     log.warning("event=outbox_flood_limit id=%s pause=%.0f", delivery.id, pause)
                     await self.clinic.mark_failed(
-                        delivery.id, f"429 retry after {pause:.0f}s", self.worker_id
+                        delivery.id,
+                        f"429 retry after {pause:.0f}s",
+                        self.worker_id,
+                        retry_after=timedelta(seconds=pause),
                     )
                     if index + 1 < len(deliveries):
                         await self.clinic.release(self.worker_id)  # the rest: not attempted

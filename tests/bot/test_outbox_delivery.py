@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from telegram import Bot
@@ -152,8 +152,10 @@ async def test_persistent_flood_limit_pauses_and_keeps_the_rest(fake_telegram, s
     assert len(fake.calls_of("sendMessage")) == 1
     assert sender.paused_until - time.monotonic() > 25
     failed, untouched = row(engine, first), row(engine, second)
-    assert failed.status is OutboxStatus.PENDING and failed.attempts == 1
+    # not the message's fault: no attempt used up, and no bot process may retry it sooner
+    assert failed.status is OutboxStatus.PENDING and failed.attempts == 0
     assert "429" in failed.last_error
+    assert failed.next_attempt_at - failed.created_at >= timedelta(seconds=29)
     assert untouched.status is OutboxStatus.PENDING and untouched.attempts == 0
 
 

@@ -157,3 +157,23 @@ def test_two_workers_claiming_at_once_never_share_a_row(store, store_engine):
     assert len(everything) == len(set(everything)) == 200
     statuses = set(store.scalars(select(OutboxMessage.status)).all())
     assert statuses == {OutboxStatus.SENT}
+
+
+def test_a_flood_limit_defers_the_row_for_every_worker_without_using_an_attempt(store):
+    message = outbox.enqueue(store, kind="reminder", text="hi", to_identity="tg:1")
+    store.commit()
+    now = clock.now()
+    (delivery,) = outbox.claim_due(store, "w1", now=now)
+    outbox.mark_failed(
+        store,
+        delivery.id,
+        "429 retry after 300s",
+        "w1",
+        retry_after=timedelta(seconds=300),
+        now=now,
+    )
+    store.commit()
+    # the usual 30 s backoff has passed, but Telegram said 5 minutes: no worker may try yet
+    assert outbox.claim_due(store, "w2", now=now + timedelta(seconds=60)) == []
+    (again,) = outbox.claim_due(store, "w2", now=now + timedelta(seconds=301))
+    assert again.id == message.id and again.attempt == 1  # the 429 did not count
