@@ -8,6 +8,7 @@ refuses anyone else's appointment. Nothing changes before the person says yes.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -49,6 +50,18 @@ from clinic.models import Appointment
 from clinic.slots import Slot
 
 UPCOMING_LIMIT = 8
+# "I can't make it" must never confirm a visit. The classifier has read such messages as
+# confirm_attendance ("I'll make it" and "I can't make it" differ by one word), so a typed
+# confirmation that says the patient cannot come is asked about instead of acted on.
+CANNOT_COME = re.compile(
+    r"\b(can'?t|cannot|can not|won'?t|will not|not|unable|couldn'?t|no longer)\b"
+    r"[\w\s,']{0,25}?\b(make it|come|coming|be there|attend\w*|able|go|going)\b",
+    re.IGNORECASE,
+)
+
+
+def says_cannot_come(text: str) -> bool:
+    return not text.startswith("/") and bool(CANNOT_COME.search(text.replace("\u2019", "'")))
 
 
 def lower_describe(appointment: Appointment) -> str:
@@ -458,6 +471,9 @@ class ActionConfirmAttendance(StoreAction):
                 return []
             if appointment_id is None:
                 mine = upcoming(session, caller)
+                if says_cannot_come(latest_text(tracker)):
+                    self._ask_cannot_come(dispatcher, mine)
+                    return []
                 if len(mine) != 1:
                     self._ask_which(dispatcher, mine)
                     return []
@@ -472,6 +488,25 @@ class ActionConfirmAttendance(StoreAction):
             text=f"Thanks, you're confirmed for your {what[0].lower()}{what[1:]}."
         )
         return []
+
+    @staticmethod
+    def _ask_cannot_come(dispatcher: CollectingDispatcher, mine: list[Appointment]) -> None:
+        if len(mine) == 1:
+            what = scheduling.describe(mine[0])
+            dispatcher.utter_message(
+                text=f"Just to be sure: can you come to your {what[0].lower()}{what[1:]}?",
+                buttons=scheduling.appointment_buttons(mine[0], confirm=True),
+            )
+            return
+        dispatcher.utter_message(
+            text="It sounds like you can't make it. Shall I cancel an appointment or move one?",
+            buttons=buttons(
+                [
+                    ("Cancel an appointment", payload("cancel_appointment")),
+                    ("Move an appointment", payload("reschedule_appointment")),
+                ]
+            ),
+        )
 
     @staticmethod
     def _ask_which(dispatcher: CollectingDispatcher, mine: list[Appointment]) -> None:

@@ -302,3 +302,39 @@ def test_confirming_someone_elses_appointment_is_refused(db):
     db.rollback()
     assert db.get(Appointment, aishas.id).status is aishas.status
     assert "couldn't find that appointment among yours" in texts(said)
+
+
+def test_a_typed_cannot_come_read_as_a_confirmation_confirms_nothing_and_asks(db):
+    """The classifier has mistaken "I can't make it" for confirm_attendance: the action must
+    not confirm the visit on such words, whatever the intent says."""
+    before = {a.id: a.status for a in upcoming(db, MARIA)}
+    for text in ("I can't make it tomorrow", "i wont be able to come", "I’m not going to make it"):
+        _, said = run(ActionConfirmAttendance(), tracker(MARIA, text, intent="confirm_attendance"))
+        assert "you're confirmed" not in texts(said)
+        assert "cancel" in texts(said).lower()
+        titles = {b["title"] for b in buttons(said)}
+        assert {"Cancel an appointment", "Move an appointment"} <= titles
+    assert {a.id: a.status for a in upcoming(db, MARIA)} == before
+
+
+def test_a_typed_cannot_come_with_one_visit_offers_that_visits_buttons(db):
+    (aishas,) = upcoming(db, AISHA)
+    _, said = run(ActionConfirmAttendance(), tracker(AISHA, "can't make it", "confirm_attendance"))
+    assert "Just to be sure" in texts(said)
+    assert [b["payload"] for b in buttons(said)] == [
+        f'/confirm_attendance{{"appointment_id":"{aishas.id}"}}',
+        f'/reschedule_appointment{{"appointment_id":"{aishas.id}"}}',
+        f'/cancel_appointment{{"appointment_id":"{aishas.id}"}}',
+    ]
+    db.rollback()
+    assert db.get(Appointment, aishas.id).status is aishas.status
+
+
+def test_a_typed_yes_with_one_visit_confirms_it(db):
+    (aishas,) = upcoming(db, AISHA)
+    _, said = run(
+        ActionConfirmAttendance(), tracker(AISHA, "wouldn't miss it", "confirm_attendance")
+    )
+    db.rollback()
+    assert "you're confirmed" in texts(said)
+    assert db.get(Appointment, aishas.id).status is AppointmentStatus.CONFIRMED
