@@ -19,17 +19,39 @@ import contextvars
 from abc import abstractmethod
 from typing import Any
 
-from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.common import answers_on_failure, caller_of, latest_intent, log, reset_flow, store
+from actions.common import (
+    answers_on_failure,
+    buttons,
+    caller_of,
+    latest_intent,
+    log,
+    reset_flow,
+    store,
+)
 from clinic.identity import Caller
 
 # Answers aimed at the form itself; anything else that fills nothing is a side question.
 FORM_ANSWER_INTENTS = ("inform", "affirm", "deny", "nlu_fallback")
+# The intent that starts a form, said again while it runs ("cancel my appointment" when asked
+# which one), is also meant for it: no rule could answer it as a side question.
+FORM_START_INTENTS = {
+    "booking_form": "book_appointment",
+    "reschedule_form": "reschedule_appointment",
+    "cancel_form": "cancel_appointment",
+    "message_form": "leave_message",
+    "link_form": "link_account",
+    "register_form": "register",
+    "meeting_form": "staff_book_meeting",
+}
+DIALOGUE_FALLBACK = (
+    'Sorry, I didn\'t get that. Could you say it another way? To start over, say "stop".'
+)
 
 _caller: contextvars.ContextVar[Caller] = contextvars.ContextVar("caller")
 
@@ -103,7 +125,37 @@ class GuardedForm(FormValidationAction):
         finally:
             _caller.reset(token)
         filled = [e for e in events if e.get("event") == "slot" and e["name"] != REQUESTED_SLOT]
-        if requested and not filled and latest_intent(tracker) in FORM_ANSWER_INTENTS:
+        intent = latest_intent(tracker)
+        meant_for_form = intent in FORM_ANSWER_INTENTS or intent == FORM_START_INTENTS.get(
+            self.form_name()
+        )
+        if requested and not filled and meant_for_form:
             dispatcher.utter_message(text="Sorry, I didn't catch that.")
             events.append(SlotSet(requested, None))
         return events
+
+
+class ActionDialogueFallback(Action):
+    """The dialogue's fallback (config.yml `core_fallback_action_name`): no rule knows what
+    follows, e.g. a side question a form rejected that no rule answers. Says so and forgets the
+    message, like Rasa's `action_default_fallback`, so the conversation stays where it was (a
+    form keeps waiting for its answer) and the next message is handled as usual."""
+
+    def name(self) -> str:
+        return "action_dialogue_fallback"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        log.info(
+            "dialogue.fallback intent=%s form=%s",
+            latest_intent(tracker),
+            (tracker.active_loop or {}).get("name"),
+        )
+        dispatcher.utter_message(
+            text=DIALOGUE_FALLBACK,
+            buttons=buttons(
+                [("What can you do?", "/help"), ("Talk to a person", "/request_human")]
+            ),
+        )
+        return [UserUtteranceReverted()]

@@ -163,6 +163,19 @@ def test_an_unknown_identity_is_refused_patient_data(talk: Talk, store: Session)
     assert on_telegram[0]["custom"]["request_contact"] is True
 
 
+def test_the_forms_own_request_again_mid_form_gets_its_question_again(talk: Talk) -> None:
+    """"cancel my appointment" when asked which one: once answered ten times with a fallback
+    (Rasa's circuit breaker) and then left the conversation stuck, answering nothing at all."""
+    asked = talk(MARIA, "I need to cancel an appointment")
+    assert "Which appointment would you like to cancel?" in said(asked), said(asked)
+    again = talk(MARIA, "cancel my appointment")
+    assert len(again) == 2, said(again)
+    assert "didn't catch that" in said(again)
+    assert "Which appointment would you like to cancel?" in said(again)
+    assert "stopped" in said(talk(MARIA, "stop"))
+    assert "opening hours" in said(talk(MARIA, "what are your opening hours?"))
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -1,0 +1,44 @@
+"""What every form does with an answer it cannot use, and the dialogue's own fallback."""
+
+from __future__ import annotations
+
+from actions.appointments import ValidateCancelForm
+from actions.forms import ActionDialogueFallback
+from tests.actions.helpers import MARIA, buttons, run, slots_of, texts, tracker
+
+
+def test_the_forms_own_request_said_again_gets_its_question_again(db):
+    events, said = run(
+        ValidateCancelForm(),
+        tracker(
+            MARIA,
+            "cancel my appointment",
+            intent="cancel_appointment",
+            slots={"requested_slot": "appointment_id"},
+            form="cancel_form",
+        ),
+    )
+    assert "didn't catch that" in texts(said)
+    # the slot asked for is set, still empty: the form is not rejected and asks again
+    assert slots_of(events) == {"appointment_id": None}
+
+
+def test_a_side_question_is_left_to_its_rule(db):
+    events, said = run(
+        ValidateCancelForm(),
+        tracker(
+            MARIA,
+            "what are your hours?",
+            intent="ask_hours",
+            slots={"requested_slot": "appointment_id"},
+            form="cancel_form",
+        ),
+    )
+    assert events == [] and not said.messages  # rejected: the ask_hours rule answers
+
+
+def test_the_dialogue_fallback_says_so_and_forgets_the_message():
+    events, said = run(ActionDialogueFallback(), tracker(MARIA, "hmm what", intent="ask_hours"))
+    assert events == [{"event": "rewind", "timestamp": None}]
+    assert "say it another way" in texts(said)
+    assert [b["payload"] for b in buttons(said)] == ["/help", "/request_human"]
