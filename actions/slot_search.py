@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from actions.when import Wanted
 from clinic import clock, practice, slots, text
-from clinic.errors import DomainError, ProviderDoesNotOffer, SlotTaken
+from clinic.errors import DomainError, OutsideHours, ProviderDoesNotOffer, SlotTaken
 from clinic.slots import Slot
 
 OFFER_COUNT = 6
@@ -68,19 +68,37 @@ def _exact(session: Session, type_key: str, provider_key: str | None, at: dateti
     if match is not None:
         return Found(exact=match)
     # Say precisely why not (closed, outside hours, too soon, taken), then what is near.
-    reason = "That time isn't free."
-    probe = provider_key or (practice.providers(session, type_key) or [None])[0]
-    if probe is not None:
-        try:
-            slots.check_bookable(session, type_key, getattr(probe, "key", probe), at)
-        except SlotTaken:
-            reason = "That time is already taken."
-        except DomainError as error:
-            reason = str(error)
+    reason = _why_not(session, type_key, provider_key, at)
     near = slots.nearest_alternatives(session, type_key, provider_key, at, limit=ALTERNATIVES)
     if not near:
         return Found(note=reason + " I couldn't find a free time near it; try another day.")
     return Found(offers=near, note=f"{reason} The nearest free times are below.")
+
+
+def _why_not(session: Session, type_key: str, provider_key: str | None, at: datetime) -> str:
+    """Why `at` can't be booked, for one provider or (`None`) for whoever offers the type: one
+    provider's hours are no reason when the patient asked for anyone."""
+    keys = (
+        [provider_key] if provider_key else [p.key for p in practice.providers(session, type_key)]
+    )
+    errors: list[DomainError] = []
+    for key in keys:
+        try:
+            slots.check_bookable(session, type_key, key, at)
+        except DomainError as error:
+            errors.append(error)
+    if len(errors) < len(keys) or not errors:
+        return "That time isn't free."
+    if provider_key:
+        error = errors[0]
+        return "That time is already taken." if isinstance(error, SlotTaken) else str(error)
+    # Past, too soon, too far ahead, closed: the same for everyone.
+    shared = [e for e in errors if not isinstance(e, SlotTaken | OutsideHours)]
+    if shared:
+        return str(shared[0])
+    if any(isinstance(e, SlotTaken) for e in errors):
+        return "Everyone is booked at that time."
+    return "No one sees patients for that visit at that time."
 
 
 def _window(session: Session, type_key: str, provider_key: str | None, want: Wanted) -> Found:

@@ -145,6 +145,26 @@ def test_a_taken_time_offers_the_nearest_free_alternatives(db):
     assert "taken" in texts(said)
 
 
+def test_a_time_nobody_works_with_whoever_is_free_names_no_one_provider(db):
+    """ "whoever is free" at 3 am: no single provider's hours are the reason."""
+    events, said = run(
+        ValidateBookingForm(),
+        start(appointment_type="checkup", provider="any", time=f"{FRIDAY}T03:00:00-05:00"),
+    )
+    assert slots_of(events).get("slot_start") is None
+    assert "No one sees patients for that visit at that time." in texts(said), texts(said)
+    assert "Dr." not in texts(said).split("The nearest")[0]
+    assert slots_of(events)["offered_slots"], "the nearest free times are offered"
+
+
+def test_a_time_one_provider_does_not_work_names_their_hours(db):
+    events, said = run(
+        ValidateBookingForm(),
+        start(appointment_type="checkup", provider="patel", time=f"{FRIDAY}T03:00:00-05:00"),
+    )
+    assert "Dr. Anika Patel sees patients on" in texts(said), texts(said)
+
+
 def test_a_slot_taken_between_offer_and_yes_is_not_double_booked(db):
     chosen = free_on(db, FRIDAY)[0]
     aisha = who_is(db, AISHA).patient

@@ -164,7 +164,7 @@ def test_an_unknown_identity_is_refused_patient_data(talk: Talk, store: Session)
 
 
 def test_the_forms_own_request_again_mid_form_gets_its_question_again(talk: Talk) -> None:
-    """"cancel my appointment" when asked which one: once answered ten times with a fallback
+    """ "cancel my appointment" when asked which one: once answered ten times with a fallback
     (Rasa's circuit breaker) and then left the conversation stuck, answering nothing at all."""
     asked = talk(MARIA, "I need to cancel an appointment")
     assert "Which appointment would you like to cancel?" in said(asked), said(asked)
