@@ -185,10 +185,17 @@ class ValidateMeetingForm(GuardedForm):
         return {"room": room.key}
 
     def validate_time(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        if meeting_span(value) is None:
+        span = meeting_span(value)
+        if span is None:
             dispatcher.utter_message(
                 text='Please give the day and the time of the meeting, e.g. "Thursday 2-3pm".'
             )
+            return {"time": None}
+        try:  # say now, not after the confirmation, that the time can't be had
+            with store(readonly=True) as session:
+                staff.check_meeting_time(session, *span)
+        except DomainError as error:
+            say_error(dispatcher, error)
             return {"time": None}
         return {"time": value}
 

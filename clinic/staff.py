@@ -28,10 +28,12 @@ from sqlalchemy.orm import Session
 from clinic import audit, clock, outbox, practice, text
 from clinic.audit import Actor
 from clinic.errors import (
+    ClinicClosed,
     InvalidInput,
     InvalidTimeRange,
     NotFound,
     NotStaff,
+    OutsideHours,
     PastTime,
     RoomTaken,
 )
@@ -173,6 +175,37 @@ def add_staff(
     return staff
 
 
+def check_meeting_time(session: Session, start: datetime, end: datetime) -> None:
+    """A meeting's time: a sensible range, not past, and while the practice is open (rooms are
+    the practice's; "3 am" is nearly always a slip for 3 pm). Raises InvalidTimeRange,
+    PastTime, ClinicClosed or OutsideHours with the day's hours."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("start and end must be timezone-aware")
+    if end <= start or end - start > MAX_MEETING:
+        raise InvalidTimeRange()
+    if start < clock.now():
+        raise PastTime()
+    local_start, local_end = start.astimezone(clock.clinic_tz()), end.astimezone(clock.clinic_tz())
+    day = local_start.date()
+    hours = practice.hours_on(session, day)
+    if not hours.is_open:
+        why = f" ({hours.closure_reason})" if hours.closure_reason else ""
+        raise ClinicClosed(f"The practice is closed on {text.day(day)}{why}.")
+    inside = local_end.date() == day and any(
+        opens <= local_start.time() and local_end.time() <= closes
+        for opens, closes in hours.intervals
+    )
+    if not inside:
+        open_hours = ", ".join(
+            f"{text.clock_time(datetime.combine(day, opens, tzinfo=local_start.tzinfo))}-"
+            f"{text.clock_time(datetime.combine(day, closes, tzinfo=local_start.tzinfo))}"
+            for opens, closes in hours.intervals
+        )
+        raise OutsideHours(
+            f"Rooms can be booked while the practice is open: {open_hours} on {text.day(day)}."
+        )
+
+
 def book_room(
     session: Session,
     actor: Actor,
@@ -183,18 +216,14 @@ def book_room(
     invitees: Sequence[int] = (),
 ) -> RoomBooking:
     """Reserve a meeting room and invite staff (ids). Raises UnknownRoom, InvalidInput (not a
-    meeting room, unknown invitee), InvalidTimeRange, PastTime, RoomTaken."""
+    meeting room, unknown invitee), InvalidTimeRange, PastTime, ClinicClosed, OutsideHours,
+    RoomTaken."""
     organiser = _staff(session, actor)
     room = practice.get_room(session, room_key)
     if room.kind is not RoomKind.MEETING:
         meeting_rooms = ", ".join(r.name for r in practice.rooms(session, RoomKind.MEETING))
         raise InvalidInput(f"{room.name} is an exam room. Meeting rooms: {meeting_rooms}.")
-    if start.tzinfo is None or end.tzinfo is None:
-        raise ValueError("start and end must be timezone-aware")
-    if end <= start or end - start > MAX_MEETING:
-        raise InvalidTimeRange()
-    if start < clock.now():
-        raise PastTime()
+    check_meeting_time(session, start, end)
     title = " ".join((title or "").split())[:200] or "Staff meeting"
     people = []
     for staff_id in dict.fromkeys(invitees):

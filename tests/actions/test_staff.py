@@ -84,6 +84,22 @@ def test_an_exam_room_is_not_a_meeting_room(db):
     assert "Exam Room 1 is an exam room" in texts(said)
 
 
+def test_a_meeting_time_outside_opening_hours_is_refused_when_given(db):
+    events, said = run(
+        ValidateMeetingForm(),
+        tracker(
+            RITA,
+            "book the conference room at 3am tomorrow",
+            intent="staff_book_meeting",
+            form=FORM,
+            activating=True,
+            new_slots={"room": "conference", "time": "2027-03-02T03:00:00-05:00"},
+        ),
+    )
+    assert slots_of(events)["time"] is None  # asked again, before any confirmation
+    assert "while the practice is open" in texts(said), texts(said)
+
+
 def test_book_a_meeting_room_and_invite_the_team(db):
     text = "book the conference room Thursday 2-3pm for a staff meeting"
     events, _ = run(

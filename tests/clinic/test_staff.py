@@ -9,7 +9,16 @@ from sqlalchemy import select
 
 from clinic import scheduling, staff
 from clinic.audit import Actor
-from clinic.errors import InvalidInput, InvalidTimeRange, NotStaff, PastTime, RoomTaken, UnknownRoom
+from clinic.errors import (
+    ClinicClosed,
+    InvalidInput,
+    InvalidTimeRange,
+    NotStaff,
+    OutsideHours,
+    PastTime,
+    RoomTaken,
+    UnknownRoom,
+)
 from clinic.models import OutboxMessage, StaffRole
 from tests.clinic.helpers import at, make_patient, make_staff
 
@@ -95,6 +104,11 @@ def test_book_meeting_room_invites_staff_and_refuses_overlaps(store):
         ("rooftop", ("2027-03-04", "14:00"), ("2027-03-04", "15:00"), UnknownRoom),
         ("conference", ("2027-03-04", "15:00"), ("2027-03-04", "14:00"), InvalidTimeRange),
         ("conference", ("2027-02-01", "14:00"), ("2027-02-01", "15:00"), PastTime),
+        # 3 am is nearly always a slip for 3 pm; Thursday opens 8-5
+        ("conference", ("2027-03-04", "03:00"), ("2027-03-04", "04:00"), OutsideHours),
+        ("conference", ("2027-03-04", "16:30"), ("2027-03-04", "17:30"), OutsideHours),
+        ("conference", ("2027-03-07", "10:00"), ("2027-03-07", "11:00"), ClinicClosed),  # Sun
+        ("conference", ("2027-05-31", "10:00"), ("2027-05-31", "11:00"), ClinicClosed),
     ],
 )
 def test_book_room_garbage(store, room, start, end, error):
@@ -131,3 +145,17 @@ def test_add_staff_validates(store):
         staff.add_staff(store, name="Y", role="nurse", telegram_user_id=99)
     with pytest.raises(InvalidInput):
         staff.add_staff(store, name="  ", role="nurse")
+
+
+def test_outside_hours_says_the_days_hours(store):
+    actor = Actor.staff(make_staff(store).id)
+    with pytest.raises(OutsideHours) as refused:
+        staff.book_room(
+            store, actor, "conference", at("2027-03-04", "03:00"), at("2027-03-04", "04:00"), "x"
+        )
+    assert "8:00 AM-5:00 PM on Thursday, March 4" in str(refused.value)
+    with pytest.raises(ClinicClosed) as closed:
+        staff.book_room(
+            store, actor, "conference", at("2027-05-31", "10:00"), at("2027-05-31", "11:00"), "x"
+        )
+    assert "Memorial Day" in str(closed.value)
