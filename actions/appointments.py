@@ -29,6 +29,7 @@ from actions.common import (
     buttons,
     caller_of,
     entity,
+    entity_values,
     latest_intent,
     latest_text,
     log,
@@ -77,9 +78,22 @@ def as_choices(appointments: list[Appointment]) -> list[dict[str, str]]:
             "id": str(a.id),
             "label": f"{a.appointment_type.name}, {text.when(a.start_at)}",
             "start": text.iso_local(a.start_at),
+            "type": a.appointment_type.key,
+            "provider": a.provider.key,
         }
         for a in appointments
     ]
+
+
+def named_in(tracker: Tracker, choices: list[dict[str, str]], keys: tuple[str, ...]) -> list:
+    """The choices that fit the visit type and/or provider the message names ("the blood
+    test", "the one with Dr Lee"); all of them when it names none, or none that fit."""
+    fitting = choices
+    for key, entity_name in (("type", "appointment_type"), ("provider", "provider")):
+        named = {str(v) for v in entity_values(tracker, entity_name)} if key in keys else set()
+        if named:
+            fitting = [c for c in fitting if c.get(key) in named]
+    return fitting or choices
 
 
 def upcoming(session, caller, on=None) -> list[Appointment]:
@@ -98,6 +112,8 @@ class PickAppointmentForm(GuardedForm):
     """Shared by the reschedule and cancel forms: which of my appointments."""
 
     verb = "change"
+    # What in the starting request can name the appointment meant ("cancel my blood test").
+    naming_keys: tuple[str, ...] = ("type", "provider")
 
     def gate(self, session, caller, dispatcher, tracker, activating):
         if not caller.is_patient:
@@ -132,6 +148,9 @@ class PickAppointmentForm(GuardedForm):
                 )
                 chosen = mine
             events: list[EventType] = [SlotSet("time", None)] if selects else []
+            if len(chosen) > 1:  # "cancel my blood test": the type names the appointment
+                ids = {c["id"] for c in named_in(tracker, as_choices(chosen), self.naming_keys)}
+                chosen = [a for a in chosen if str(a.id) in ids]
             if len(chosen) == 1:
                 return [*events, *self.chosen_events(chosen[0])]
             return [*events, SlotSet("offered_appointments", as_choices(chosen))]
@@ -158,6 +177,9 @@ class PickAppointmentForm(GuardedForm):
             hits = [o for o in offered if datetime.fromisoformat(o["start"]).date() == day]
             if len(hits) == 1:
                 return {"appointment_id": hits[0]["id"], "time": None}
+        named = named_in(tracker, offered, ("type", "provider"))
+        if len(named) == 1 and len(offered) > 1:  # "the blood test", "the one with Dr Lee"
+            return {"appointment_id": named[0]["id"]}
         return {}
 
     def validate_appointment_id(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
@@ -220,6 +242,8 @@ def moved_label(slot: Slot) -> str:
 
 class ValidateRescheduleForm(PickAppointmentForm):
     verb = "move"
+    # "move my checkup to Dr Lee": a provider named when starting may be the new one
+    naming_keys = ("type",)
 
     def name(self) -> str:
         return "validate_reschedule_form"

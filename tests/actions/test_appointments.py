@@ -106,6 +106,76 @@ def test_cancel_on_a_named_day_picks_that_appointment(db):
     assert slots_of(events)["appointment_id"] == str(tuesday[0].id)
 
 
+def test_cancel_my_blood_test_picks_the_blood_test(db):
+    mine = upcoming(db, MARIA)
+    (blood,) = [a for a in mine if a.appointment_type.key == "blood_test"]
+    assert len(mine) > 1
+    events, _ = run(
+        ValidateCancelForm(),
+        tracker(
+            MARIA,
+            "cancel my blood test",
+            intent="cancel_appointment",
+            entities=[ent("appointment_type", "blood_test")],
+            form="cancel_form",
+            activating=True,
+        ),
+    )
+    assert slots_of(events)["appointment_id"] == str(blood.id)
+
+
+def test_asked_which_the_blood_test_or_the_provider_names_it(db):
+    mine = upcoming(db, MARIA)
+    offered = [
+        {"id": str(a.id), "label": "x", "start": a.start_at.astimezone().isoformat(),
+         "type": a.appointment_type.key, "provider": a.provider.key}
+        for a in mine
+    ]  # fmt: skip
+    (blood,) = [a for a in mine if a.appointment_type.key == "blood_test"]
+    asked = {"requested_slot": "appointment_id", "offered_appointments": offered}
+    events, said = run(
+        ValidateCancelForm(),
+        tracker(
+            MARIA,
+            "the blood test",
+            entities=[ent("appointment_type", "blood_test")],
+            form="cancel_form",
+            slots=asked,
+        ),
+    )
+    assert slots_of(events)["appointment_id"] == str(blood.id), texts(said)
+    events, _ = run(
+        ValidateCancelForm(),
+        tracker(
+            MARIA,
+            "the one with " + blood.provider.name,
+            entities=[ent("provider", blood.provider.key)],
+            form="cancel_form",
+            slots=asked,
+        ),
+    )
+    # Maria's blood test is her only visit with that provider (seeded: check-up with Patel)
+    assert [a.provider.key for a in mine].count(blood.provider.key) == 1
+    assert slots_of(events)["appointment_id"] == str(blood.id)
+
+
+def test_move_my_checkup_to_friday_picks_the_checkup(db):
+    mine = upcoming(db, MARIA)
+    (checkup,) = [a for a in mine if a.appointment_type.key == "checkup"]
+    events, _ = run(
+        ValidateRescheduleForm(),
+        tracker(
+            MARIA,
+            "can I move my checkup to friday at 2pm",
+            intent="reschedule_appointment",
+            entities=[ent("appointment_type", "checkup"), ent("time", "2027-03-05T14:00:00-05:00")],
+            form="reschedule_form",
+            activating=True,
+        ),
+    )
+    assert slots_of(events)["appointment_id"] == str(checkup.id)
+
+
 def test_cancel_with_several_offers_them_as_buttons(db):
     mine = upcoming(db, MARIA)
     events, _ = run(
