@@ -403,7 +403,9 @@ class ActionJoinWaitlist(StoreAction):
                         for name, key in kinds
                     ),
                 )
-                return []
+                # The waitlist is what they asked for now: a form left open would ask its own
+                # question right after this one.
+                return end_flow(tracker)
             try:
                 entry = scheduling.join_waitlist(
                     session,

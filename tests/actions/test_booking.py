@@ -369,6 +369,24 @@ def test_join_the_waitlist_for_a_type_instead_of_booking(db):
     assert slots_of(events)["appointment_type"] is None
 
 
+def test_the_waitlist_without_a_type_asks_which_and_ends_the_open_form(db):
+    events, said = run(
+        ActionJoinWaitlist(),
+        tracker(
+            MARIA,
+            "tell me if something earlier opens up",
+            intent="join_waitlist",
+            form="reschedule_form",
+            slots={"requested_slot": "appointment_id"},
+        ),
+    )
+    assert "Which kind of visit should I watch for?" in texts(said)
+    assert buttons(said)[0]["payload"].startswith('/join_waitlist{"appointment_type"')
+    assert {"event": "active_loop", "name": None} in [
+        {"event": e["event"], "name": e.get("name")} for e in events
+    ]  # no second question from the form
+
+
 def test_a_stranger_cannot_join_the_waitlist(db):
     _, said = run(
         ActionJoinWaitlist(),
