@@ -43,6 +43,29 @@ _TIME_WORDS = re.compile(
 )
 
 
+# A date or a doctor the message seems to name but nothing understood: say so rather than
+# answer silently for today or for everyone ("31 feb", "next blursday", "Dr Nobody").
+_DATE_LIKE = re.compile(
+    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s*\d|"
+    r"\b\d{1,2}(st|nd|rd|th)?\s+(of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|"
+    r"\b\d{1,4}[/.-]\d{1,2}([/.-]\d{1,4})?\b|"
+    r"\b(?!to)\w+day\b",
+    re.IGNORECASE,
+)
+_DOCTOR_LIKE = re.compile(r"\b(?:dr\.?|doctor|nurse)\s+(?P<name>[a-z][a-z'-]+)", re.IGNORECASE)
+
+
+def unread_parts(tracker: Tracker, day_found: bool, provider_found: bool) -> list[str]:
+    message = latest_text(tracker)
+    notes = []
+    if not day_found and _DATE_LIKE.search(message):
+        notes.append("I couldn't read a date in that, so here is today")
+    doctor = None if provider_found else _DOCTOR_LIKE.search(message)
+    if doctor:
+        notes.append(f"I don't know {doctor.group(0).strip()} here, so here is everyone")
+    return notes
+
+
 def refuse(dispatcher) -> list[EventType]:
     say_error(dispatcher, NotStaff())
     return []
@@ -55,7 +78,8 @@ class ActionStaffSchedule(StoreAction):
         return "action_staff_schedule"
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
-        day = next((day_of(e.get("value")) for e in time_entities(tracker)), None) or today()
+        found_day = next((day_of(e.get("value")) for e in time_entities(tracker)), None)
+        day = found_day or today()
         provider = entity(tracker, "provider")
         with store() as session:
             caller = caller_of(session, tracker)
@@ -68,6 +92,10 @@ class ActionStaffSchedule(StoreAction):
             except DomainError as error:
                 say_error(dispatcher, error)
                 return []
+        notes = unread_parts(tracker, found_day is not None, provider is not None)
+        if notes:
+            note = "; ".join(notes)
+            dispatcher.utter_message(text=note[0].upper() + note[1:] + ".")
         dispatcher.utter_message(text=answer)
         return []
 

@@ -39,6 +39,25 @@ def test_who_is_dr_patel_seeing_tomorrow(db):
     assert "Maria Lopez" in answer and "Dr. Daniel Lee" not in answer
 
 
+def test_a_date_or_doctor_not_understood_is_said_not_silently_replaced(db):
+    _, said = run(
+        ActionStaffSchedule(),
+        tracker(RITA, "schedule for dr patel on 31 feb", "staff_schedule",
+                entities=[ent("provider", "patel")]),
+    )  # fmt: skip
+    assert said.messages[0]["text"] == "I couldn't read a date in that, so here is today."
+    assert "Schedule for Monday, March 1:" in texts(said)
+    _, said = run(
+        ActionStaffSchedule(),
+        tracker(RITA, "who is Dr Nobody seeing tomorrow", "staff_schedule",
+                entities=[ent("time", "2027-03-02")]),
+    )  # fmt: skip
+    assert said.messages[0]["text"] == "I don't know Dr Nobody here, so here is everyone."
+    for plain in ("what's on today?", "schedule for tomorrow please", "who's in this afternoon"):
+        _, said = run(ActionStaffSchedule(), tracker(RITA, plain, "staff_schedule"))
+        assert texts(said).startswith("Schedule for"), plain
+
+
 def test_a_patient_or_stranger_is_refused_the_schedule(db):
     for sender in (MARIA, STRANGER_TG):
         _, said = run(ActionStaffSchedule(), tracker(sender, intent="staff_schedule"))
