@@ -449,3 +449,20 @@ class ActionStop(StoreAction):
         else:
             dispatcher.utter_message(text="OK. Is there anything else I can help with?")
         return end_flow(tracker)
+
+
+class ActionGoodbye(StoreAction):
+    """ "Bye" also leaves an open form: a person saying goodbye mid-booking has left, and the
+    form's question after the farewell would only confuse them."""
+
+    def name(self) -> str:
+        return "action_goodbye"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> list[EventType]:
+        if (tracker.active_loop or {}).get("name"):
+            dispatcher.utter_message(
+                text="OK, I've stopped; nothing was changed. Goodbye, take care."
+            )
+        else:
+            dispatcher.utter_message(text="Goodbye, take care.")
+        return end_flow(tracker)

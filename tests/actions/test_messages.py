@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from actions.messages import (
     ON_FILE,
+    ActionGoodbye,
     ActionReportEmergency,
     ActionRequestHuman,
     ActionStop,
@@ -277,3 +278,22 @@ def test_stop_leaves_the_form_and_says_nothing_changed(db):
     assert "Nothing was changed" in texts(said)
     assert slots_of(events)["appointment_id"] is None
     assert any(e["event"] == "active_loop" and e["name"] is None for e in events)
+
+
+def test_goodbye_mid_form_leaves_it_and_otherwise_just_says_goodbye(db):
+    events, said = run(
+        ActionGoodbye(),
+        tracker(
+            MARIA,
+            "bye",
+            intent="goodbye",
+            form="booking_form",
+            slots={"appointment_type": "checkup", "requested_slot": "provider"},
+        ),
+    )
+    assert texts(said) == "OK, I've stopped; nothing was changed. Goodbye, take care."
+    assert slots_of(events)["appointment_type"] is None
+    assert any(e["event"] == "active_loop" and e["name"] is None for e in events)
+    events, said = run(ActionGoodbye(), tracker(MARIA, "bye", intent="goodbye"))
+    assert texts(said) == "Goodbye, take care."
+    assert not any(e["event"] == "active_loop" for e in events)
