@@ -176,6 +176,15 @@ def test_the_forms_own_request_again_mid_form_gets_its_question_again(talk: Talk
     assert "opening hours" in said(talk(MARIA, "what are your opening hours?"))
 
 
+def test_a_visit_type_named_out_of_the_blue_starts_a_booking(talk: Talk) -> None:
+    started = talk(MARIA, "bloodwork with grace")
+    # the type and the provider came with the message: the form asks only for the time
+    assert "When would you like to come in?" in said(started), said(started)
+    assert "stopped" in said(talk(MARIA, "stop"))
+    plain = talk(MARIA, "friday at 9")  # a time alone, nothing going on: ask what for
+    assert "What would you like to do?" in said(plain), said(plain)
+
+
 @pytest.mark.parametrize(
     "text",
     [
