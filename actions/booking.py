@@ -45,7 +45,7 @@ from clinic.identity import Caller
 ANY = "any"
 _ANY_RE = re.compile(
     r"\b(any(one|body| doctor| provider| of them)?|whoever|no preference|doesn'?t matter|"
-    r"don'?t (mind|care)|either|first (available|free))\b",
+    r"don'?t (mind|care)|either|first (available|free)|whatever|whichever|up to you)\b",
     re.IGNORECASE,
 )
 

@@ -239,6 +239,32 @@ def test_any_provider_offers_every_provider_of_the_type(db):
     ]
 
 
+def test_whatever_works_means_anyone_and_the_earliest(db):
+    for text in ("whatever works", "up to you", "whoever"):
+        events, said = run(
+            ValidateBookingForm(),
+            tracker(
+                MARIA,
+                text,
+                intent="nlu_fallback",
+                form=FORM,
+                slots={"appointment_type": "checkup", "requested_slot": "provider"},
+            ),
+        )
+        assert slots_of(events)["provider"] == "any", (text, texts(said))
+    events, said = run(
+        ValidateBookingForm(),
+        tracker(
+            MARIA,
+            "whatever works",
+            intent="nlu_fallback",
+            form=FORM,
+            slots={"appointment_type": "checkup", "provider": "any", "requested_slot": "time"},
+        ),
+    )
+    assert slots_of(events)["offered_slots"], texts(said)  # the earliest free times
+
+
 def test_a_provider_who_does_not_offer_the_type_is_refused(db):
     events, said = run(
         ValidateBookingForm(),
