@@ -66,7 +66,13 @@ def unread_parts(tracker: Tracker, day_found: bool, provider_found: bool) -> lis
     return notes
 
 
-def refuse(dispatcher) -> list[EventType]:
+def refuse(dispatcher, tracker: Tracker) -> list[EventType]:
+    """The plain staff-only refusal; but a patient in the middle of a form who seems to ask a
+    staff question was almost surely misread ("next blursday" when asked for a time), so they
+    hear that, and the form asks its question again."""
+    if (tracker.active_loop or {}).get("name"):
+        dispatcher.utter_message(text="Sorry, I didn't catch that.")
+        return []
     say_error(dispatcher, NotStaff())
     return []
 
@@ -85,7 +91,7 @@ class ActionStaffSchedule(StoreAction):
             caller = caller_of(session, tracker)
             if not caller.is_staff:
                 log.info("staff.refused action=schedule")
-                return refuse(dispatcher)
+                return refuse(dispatcher, tracker)
             try:
                 days = staff.day_schedule(session, caller.staff_actor, day, provider)
                 answer = staff.format_schedule(days, day)
@@ -111,7 +117,7 @@ class ActionStaffMessages(StoreAction):
             caller = caller_of(session, tracker)
             if not caller.is_staff:
                 log.info("staff.refused action=messages")
-                return refuse(dispatcher)
+                return refuse(dispatcher, tracker)
             slips = inbox.list_open(session, caller.staff_actor, limit=INBOX_LIMIT + 1)
             handoffs = inbox.open_handoffs(session, caller.staff_actor)
             lines = []

@@ -64,6 +64,16 @@ def test_a_patient_or_stranger_is_refused_the_schedule(db):
         assert texts(said) == "Sorry, that is only available to the practice's staff."
 
 
+def test_a_patient_mid_form_misread_as_asking_the_schedule_hears_not_understood(db):
+    _, said = run(
+        ActionStaffSchedule(),
+        tracker(MARIA, "next blursday", "staff_schedule", form="booking_form",
+                slots={"requested_slot": "time"}),
+    )  # fmt: skip
+    assert texts(said) == "Sorry, I didn't catch that."
+    assert "Maria" not in texts(said) and "Schedule" not in texts(said)
+
+
 def test_the_inbox_urgent_first(db):
     _, said = run(ActionStaffMessages(), tracker(RITA, intent="staff_messages"))
     lines = [line for line in texts(said).splitlines() if line.startswith("• ")]
