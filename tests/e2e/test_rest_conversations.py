@@ -183,6 +183,8 @@ def test_a_visit_type_named_out_of_the_blue_starts_a_booking(talk: Talk) -> None
     assert "stopped" in said(talk(MARIA, "stop"))
     plain = talk(MARIA, "friday at 9")  # a time alone, nothing going on: ask what for
     assert "What would you like to do?" in said(plain), said(plain)
+    insurer = talk(MARIA, "my plan is blue cross")  # an insurer alone: do we take it
+    assert "we accept Blue Cross Blue Shield" in said(insurer), said(insurer)
 
 
 @pytest.mark.parametrize(
