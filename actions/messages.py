@@ -440,29 +440,26 @@ class ActionReportEmergency(StoreAction):
 
 
 class ActionStop(StoreAction):
+    """Leave any open form, forgetting its answers, and say so."""
+
+    in_form = "OK, I've stopped. Nothing was changed."
+    no_form = "OK. Is there anything else I can help with?"
+
     def name(self) -> str:
         return "action_stop"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> list[EventType]:
-        if (tracker.active_loop or {}).get("name"):
-            dispatcher.utter_message(text="OK, I've stopped. Nothing was changed.")
-        else:
-            dispatcher.utter_message(text="OK. Is there anything else I can help with?")
+        in_form = bool((tracker.active_loop or {}).get("name"))
+        dispatcher.utter_message(text=self.in_form if in_form else self.no_form)
         return end_flow(tracker)
 
 
-class ActionGoodbye(StoreAction):
+class ActionGoodbye(ActionStop):
     """ "Bye" also leaves an open form: a person saying goodbye mid-booking has left, and the
     form's question after the farewell would only confuse them."""
 
+    in_form = "OK, I've stopped; nothing was changed. Goodbye, take care."
+    no_form = "Goodbye, take care."
+
     def name(self) -> str:
         return "action_goodbye"
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> list[EventType]:
-        if (tracker.active_loop or {}).get("name"):
-            dispatcher.utter_message(
-                text="OK, I've stopped; nothing was changed. Goodbye, take care."
-            )
-        else:
-            dispatcher.utter_message(text="Goodbye, take care.")
-        return end_flow(tracker)
