@@ -42,3 +42,22 @@ def test_the_dialogue_fallback_says_so_and_forgets_the_message():
     assert events == [{"event": "rewind", "timestamp": None}]
     assert "say it another way" in texts(said)
     assert [b["payload"] for b in buttons(said)] == ["/help", "/request_human"]
+
+
+def test_each_forms_start_intent_is_one_that_starts_it_in_the_rules():
+    """FORM_START_INTENTS repeats what data/rules.yml says; keep the two in step."""
+    import yaml
+
+    from actions.forms import FORM_START_INTENTS
+    from tests.servers import ROOT
+
+    starts: dict[str, set[str]] = {}
+    for rule in yaml.safe_load((ROOT / "data" / "rules.yml").read_text())["rules"]:
+        steps = rule.get("steps", [])
+        if len(steps) >= 2 and "intent" in steps[0] and "entities" not in steps[0]:
+            form = steps[1].get("action", "")
+            if form.endswith("_form"):
+                starts.setdefault(form, set()).add(steps[0]["intent"])
+    assert set(FORM_START_INTENTS) == set(starts)
+    for form, intent in FORM_START_INTENTS.items():
+        assert intent in starts[form], form
