@@ -127,9 +127,7 @@ def build_graph(weights: dict[str, np.ndarray]) -> bytes:
             g.op("Mul", hidden, half),
             g.op("Add", g.op("Erf", g.op("Div", hidden, root2)), one),
         )
-        x = g.layer_norm(
-            g.op("Add", x, g.linear(gelu, p + "output.dense")), p + "output.LayerNorm"
-        )
+        x = g.layer_norm(g.op("Add", x, g.linear(gelu, p + "output.dense")), p + "output.LayerNorm")
     g.nodes.append(helper.make_node("ReduceMean", [x], ["pooled"], axes=[0], keepdims=0))
     graph = helper.make_graph(
         g.nodes,
@@ -141,7 +139,8 @@ def build_graph(weights: dict[str, np.ndarray]) -> bytes:
         [helper.make_tensor_value_info("pooled", TensorProto.FLOAT, [width])],
         list(g.initializers.values()),
     )
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)]).SerializeToString()
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    return model.SerializeToString()
 
 
 def _session(model: bytes) -> onnxruntime.InferenceSession:
