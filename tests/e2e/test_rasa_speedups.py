@@ -41,8 +41,13 @@ CHECK = textwrap.dedent(
     url = "sqlite:///" + tempfile.mkdtemp() + "/t.db"
 
     async def roundtrip(store):
+        def session_start():
+            # as Rasa logs it: session_started is made (stamped) before the action is logged
+            started = events.SessionStarted()
+            return [events.ActionExecuted("action_session_start"), started,
+                    events.ActionExecuted("action_listen")]
         tracker = DialogueStateTracker.from_events("web:x", [
-            events.ActionExecuted("action_listen"),
+            *session_start(),
             events.UserUttered("hi", {"name": "greet", "confidence": 1.0}),
             events.SlotSet("time", {"from": "2027-03-02T08:00:00-05:00",
                                     "to": "2027-03-02T12:00:00-05:00"}),
@@ -52,7 +57,18 @@ CHECK = textwrap.dedent(
         await store.save(tracker)
         tracker.update(events.SlotSet("provider", "patel"))
         await store.save(tracker)
-        return (await store.retrieve("web:x")).current_state(EventVerbosity.ALL)
+        current_one = (await store.retrieve("web:x")).current_state(EventVerbosity.ALL)
+        # a second conversation session: retrieve gives only it, the full tracker both
+        for event in [*session_start(), events.UserUttered("again", {"name": "greet"})]:
+            tracker.update(event)
+        await store.save(tracker)
+        # Rasa loads the tracker of the current session each turn and saves it back
+        loaded = await store.retrieve("web:x")
+        await store.save(loaded)  # nothing new: nothing stored twice
+        current_two = (await store.retrieve("web:x")).current_state(EventVerbosity.ALL)
+        full = (await store.retrieve_full_tracker("web:x")).current_state(EventVerbosity.ALL)
+        unknown = await store.retrieve("web:nobody")
+        return [current_one, current_two, full, unknown]
 
     before = asyncio.run(roundtrip(SQLTrackerStore(domain, host=url.replace("t.db", "a.db"))))
     speedups.install()
@@ -66,13 +82,15 @@ CHECK = textwrap.dedent(
     patched_resolve = {name: events.Event.resolve_by_type(name).__name__
                        for name in original_resolve}
     after = asyncio.run(roundtrip(SQLTrackerStore(domain, host=url)))
-    for state in (before, after):
+    for state in before[:3] + after[:3]:
         state.pop("latest_event_time", None)
         for event in state["events"]:
             event.pop("timestamp", None)
     print(json.dumps({"original": original, "patched": patched,
                       "resolve": [original_resolve, patched_resolve],
-                      "same_tracker": before == after}))
+                      "same_tracker": before == after,
+                      "events": [len(state["events"]) for state in after[:3]],
+                      "unknown": after[3]}))
     """
 )
 
@@ -107,3 +125,6 @@ def test_speedups_keep_rasas_behaviour() -> None:
     assert found["original"] == ["ok"] * 3 + ["refused"] * 6
     assert found["resolve"][0] == found["resolve"][1]
     assert found["same_tracker"] is True
+    # first session (8 events), second session only (4), both sessions; no such sender
+    assert found["events"] == [8, 4, 12]
+    assert found["unknown"] is None
