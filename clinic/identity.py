@@ -105,8 +105,12 @@ def normalize_phone(text: str, region: str = "US") -> str:
 def who_is(session: Session, identity: str) -> Caller:
     """Who this channel identity is, from the store (staff by Telegram id, patient by link)."""
     identity = check_identity(identity)
-    link = session.scalar(select(ChannelIdentity).where(ChannelIdentity.identity == identity))
-    patient = link.patient if link is not None else None
+    # Every action call asks this: one query for the link and its patient, not two.
+    patient = session.scalar(
+        select(Patient)
+        .join(ChannelIdentity, ChannelIdentity.patient_id == Patient.id)
+        .where(ChannelIdentity.identity == identity)
+    )
     staff = None
     tg_id = telegram_user_id(identity)
     if tg_id is not None:

@@ -27,6 +27,10 @@ Measured with cProfile on our conversations (bench/rasa_turns.py has the before/
   7. Every action call opens a new aiohttp session (a new TCP connection) and encodes the
      whole tracker with the standard json module. Here each endpoint keeps one session with
      keep-alive connections and encodes with ujson (same JSON).
+  8. The logistic regression's coefficients are stored [intents, features] in C order;
+     `X @ coef_.T` with a sparse X makes SciPy copy the whole matrix (35 x 17,000 here) to
+     C order on every message (~0.3 ms, more under load). Here they are kept in Fortran order,
+     so `coef_.T` is already C-ordered: the same numbers, no copy.
 
 Installed by loading `RasaSpeedups` as a policy (config.yml `policies:`): a policy is what
 Rasa loads with the model; it predicts nothing itself. Runs in .venv-rasa; imports nothing
@@ -44,6 +48,7 @@ from functools import cache
 from typing import Any
 
 import aiohttp
+import numpy as np
 import sqlalchemy as sa
 import ujson
 from jsonschema import ValidationError
@@ -62,6 +67,7 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
+from sklearn.linear_model import LogisticRegression
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -256,6 +262,20 @@ def _shared_session(self: EndpointConfig) -> _Borrowed:
     return _Borrowed(session)
 
 
+# --- 8. logistic regression coefficients in the order the product reads them --------------------
+
+# Patched on scikit-learn's class, which is looked up on every call: Rasa's graph has already
+# bound its components' `process` functions when this policy is loaded.
+_original_decision_function = LogisticRegression.decision_function
+
+
+def _decision_function(self: LogisticRegression, X: Any) -> Any:
+    coef = getattr(self, "coef_", None)
+    if coef is not None and not coef.flags.f_contiguous:
+        self.coef_ = np.asfortranarray(coef)
+    return _original_decision_function(self, X)
+
+
 def install() -> None:
     if RemoteAction._validate_action_result is not _validate_action_result:
         _response_validators()
@@ -265,6 +285,7 @@ def install() -> None:
         SQLTrackerStore._retrieve = _sql_retrieve  # type: ignore[method-assign]
         SQLTrackerStore.save = _sql_save  # type: ignore[method-assign]
         EndpointConfig.session = _shared_session  # type: ignore[method-assign]
+        LogisticRegression.decision_function = _decision_function  # type: ignore[method-assign]
         gc.collect()
         gc.freeze()
         logger.info("rasa_speedups: installed (action response schema, event lookup, sqlite)")
