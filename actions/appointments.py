@@ -117,7 +117,7 @@ class PickAppointmentForm(GuardedForm):
 
     def gate(self, session, caller, dispatcher, tracker, activating):
         if not caller.is_patient:
-            say_not_linked(dispatcher, tracker, f"{self.verb} an appointment")
+            say_not_linked(dispatcher, tracker, f"{self.verb} an appointment", caller)
             return []
         if activating and not tracker.get_slot("appointment_id") and not upcoming(session, caller):
             dispatcher.utter_message(
@@ -464,7 +464,7 @@ class ActionListAppointments(StoreAction):
         with store() as session:
             caller = caller_of(session, tracker)
             if not caller.is_patient:
-                say_not_linked(dispatcher, tracker, "see your appointments")
+                say_not_linked(dispatcher, tracker, "see your appointments", caller)
                 return []
             mine = upcoming(session, caller)
             lines = [f"• {scheduling.describe(a)} ({a.status.value})" for a in mine]
@@ -491,7 +491,7 @@ class ActionConfirmAttendance(StoreAction):
         with store() as session:
             caller = caller_of(session, tracker)
             if not caller.is_patient:
-                say_not_linked(dispatcher, tracker, "confirm an appointment")
+                say_not_linked(dispatcher, tracker, "confirm an appointment", caller)
                 return []
             if appointment_id is None:
                 mine = upcoming(session, caller)

@@ -67,7 +67,7 @@ class ActionAskBalance(StoreAction):
         with store() as session:
             caller = caller_of(session, tracker)
             if not caller.is_patient:
-                say_not_linked(dispatcher, tracker, "see your balance")
+                say_not_linked(dispatcher, tracker, "see your balance", caller)
                 return []
             balance = billing.balance(session, caller.actor)
             lines = [balance.summary()]
@@ -96,7 +96,7 @@ class ActionAskInvoice(StoreAction):
         with store() as session:
             caller = caller_of(session, tracker)
             if not caller.is_patient:
-                say_not_linked(dispatcher, tracker, "see your bills")
+                say_not_linked(dispatcher, tracker, "see your bills", caller)
                 return []
             note = ""
             if day is not None:
@@ -140,7 +140,7 @@ class ActionAskClaimStatus(StoreAction):
         with store() as session:
             caller = caller_of(session, tracker)
             if not caller.is_patient:
-                say_not_linked(dispatcher, tracker, "check your insurance claims")
+                say_not_linked(dispatcher, tracker, "check your insurance claims", caller)
                 return []
             claims = billing.claims_for(session, caller.actor)
             if span is not None:
@@ -165,7 +165,7 @@ class ActionRequestPaymentPlan(StoreAction):
             with store() as session:
                 caller = caller_of(session, tracker)
                 if not caller.is_patient:
-                    say_not_linked(dispatcher, tracker, "set up a payment plan")
+                    say_not_linked(dispatcher, tracker, "set up a payment plan", caller)
                     return []
                 current = billing.balance(session, caller.actor)
                 if current.due_cents <= 0:

@@ -156,7 +156,7 @@ class ValidateBookingForm(GuardedForm):
 
     def gate(self, session, caller: Caller, dispatcher, tracker, activating):
         if not caller.is_patient:
-            say_not_linked(dispatcher, tracker, "book an appointment")
+            say_not_linked(dispatcher, tracker, "book an appointment", caller)
             return []
         return None
 
@@ -392,7 +392,7 @@ class ActionJoinWaitlist(StoreAction):
         with store() as session:
             caller = caller_of(session, tracker)
             if not caller.is_patient:
-                say_not_linked(dispatcher, tracker, "join the waitlist")
+                say_not_linked(dispatcher, tracker, "join the waitlist", caller)
                 return []
             if not type_key:
                 kinds = [(k.name, k.key) for k in practice.appointment_types(session)]

@@ -174,8 +174,25 @@ def is_telegram(tracker: Tracker) -> bool:
     return (tracker.sender_id or "").startswith("tg:")
 
 
-def say_not_linked(dispatcher: CollectingDispatcher, tracker: Tracker, what: str = "") -> None:
-    """Tell a stranger how to become a known patient (and nothing else)."""
+STAFF_NOT_PATIENT = (
+    "You're signed in as staff ({name}), not as a patient, so there is no patient record of "
+    "yours here {purpose}. For the practice, ask me for a day's schedule, the inbox or a meeting "
+    "room (/today, /schedule, /inbox)."
+)
+
+
+def say_not_linked(
+    dispatcher: CollectingDispatcher, tracker: Tracker, what: str = "", caller: Caller | None = None
+) -> None:
+    """Tell a stranger how to become a known patient (and nothing else). A staff member asking
+    for a patient's own things hears what staff can do instead: the linking prompt would invite
+    them to link their staff chat to a patient record."""
+    if caller is not None and caller.is_staff:
+        purpose = f"to {what}" if what else "to use"
+        dispatcher.utter_message(
+            text=STAFF_NOT_PATIENT.format(name=caller.staff.name, purpose=purpose)
+        )
+        return
     lead = f"To {what}, I first need to know who you are. " if what else ""
     if is_telegram(tracker):
         dispatcher.utter_message(

@@ -23,6 +23,7 @@ from clinic.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
 from tests.actions.helpers import (
     AISHA,
     MARIA,
+    RITA,
     STRANGER_WEB,
     buttons,
     ent,
@@ -66,6 +67,12 @@ def test_a_stranger_is_told_how_to_link_and_sees_nothing(db):
     _, said = run(ActionListAppointments(), tracker(STRANGER_WEB, intent="list_appointments"))
     assert "first need to know who you are" in texts(said)
     assert "Check-up" not in texts(said) and "with Dr." not in texts(said)
+
+
+def test_staff_asking_for_their_appointments_are_pointed_to_the_schedule(db):
+    _, said = run(ActionListAppointments(), tracker(RITA, intent="list_appointments"))
+    assert "signed in as staff" in texts(said) and "/schedule" in texts(said)
+    assert "with Dr." not in texts(said)
 
 
 def test_cancel_with_one_appointment_asks_to_confirm_it_and_changes_nothing_yet(db):

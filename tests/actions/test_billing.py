@@ -15,7 +15,17 @@ from actions.billing import (
 from clinic import text
 from clinic.identity import who_is
 from clinic.models import Claim, ClaimStatus, Invoice, InvoiceLine, MessageSlip, Payment, SlipKind
-from tests.actions.helpers import AISHA, MARIA, STRANGER_WEB, customs, ent, run, texts, tracker
+from tests.actions.helpers import (
+    AISHA,
+    MARIA,
+    RITA,
+    STRANGER_WEB,
+    customs,
+    ent,
+    run,
+    texts,
+    tracker,
+)
 
 
 def patient_id(db, sender) -> int:
@@ -126,3 +136,14 @@ def test_a_stranger_gets_no_bills(db, action):
     _, said = run(action(), tracker(STRANGER_WEB, intent="ask_balance"))
     assert "first need to know who you are" in texts(said)
     assert "$" not in texts(said) and not customs(said)
+
+
+@pytest.mark.parametrize(
+    "action", [ActionAskBalance, ActionAskInvoice, ActionAskClaimStatus, ActionRequestPaymentPlan]
+)
+def test_staff_asking_for_their_bill_hear_what_staff_can_do_not_a_linking_prompt(db, action):
+    _, said = run(action(), tracker(RITA, intent="ask_balance"))
+    assert "signed in as staff (Rita Alvarez)" in texts(said)
+    assert "/today" in texts(said)
+    assert "$" not in texts(said)
+    assert not customs(said)  # no "Share my phone number" button in a staff chat
