@@ -22,6 +22,7 @@ from clinic import text as text_of
 from clinic.audit import Actor
 from clinic.db import session_scope
 from clinic.errors import NoActiveHandoff, NotStaff
+from clinic.identity import LinkProgress
 from clinic.models import Desk, SlipKind
 from clinic.outbox import Delivery
 
@@ -78,6 +79,18 @@ class ClinicBridge:
             )
 
         return await self.run(work, readonly=True)
+
+    async def pending_link(self, identity: str) -> LinkProgress | None:
+        return await self.run(lambda session: identity_service.pending_link(session, identity))
+
+    async def keep_pending_link(self, identity: str, progress: LinkProgress) -> None:
+        def work(session: Session) -> None:
+            identity_service.keep_pending_link(session, identity, progress)
+
+        await self.run(work)
+
+    async def drop_pending_link(self, identity: str) -> None:
+        await self.run(lambda session: identity_service.drop_pending_link(session, identity))
 
     async def link(self, identity: str, phone: str, date_of_birth: date) -> str:
         """Link the identity; return the patient's first name. Raises clinic DomainErrors."""

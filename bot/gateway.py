@@ -3,7 +3,8 @@ sent, with the channel identity as sender (`tg:<user id>`, `web:<session id>`), 
 the `Reply` list it returns.
 
 Routing of a text message, first match wins:
-  1. account linking in progress for this sender  -> the linking steps (bot/linking.py)
+  1. account linking in progress for this sender  -> the linking steps (bot/linking.py; the
+                                                     progress is kept in the store)
   2. an open handoff thread (a person is talking)  -> relayed to staff, not to Rasa
   3. otherwise                                     -> Rasa; if Rasa is down or times out, the
      message goes to the staff inbox and the person is told so.
@@ -24,7 +25,6 @@ from bot.linking import (
     ASK_PHONE,
     LEAVE_WORDS,
     LEFT,
-    LinkState,
     no_match_reply,
     read_dob,
     split_name,
@@ -40,6 +40,7 @@ from clinic.errors import (
     TooManyAttempts,
     VerificationFailed,
 )
+from clinic.identity import LinkProgress
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,6 @@ class Gateway:
     def __init__(self, rasa: RasaClient, clinic: ClinicBridge) -> None:
         self.rasa = rasa
         self.clinic = clinic
-        self._linking: dict[str, LinkState] = {}
 
     async def close(self) -> None:
         await self.rasa.close()
@@ -89,7 +89,7 @@ class Gateway:
         text = (text or "").strip()
         if not text:
             return [Reply(texts.EMPTY_MESSAGE)]
-        state = self._link_state(sender)
+        state = await self.clinic.pending_link(sender)
         if state is not None:
             return await self._linking_step(sender, state, text)
         if await self.clinic.open_handoff_id(sender) is not None:
@@ -108,7 +108,7 @@ class Gateway:
             return await self.request_human(sender)
         if name == "done":
             return await self.end_handoff(sender)
-        if name == "cancel" and self._link_state(sender) is not None:
+        if name == "cancel" and await self.clinic.pending_link(sender) is not None:
             return await self.message(sender, "cancel")
         if name in RASA_COMMANDS:
             return await self.button(sender, RASA_COMMANDS[name])
@@ -134,9 +134,8 @@ class Gateway:
         payload = (payload or "").strip()
         if payload.startswith("#"):
             return await self._local_button(sender, payload)
-        state = self._link_state(sender)
-        if state is not None:
-            self._linking.pop(sender, None)  # a Rasa button means they moved on
+        if await self.clinic.pending_link(sender) is not None:
+            await self.clinic.drop_pending_link(sender)  # a Rasa button means they moved on
         if await self.clinic.open_handoff_id(sender) is not None:
             return await self._relay(sender, payload)
         return await self._ask_rasa(sender, payload)
@@ -150,7 +149,7 @@ class Gateway:
             phone = self.clinic.normalize_phone(phone)
         except InvalidPhone as error:
             return [Reply(str(error))]
-        self._linking[sender] = LinkState(step="dob", phone=phone)
+        await self.clinic.keep_pending_link(sender, LinkProgress(step="dob", phone=phone))
         return [Reply(ASK_DOB)]
 
     async def start_linking(self, sender: str) -> list[Reply]:
@@ -158,7 +157,7 @@ class Gateway:
         who = await self.clinic.who_is(sender)
         if who.is_patient:
             return [Reply(texts.ALREADY_LINKED.format(name=who.patient_first_name))]
-        self._linking[sender] = LinkState(step="phone")
+        await self.clinic.keep_pending_link(sender, LinkProgress(step="phone"))
         return [Reply(ASK_PHONE)]
 
     async def request_human(self, sender: str, reason: str = "") -> list[Reply]:
@@ -225,7 +224,7 @@ class Gateway:
 
     async def _local_button(self, sender: str, payload: str) -> list[Reply]:
         command, _, argument = payload[1:].partition(":")
-        state = self._link_state(sender)
+        state = await self.clinic.pending_link(sender)
         if command == "dob" and state is not None and state.phone:
             try:
                 chosen = date.fromisoformat(argument)
@@ -234,14 +233,16 @@ class Gateway:
             return await self._try_link(sender, state, chosen)
         if command == "link_retry" and state is not None and state.phone:
             state.step = "dob"
+            await self.clinic.keep_pending_link(sender, state)
             return [Reply(ASK_DOB)]
-        if command == "register" and state is not None and state.phone and state.dob:
+        if command == "register" and state is not None and state.phone and state.date_of_birth:
             state.step = "name"
+            await self.clinic.keep_pending_link(sender, state)
             return [Reply(ASK_NAME)]
         if command == "link":
             return await self.start_linking(sender)
         if command == "human":
-            self._linking.pop(sender, None)
+            await self.clinic.drop_pending_link(sender)
             return await self.request_human(sender)
         if command == "done":
             return await self.end_handoff(sender)
@@ -249,16 +250,9 @@ class Gateway:
 
     # ---------------------------------------------------------------- linking
 
-    def _link_state(self, sender: str) -> LinkState | None:
-        state = self._linking.get(sender)
-        if state is not None and state.expired:
-            del self._linking[sender]
-            return None
-        return state
-
-    async def _linking_step(self, sender: str, state: LinkState, text: str) -> list[Reply]:
+    async def _linking_step(self, sender: str, state: LinkProgress, text: str) -> list[Reply]:
         if text.lower() in LEAVE_WORDS:
-            del self._linking[sender]
+            await self.clinic.drop_pending_link(sender)
             return [Reply(LEFT)]
         if state.step == "phone":
             try:
@@ -266,47 +260,51 @@ class Gateway:
             except InvalidPhone as error:
                 return [Reply(str(error))]
             state.step = "dob"
+            await self.clinic.keep_pending_link(sender, state)
             return [Reply(ASK_DOB)]
         if state.step in ("dob", "dob_choice", "no_match"):
             answer = read_dob(state, text, clock.local_now().date())
             if isinstance(answer, Reply):
+                await self.clinic.keep_pending_link(sender, state)  # may now be dob_choice
                 return [answer]
             return await self._try_link(sender, state, answer)
         if state.step == "name":
             return await self._register(sender, state, text)
-        del self._linking[sender]
+        await self.clinic.drop_pending_link(sender)
         return [Reply(LEFT)]
 
-    async def _try_link(self, sender: str, state: LinkState, dob: date) -> list[Reply]:
+    async def _try_link(self, sender: str, state: LinkProgress, dob: date) -> list[Reply]:
         assert state.phone is not None
-        state.dob = dob
+        state.date_of_birth = dob
         try:
             first_name = await self.clinic.link(sender, state.phone, dob)
         except VerificationFailed as error:
             state.step = "no_match"
+            await self.clinic.keep_pending_link(sender, state)
             log.info("event=link_no_match sender=%s", sender)
             return [no_match_reply(str(error))]
         except TooManyAttempts as error:
-            del self._linking[sender]
+            await self.clinic.drop_pending_link(sender)
             return [Reply(str(error))]
         except DomainError as error:
+            await self.clinic.keep_pending_link(sender, state)
             return [Reply(str(error))]
-        del self._linking[sender]
+        await self.clinic.drop_pending_link(sender)
         log.info("event=linked sender=%s", sender)
         return [Reply(texts.LINKED.format(name=first_name))]
 
-    async def _register(self, sender: str, state: LinkState, text: str) -> list[Reply]:
-        assert state.phone and state.dob
+    async def _register(self, sender: str, state: LinkProgress, text: str) -> list[Reply]:
+        assert state.phone and state.date_of_birth
         name = split_name(text)
         if name is None:
             return [Reply(ASK_NAME)]
         try:
-            first_name = await self.clinic.register(sender, *name, state.dob, state.phone)
+            first_name = await self.clinic.register(sender, *name, state.date_of_birth, state.phone)
         except InvalidInput as error:
             return [Reply(str(error))]
         except (AlreadyRegistered, DomainError) as error:
-            del self._linking[sender]
+            await self.clinic.drop_pending_link(sender)
             return [Reply(str(error))]
-        del self._linking[sender]
+        await self.clinic.drop_pending_link(sender)
         log.info("event=registered sender=%s", sender)
         return [Reply(texts.REGISTERED.format(name=first_name))]

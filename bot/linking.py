@@ -6,37 +6,25 @@ A small per-sender state machine, channel-agnostic: Telegram starts it with a ve
     phone -> dob (-> dob_choice when "03/04/1980" could be either) -> linked
                  \\-> no match -> [Try again] [Register] -> name -> registered
 
-Gateway-local buttons use payloads starting with "#" (they never reach Rasa).
+Gateway-local buttons use payloads starting with "#" (they never reach Rasa). Where a chat is
+in these steps is kept in the store (`clinic.identity.pending_link`), so a bot restart or a
+second bot process carries on where the person left off.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
 from datetime import date
 
 from bot.dates import FORMAT_HINT, parse_date_of_birth, spoken
 from bot.replies import Button, Reply
+from clinic.identity import LinkProgress
 
-STATE_TTL_SECONDS = 15 * 60
 LEAVE_WORDS = {"cancel", "stop", "quit", "exit", "never mind", "nevermind", "/cancel"}
 
 ASK_DOB = "Thanks. To confirm it's you, what is your date of birth? (e.g. 31 March 1980)"
 ASK_PHONE = "What phone number do we have on file for you? (with area code)"
 ASK_NAME = "What is your full name (first and last name)?"
 LEFT = "OK, I've stopped linking your account. You can start again any time."
-
-
-@dataclass
-class LinkState:
-    step: str  # "phone" | "dob" | "dob_choice" | "name"
-    phone: str | None = None
-    dob: date | None = None
-    started: float = field(default_factory=time.monotonic)
-
-    @property
-    def expired(self) -> bool:
-        return time.monotonic() - self.started > STATE_TTL_SECONDS
 
 
 def dob_choice_buttons(choices: tuple[date, ...]) -> tuple[Button, ...]:
@@ -54,7 +42,7 @@ def no_match_reply(text: str) -> Reply:
     )
 
 
-def read_dob(state: LinkState, text: str, today: date) -> Reply | date:
+def read_dob(state: LinkProgress, text: str, today: date) -> Reply | date:
     """A date of birth from the text, or the reply that asks again."""
     answer = parse_date_of_birth(text, today)
     if answer.value:

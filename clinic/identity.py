@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import phonenumbers
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from clinic import audit, clock
@@ -34,7 +34,7 @@ from clinic.errors import (
     TooManyAttempts,
     VerificationFailed,
 )
-from clinic.models import ChannelIdentity, LinkAttempt, Patient, Staff
+from clinic.models import ChannelIdentity, LinkAttempt, Patient, PendingLink, Staff
 from clinic.practice import find_insurer
 
 log = logging.getLogger(__name__)
@@ -286,3 +286,42 @@ def register_patient(
     session.flush()
     log.info("patient.register patient_id=%s", patient.id)
     return patient
+
+
+# ------------------------------------------------------------------ linking in progress
+
+PENDING_LINK_TTL = timedelta(minutes=15)
+
+
+@dataclass
+class LinkProgress:
+    """How far a chat has got in linking or registering (the bot's steps, bot/linking.py)."""
+
+    step: str  # phone | dob | dob_choice | no_match | name
+    phone: str | None = None
+    date_of_birth: date | None = None
+
+
+def pending_link(session: Session, identity: str) -> LinkProgress | None:
+    """The identity's linking in progress, or None (also once it is over 15 minutes old:
+    whoever comes back later starts again, and a stale phone number is not kept)."""
+    row = session.get(PendingLink, identity)
+    if row is None:
+        return None
+    if clock.now() - row.started_at > PENDING_LINK_TTL:
+        session.delete(row)
+        return None
+    return LinkProgress(step=row.step, phone=row.phone, date_of_birth=row.date_of_birth)
+
+
+def keep_pending_link(session: Session, identity: str, progress: LinkProgress) -> None:
+    """Remember a step (the 15 minutes run from the first one)."""
+    row = session.get(PendingLink, check_identity(identity))
+    if row is None:
+        row = PendingLink(identity=identity, started_at=clock.now())
+        session.add(row)
+    row.step, row.phone, row.date_of_birth = progress.step, progress.phone, progress.date_of_birth
+
+
+def drop_pending_link(session: Session, identity: str) -> None:
+    session.execute(delete(PendingLink).where(PendingLink.identity == identity))

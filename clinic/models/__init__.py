@@ -33,7 +33,7 @@ from clinic.models.messaging import (
     PatientDocument,
     SlipReply,
 )
-from clinic.models.people import ChannelIdentity, LinkAttempt, Patient, Staff
+from clinic.models.people import ChannelIdentity, LinkAttempt, Patient, PendingLink, Staff
 from clinic.models.practice import (
     AppointmentType,
     ClinicSettings,
@@ -79,6 +79,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Patient",
+    "PendingLink",
     "PatientDocument",
     "Payment",
     "PracticeVersion",

@@ -66,6 +66,20 @@ class LinkAttempt(Base):
     at: Mapped[datetime]
 
 
+class PendingLink(Base):
+    """A chat part-way through linking to a patient record or registering (bot/linking.py),
+    kept in the store so a bot restart, or another bot process, does not make the person share
+    their number again. One row per identity; gone once linked, abandoned or expired."""
+
+    __tablename__ = "pending_links"
+
+    identity: Mapped[str] = mapped_column(String(100), primary_key=True)
+    step: Mapped[str] = mapped_column(String(20))  # phone | dob | dob_choice | no_match | name
+    phone: Mapped[str | None] = mapped_column(String(20))
+    date_of_birth: Mapped[date | None]
+    started_at: Mapped[datetime]
+
+
 class Staff(Base):
     __tablename__ = "staff"
 

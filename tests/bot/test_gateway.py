@@ -4,7 +4,7 @@ could; linking is rate limited by the store."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -12,7 +12,7 @@ from bot import texts
 from bot.clinic_bridge import ClinicBridge
 from bot.gateway import MAX_MESSAGE_CHARS, Gateway
 from bot.rasa_client import RasaClient
-from clinic import identity, inbox, staff
+from clinic import clock, identity, inbox, staff
 from clinic.db import session_scope
 from clinic.models import HandoffThread
 from tests.bot.test_rasa_client import MisbehavingRasa
@@ -112,3 +112,36 @@ async def test_linking_is_rate_limited_and_can_be_left(gateway, rasa):
     assert "doesn't look like a phone number" in bad_phone.text
     (linked_already,) = await gateway.contact(PATIENT, "+14135550161")
     assert "already linked" in linked_already.text
+
+
+async def test_linking_carries_on_after_a_bot_restart_and_expires(store, rasa, monkeypatch):
+    """The progress lives in the store: a new gateway (a restarted or second bot process)
+    picks up where the person was, and what they type next is not sent to the NLU."""
+    person = "tg:9700"
+    first = Gateway(RasaClient(rasa.url, retries=0, timeout=2), ClinicBridge(store))
+    (ask,) = await first.contact(person, "+1 413 555 0161")
+    assert "date of birth" in ask.text
+    await first.close()
+
+    second = Gateway(RasaClient(rasa.url, retries=0, timeout=2), ClinicBridge(store))
+    (choose,) = await second.message(person, "11/09/1914")  # month/day order unclear
+    assert sorted(b.payload for b in choose.buttons) == ["#dob:1914-09-11", "#dob:1914-11-09"]
+    await second.close()
+
+    third = Gateway(RasaClient(rasa.url, retries=0, timeout=2), ClinicBridge(store))
+    (linked,) = await third.button(person, "#dob:1914-11-09")
+    assert "Hedy" in linked.text
+    assert rasa.received == [], "the date of birth never reached the NLU"
+    with session_scope(store, readonly=True) as session:
+        assert identity.who_is(session, person).patient.first_name == "Hedy"
+        assert identity.pending_link(session, person) is None, "done: nothing left behind"
+
+    # A half-finished linking is forgotten after 15 minutes: the next message goes to Rasa.
+    late = "tg:9800"
+    (ask,) = await third.contact(late, "+14135550161")
+    later = clock.now() + identity.PENDING_LINK_TTL + timedelta(minutes=1)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    rasa.script = [(200, [{"text": "Hello again"}], 0)]
+    (hello,) = await third.message(late, "9 November 1914")
+    assert hello.text == "Hello again"
+    await third.close()
