@@ -128,3 +128,59 @@ def test_speedups_keep_rasas_behaviour() -> None:
     # first session (8 events), second session only (4), both sessions; no such sender
     assert found["events"] == [8, 4, 12]
     assert found["unknown"] is None
+
+
+GRAPH_CHECK = textwrap.dedent(
+    """
+    import asyncio, json, sys
+    from rasa.core.agent import load_agent
+    from rasa.core.channels.channel import UserMessage
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.shared.core import events
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, ENTITIES
+    import nlu.rasa_speedups as speedups
+
+    agent = asyncio.run(load_agent(model_path="models/medsec.tar.gz"))
+    processor = agent.processor
+    runner = processor.graph_runner
+    assert DaskGraphRunner.run is speedups._run_graph, "loading the model installs the runner"
+    nlu, core = processor.model_metadata.nlu_target, processor.model_metadata.core_target
+
+    def parse(run, text, tracker):
+        inputs = {"__message__": [UserMessage(text)], "__tracker__": tracker}
+        (message,) = run(runner, inputs, [nlu])[nlu]
+        return {k: message.get(k) for k in (INTENT, INTENT_RANKING_KEY, ENTITIES)}
+
+    def predict(run, tracker):
+        prediction = run(runner, {"__tracker__": tracker}, [core])[core]
+        return [prediction.policy_name, [round(p, 6) for p in prediction.probabilities]]
+
+    same = []
+    for text in json.loads(sys.argv[1]):
+        tracker = DialogueStateTracker.from_events("web:x", [
+            events.ActionExecuted("action_listen")], processor.domain.slots)
+        parsed = parse(speedups._dask_run, text, tracker)
+        same.append(parsed == parse(DaskGraphRunner.run, text, tracker))
+        tracker.update(events.UserUttered(text, parsed[INTENT], parsed[ENTITIES]))
+        same.append(predict(speedups._dask_run, tracker) == predict(DaskGraphRunner.run, tracker))
+    print(json.dumps({"same": same,
+                      "intent": parse(DaskGraphRunner.run, "book a checkup", None)["intent"]}))
+    """
+)
+
+
+def test_graph_runner_gives_what_dask_gives() -> None:
+    texts = ["hi", "I need a checkup with Dr Patel next week", "how much do I owe?", "asdf qwer"]
+    result = subprocess.run(
+        [str(RASA_PYTHON), "-c", GRAPH_CHECK, json.dumps(texts)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found["same"] == [True] * 2 * len(texts)
+    assert found["intent"]["name"] == "book_appointment"
