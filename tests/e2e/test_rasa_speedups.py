@@ -184,3 +184,48 @@ def test_graph_runner_gives_what_dask_gives() -> None:
     found = json.loads(result.stdout.strip().splitlines()[-1])
     assert found["same"] == [True] * 2 * len(texts)
     assert found["intent"]["name"] == "book_appointment"
+
+
+TURNS_CHECK = textwrap.dedent(
+    """
+    import asyncio, json, os
+    os.environ["RASA_TURNS_IN_FLIGHT"] = "2"
+    import nlu.rasa_speedups as speedups
+
+    in_flight, peak, finished = 0, 0, []
+
+    async def turn(self, message):  # stands in for Rasa's MessageProcessor.handle_message
+        global in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.01)
+        finished.append(message)
+        in_flight -= 1
+        return [message]
+
+    speedups._original_handle_message = turn
+
+    async def many():
+        return await asyncio.gather(*(speedups._handle_message_in_turn(None, n) for n in range(8)))
+
+    first = asyncio.run(many())
+    second = asyncio.run(many())  # a new event loop gets its own slots
+    print(json.dumps({"peak": peak, "finished": finished, "answers": first + second}))
+    """
+)
+
+
+def test_at_most_n_turns_run_at_once_and_the_rest_wait_in_order() -> None:
+    result = subprocess.run(
+        [str(RASA_PYTHON), "-c", TURNS_CHECK],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found["peak"] == 2
+    assert found["finished"] == list(range(8)) * 2, "first come, first served"
+    assert found["answers"] == [[n] for n in range(8)] * 2, "every turn answered"
