@@ -44,7 +44,7 @@ from actions.common import (
     wants_earliest,
 )
 from actions.forms import GuardedForm, current_caller
-from actions.when import day_of, days_of
+from actions.when import days_of
 from clinic import clock, practice, scheduling, text
 from clinic.errors import DomainError, ProviderDoesNotOffer, SlotTaken
 from clinic.models import Appointment
@@ -172,15 +172,42 @@ class PickAppointmentForm(GuardedForm):
             index = 0
         if index is not None:
             return {"appointment_id": offered[index]["id"]}
-        for found in time_entities(tracker):
-            day = day_of(found.get("value"))
-            hits = [o for o in offered if datetime.fromisoformat(o["start"]).date() == day]
+        said = self.offered_in_said_days(tracker, offered)
+        if said is not None:
+            value, hits = said
             if len(hits) == 1:
                 return {"appointment_id": hits[0]["id"], "time": None}
+            if not hits:
+                dispatcher.utter_message(text=f"You have no appointment {day_phrase(value)}.")
+            return {"time": None}  # several: `after` offers only those
         named = named_in(tracker, offered, ("type", "provider"))
         if len(named) == 1 and len(offered) > 1:  # "the blood test", "the one with Dr Lee"
             return {"appointment_id": named[0]["id"]}
         return {}
+
+    @staticmethod
+    def offered_in_said_days(tracker: Tracker, offered: list[dict]) -> tuple[Any, list] | None:
+        """(the time said, the offered appointments in the days it covers): "the one on
+        Tuesday", "next week". None when the message names no days."""
+        for found in time_entities(tracker):
+            value = found.get("value")
+            span = days_of(value)
+            if span is not None:
+                first, last = span
+                days = [(o, datetime.fromisoformat(o["start"]).date()) for o in offered]
+                return value, [o for o, day in days if first <= day <= last]
+        return None
+
+    def narrowed_choice(self, tracker: Tracker) -> list[EventType]:
+        """Asked which appointment, the person named days that fit several of those offered
+        ("next week"): offer only those, never guess."""
+        if tracker.get_slot("requested_slot") != "appointment_id":
+            return []
+        offered = tracker.get_slot("offered_appointments") or []
+        said = self.offered_in_said_days(tracker, offered)
+        if said is not None and 1 < len(said[1]) < len(offered):
+            return [SlotSet("offered_appointments", said[1])]
+        return []
 
     def validate_appointment_id(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         caller = current_caller()
@@ -207,8 +234,13 @@ class PickAppointmentForm(GuardedForm):
 
 
 def day_phrase(value: Any) -> str:
-    day = day_of(value)
-    return f"on {text.day(day)}" if day else "then"
+    span = days_of(value)
+    if span is None:
+        return "then"
+    first, last = span
+    if first == last:
+        return f"on {text.day(first)}"
+    return f"between {text.day(first)} and {text.day(last)}"
 
 
 class ActionAskAppointmentId(StoreAction):
@@ -353,7 +385,7 @@ class ValidateRescheduleForm(PickAppointmentForm):
                 events = self.choose_on_activation(dispatcher, tracker)
                 tracker.add_slots(events)
             if not tracker.get_slot("appointment_id"):
-                return events
+                return events or self.narrowed_choice(tracker)
             changed = changed | {"appointment_id"}
         provider_events = self.named_provider(dispatcher, tracker)
         if provider_events:
@@ -413,8 +445,10 @@ class ValidateCancelForm(PickAppointmentForm):
         return "validate_cancel_form"
 
     def after(self, dispatcher, tracker: Tracker, changed: set[str], activating: bool):
-        if activating and not tracker.get_slot("appointment_id"):
-            return self.choose_on_activation(dispatcher, tracker)
+        if not tracker.get_slot("appointment_id"):
+            if activating:
+                return self.choose_on_activation(dispatcher, tracker)
+            return self.narrowed_choice(tracker)
         return []
 
 

@@ -16,7 +16,7 @@ from actions.appointments import (
     ValidateCancelForm,
     ValidateRescheduleForm,
 )
-from clinic import clock, scheduling, slots
+from clinic import clock, scheduling, slots, text
 from clinic.db import session_scope
 from clinic.identity import register_patient, who_is
 from clinic.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
@@ -164,6 +164,42 @@ def test_asked_which_the_blood_test_or_the_provider_names_it(db):
     # Maria's blood test is her only visit with that provider (seeded: check-up with Patel)
     assert [a.provider.key for a in mine].count(blood.provider.key) == 1
     assert slots_of(events)["appointment_id"] == str(blood.id)
+
+
+def test_asked_which_a_span_of_days_narrows_the_choice_and_never_guesses(db):
+    def offer(id_: str, day: str) -> dict[str, str]:
+        return {"id": id_, "label": id_, "start": f"{day}T10:00:00-05:00", "type": "checkup",
+                "provider": "patel"}  # fmt: skip
+
+    offered = [offer("11", "2027-03-03"), offer("12", "2027-03-09"), offer("13", "2027-03-11")]
+    asked = {"requested_slot": "appointment_id", "offered_appointments": offered}
+
+    def answer(text: str, time_value):
+        events, said = run(
+            ValidateRescheduleForm(),
+            tracker(MARIA, text, entities=[ent("time", time_value)],
+                    form="reschedule_form", slots=asked),
+        )  # fmt: skip
+        return slots_of(events), texts(said)
+
+    # "next week" covers two of the three: only those are offered again, nothing guessed
+    slots, _ = answer("next week", {"from": "2027-03-08T00:00:00-05:00",
+                                    "to": "2027-03-15T00:00:00-05:00"})  # fmt: skip
+    assert slots.get("appointment_id") is None
+    assert [o["id"] for o in slots["offered_appointments"]] == ["12", "13"]
+    assert slots["time"] is None, "a day naming the appointment is not the new time"
+    # a span covering all of them: the same question again
+    slots, _ = answer("this month", {"from": "2027-03-01T00:00:00-05:00",
+                                     "to": "2027-04-01T00:00:00-05:00"})  # fmt: skip
+    assert slots.get("appointment_id") is None and "offered_appointments" not in slots
+    # one day with one of them: that one (a real appointment of hers, as it is checked)
+    mine = upcoming(db, MARIA)
+    offered[1] = offer(str(mine[0].id), text.local(mine[0].start_at).date().isoformat())
+    slots, _ = answer("that day", offered[1]["start"][:10])
+    assert slots["appointment_id"] == str(mine[0].id)
+    # a day with none: said so
+    slots, said = answer("the one in april", "2027-04-20")
+    assert "You have no appointment on" in said and slots.get("appointment_id") is None
 
 
 def test_move_my_checkup_to_friday_picks_the_checkup(db):
