@@ -223,11 +223,16 @@ class ValidateMessageForm(GuardedForm):
 
     def extract_message_urgent(self, dispatcher, tracker: Tracker, domain):
         # yes / no come from the slot mappings; this reads "it can wait", "quite urgent"...
-        if tracker.get_slot("requested_slot") != "message_urgent":
+        # Also when it is said early, in place of the callback number ("it's not urgent"):
+        # taken, and the number asked again, rather than "Sorry, I didn't catch that".
+        asked = tracker.get_slot("requested_slot")
+        text = latest_text(tracker)
+        early = asked == "callback_number" and not re.search(r"\d", text)
+        if asked != "message_urgent" and not early:
             return {}
         if latest_intent(tracker) in ("affirm", "deny"):
             return {}
-        urgent = urgency_in(latest_text(tracker))
+        urgent = urgency_in(text)
         return {} if urgent is None else {"message_urgent": urgent}
 
     def validate_callback_number(self, value, dispatcher, tracker, domain) -> dict[str, Any]:

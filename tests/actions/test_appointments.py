@@ -16,10 +16,11 @@ from actions.appointments import (
     ValidateCancelForm,
     ValidateRescheduleForm,
 )
-from clinic import clock, scheduling, slots, text
+from clinic import clock, scheduling, slots
 from clinic.db import session_scope
 from clinic.identity import register_patient, who_is
 from clinic.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
+from clinic.text import local
 from tests.actions.helpers import (
     AISHA,
     MARIA,
@@ -194,7 +195,7 @@ def test_asked_which_a_span_of_days_narrows_the_choice_and_never_guesses(db):
     assert slots.get("appointment_id") is None and "offered_appointments" not in slots
     # one day with one of them: that one (a real appointment of hers, as it is checked)
     mine = upcoming(db, MARIA)
-    offered[1] = offer(str(mine[0].id), text.local(mine[0].start_at).date().isoformat())
+    offered[1] = offer(str(mine[0].id), local(mine[0].start_at).date().isoformat())
     slots, _ = answer("that day", offered[1]["start"][:10])
     assert slots["appointment_id"] == str(mine[0].id)
     # a day with none: said so

@@ -297,3 +297,21 @@ def test_goodbye_mid_form_leaves_it_and_otherwise_just_says_goodbye(db):
     events, said = run(ActionGoodbye(), tracker(MARIA, "bye", intent="goodbye"))
     assert texts(said) == "Goodbye, take care."
     assert not any(e["event"] == "active_loop" for e in events)
+
+
+def test_urgency_said_in_place_of_the_callback_number_is_kept_and_the_number_asked_again(db):
+    base = {"message_recipient": "lee", "message_text": "my rash is worse",
+            "requested_slot": "callback_number"}  # fmt: skip
+    events, said = run(
+        ValidateMessageForm(), tracker(MARIA, "it's not urgent", intent="inform", form=FORM,
+                                       slots=base),
+    )  # fmt: skip
+    filled = slots_of(events)
+    assert filled["message_urgent"] is False
+    assert filled.get("callback_number") is None, "still empty: Rasa asks for it again"
+    assert "didn't catch" not in texts(said)
+    # a number that happens to sit next to "urgent" is the number, not the urgency
+    events, _ = run(
+        ValidateMessageForm(), tracker(MARIA, "urgent, call 413-555-0199", form=FORM, slots=base)
+    )
+    assert slots_of(events)["callback_number"] == "+14135550199"
