@@ -25,6 +25,11 @@ def _slot(name: str, default: str = "") -> Callable[[Tracker], str]:
     return lambda tracker: tracker.get_slot(name) or default
 
 
+def _moving(tracker: Tracker) -> str:
+    label = tracker.get_slot("appointment_label")
+    return f"your {label}" if label else "it"
+
+
 QUESTIONS: dict[str, tuple[Text, list[tuple[str, str]]]] = {
     "action_ask_time": (
         'When would you like to come in? For example "tomorrow morning", "Friday at 9" or '
@@ -32,7 +37,11 @@ QUESTIONS: dict[str, tuple[Text, list[tuple[str, str]]]] = {
         [EARLIEST],
     ),
     "action_ask_reschedule_form_time": (
-        'When would you like to move it to? For example "Thursday afternoon" or "next week".',
+        # names the appointment: it may have been picked from the words ("the one next week")
+        lambda t: (
+            f'When would you like to move {_moving(t)} to? For example "Thursday afternoon" '
+            'or "next week".'
+        ),
         [EARLIEST],
     ),
     "action_ask_meeting_form_time": (

@@ -72,7 +72,9 @@ def test_a_patient_books_lists_reschedules_and_cancels(talk: Talk, store: Sessio
     assert "Check-up with Dr. Anika Patel on Fri, Mar 5" in said(listed)
 
     asked = talk(MARIA, button(booked, "/reschedule_appointment"))
-    assert "When would you like to move it to?" in said(asked)
+    assert "When would you like to move your check-up with Dr. Anika Patel on Fri, Mar 5" in said(
+        asked
+    )
     moved_offers = talk(MARIA, "next thursday")
     new_start_payload = button(moved_offers, '/inform{"slot_start"')
     assert "2027-03-11" in new_start_payload, said(moved_offers)
