@@ -296,6 +296,10 @@ def pick_ordinal(text: str, count: int) -> int | None:
 _PHONE_RE = re.compile(r"\+?\(?\d[\d\s().-]{5,}\d")
 
 
+def has_phone(text: str) -> bool:
+    return _PHONE_RE.search(text or "") is not None
+
+
 def phone_in(text: str) -> str:
     """The phone-number-looking part of a message ("it's 413-555-0199 thanks" -> the number);
     the whole text when there is none (so the clinic's error says why it isn't one)."""

@@ -24,6 +24,7 @@ from actions.common import (
     caller_of,
     end_flow,
     entity,
+    has_phone,
     latest_intent,
     latest_text,
     log,
@@ -61,6 +62,11 @@ _DESK_WORDS = (
     ),
 )
 ON_FILE = "on_file"
+# Words around a phone number ("call me at 413...", "my cell is ..."), not about the request.
+_PHONE_WORD_RE = re.compile(
+    r"call|calls|phone|number|cell|mobile|home|work|office|ext|extension|the|this|that"
+    r"|and|you|can|reach|try|use|its|his|her|dial|back|please|pls|thanks|thank|instead"
+)
 _ON_FILE_RE = re.compile(r"\b(same|on file|that one|that number|this number|my number)\b", re.I)
 # Words that only say "I want to leave a message / a refill / my records", not what about.
 _FILLER_WORDS = """
@@ -217,9 +223,27 @@ class ValidateMessageForm(GuardedForm):
             return {"callback_number": ON_FILE}
         if intent == "deny" and not re.search(r"\d", text):
             return {"callback_number": None}  # asked again, for the other number
+        added = self.added_to_message(tracker, text)
+        if added is not None:
+            dispatcher.utter_message(text="I've added that to your message.")
+            return {"message_text": added}
         if re.search(r"\d", text):
             return {"callback_number": phone_in(text)}
         return {}
+
+    @staticmethod
+    def added_to_message(tracker: Tracker, text: str) -> str | None:
+        """Asked for a number, the person says more about the request instead ("lisinopril
+        10mg"): digits but no phone number, and words that are not about phoning. Kept with
+        the message (nothing they write is lost); the number is asked again."""
+        if not re.search(r"\d", text) or has_phone(text):
+            return None
+        words = re.findall(r"[a-z]{3,}", text.lower())
+        if all(_PHONE_WORD_RE.fullmatch(word) for word in words):
+            return None
+        current = tracker.get_slot("message_text") or ""
+        combined = f"{current} ({text.strip()})" if current else text.strip()
+        return combined if len(combined) <= MAX_MESSAGE else None
 
     def extract_message_urgent(self, dispatcher, tracker: Tracker, domain):
         # yes / no come from the slot mappings; this reads "it can wait", "quite urgent"...

@@ -315,3 +315,21 @@ def test_urgency_said_in_place_of_the_callback_number_is_kept_and_the_number_ask
         ValidateMessageForm(), tracker(MARIA, "urgent, call 413-555-0199", form=FORM, slots=base)
     )
     assert slots_of(events)["callback_number"] == "+14135550199"
+
+
+def test_more_about_the_request_given_for_the_number_is_added_to_the_message(db):
+    base = {"message_recipient": "patel", "message_text": "i need my blood pressure pills",
+            "requested_slot": "callback_number", "message_kind": "refill"}  # fmt: skip
+    events, said = run(
+        ValidateMessageForm(), tracker(MARIA, "lisinopril 10mg", form=FORM, slots=base)
+    )
+    filled = slots_of(events)
+    assert filled["message_text"] == "i need my blood pressure pills (lisinopril 10mg)"
+    assert filled.get("callback_number") is None, "the number is still to be asked"
+    assert "added that to your message" in texts(said)
+    assert "phone number" not in texts(said)
+    # words about phoning around a too-short number are still a bad number
+    events, said = run(
+        ValidateMessageForm(), tracker(MARIA, "call me at 12", form=FORM, slots=base)
+    )
+    assert "message_text" not in slots_of(events) and "phone number" in texts(said)
