@@ -165,7 +165,9 @@ class ValidateBookingForm(GuardedForm):
     def extract_provider(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != "provider" or entity(tracker, "provider"):
             return {}
-        return {"provider": ANY} if _ANY_RE.search(latest_text(tracker)) else {}
+        text = latest_text(tracker)
+        # "the earliest available" when asked who: whoever is free first
+        return {"provider": ANY} if _ANY_RE.search(text) or wants_earliest(text) else {}
 
     def extract_time(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != "time" or time_entities(tracker):
