@@ -77,6 +77,10 @@ def refuse(dispatcher, tracker: Tracker) -> list[EventType]:
     return []
 
 
+# The asker's own schedule (staff who are also a provider): "my schedule", "who am I seeing".
+_OWN_RE = re.compile(r"\b(my|mine|am i|do i|have i|i have|i've got|i'm|me)\b", re.I)
+
+
 class ActionStaffSchedule(StoreAction):
     """ "What's on today?", "who is Dr Patel seeing tomorrow?" """
 
@@ -92,6 +96,9 @@ class ActionStaffSchedule(StoreAction):
             if not caller.is_staff:
                 log.info("staff.refused action=schedule")
                 return refuse(dispatcher, tracker)
+            own = caller.staff.provider
+            if provider is None and own is not None and _OWN_RE.search(latest_text(tracker)):
+                provider = own.key  # a doctor's "my schedule", "who am I seeing today"
             try:
                 days = staff.day_schedule(session, caller.staff_actor, day, provider)
                 answer = staff.format_schedule(days, day)

@@ -39,6 +39,23 @@ def test_who_is_dr_patel_seeing_tomorrow(db):
     assert "Maria Lopez" in answer and "Dr. Daniel Lee" not in answer
 
 
+def test_a_doctor_asking_for_my_schedule_gets_their_own(db):
+    patel = "tg:2003"  # Dr. Anika Patel, staff and a provider
+    tomorrow = [ent("time", "2027-03-02")]
+    for text in ("my schedule tomorrow", "who am I seeing tomorrow?"):
+        _, said = run(
+            ActionStaffSchedule(), tracker(patel, text, "staff_schedule", entities=tomorrow)
+        )
+        answer = texts(said)
+        assert "Dr. Anika Patel" in answer and "Grace Okafor" not in answer, text
+    # without "my" a doctor sees the whole practice, and the front desk always does
+    for sender, text in ((patel, "what's on tomorrow?"), (RITA, "my schedule tomorrow")):
+        _, said = run(
+            ActionStaffSchedule(), tracker(sender, text, "staff_schedule", entities=tomorrow)
+        )
+        assert "Dr. Anika Patel" in texts(said) and "Grace Okafor" in texts(said), text
+
+
 def test_a_date_or_doctor_not_understood_is_said_not_silently_replaced(db):
     _, said = run(
         ActionStaffSchedule(),
