@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import exc, select
 from sqlalchemy.orm import Session
 
-from clinic import audit, clock, outbox, practice, text
+from clinic import audit, cache, clock, outbox, practice, text
 from clinic.audit import Actor
 from clinic.errors import (
     ClinicClosed,
@@ -59,6 +59,23 @@ MAX_MEETING = timedelta(hours=10)
 class ProviderDay:
     provider: Provider
     appointments: list[Appointment]  # the day's appointments (all statuses), by time
+    away: str | None = None  # why nobody can be booked that day: "off on Tuesdays", ...
+
+
+def _away(session: Session, provider: Provider, day: date) -> str | None:
+    """Why a provider sees no one on a day, when it is not just an empty diary."""
+    snapshot = cache.practice(session)
+    if day in snapshot.closures:
+        return f"practice closed: {snapshot.closures[day]}"
+    if not snapshot.provider(provider.key).bookable[day.weekday()]:
+        return f"not working on {day.strftime('%A')}s"
+    start, end = _day_bounds(day)
+    off = session.scalar(
+        select(TimeOff.reason).where(
+            TimeOff.provider_id == provider.id, TimeOff.start_at < end, TimeOff.end_at > start
+        )
+    )
+    return None if off is None else f"time off{': ' + off if off else ''}"
 
 
 def _staff(session: Session, actor: Actor) -> Staff:
@@ -101,7 +118,9 @@ def day_schedule(
         session, actor, "schedule.read", patient_id=None, day=day.isoformat(), count=len(rows)
     )
     return [
-        ProviderDay(p, by_provider[p.id]) for p in providers if by_provider[p.id] or provider_key
+        ProviderDay(p, by_provider[p.id], None if by_provider[p.id] else _away(session, p, day))
+        for p in providers
+        if by_provider[p.id] or provider_key
     ]
 
 
@@ -122,7 +141,7 @@ def format_schedule(days: Sequence[ProviderDay], day: date) -> str:
         active = [a for a in provider_day.appointments if a.status in ACTIVE_STATUSES]
         lines.append(f"\n{provider_day.provider.display_name} — {len(active)} booked")
         if not provider_day.appointments:
-            lines.append("  (nothing booked)")
+            lines.append(f"  ({provider_day.away or 'nothing booked'})")
         for a in provider_day.appointments:
             room = f", {a.room.name}" if a.room else ""
             lines.append(

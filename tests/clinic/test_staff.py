@@ -61,6 +61,20 @@ def test_day_schedule_by_provider_and_time(store):
     assert staff.format_schedule([], date(2027, 3, 7)) == "No appointments on Sunday, March 7."
 
 
+def test_an_empty_day_says_why_when_the_provider_is_away(store):
+    desk = Actor.staff(make_staff(store).id)
+    tuesday = date(2027, 3, 2)
+    (lee,) = staff.day_schedule(store, desk, tuesday, "lee")
+    assert lee.away == "not working on Tuesdays"
+    (garcia,) = staff.day_schedule(store, desk, tuesday, "garcia")
+    assert garcia.away is None  # works Tuesdays, nobody booked yet
+    assert "(nothing booked)" in staff.format_schedule([garcia], tuesday)
+    staff.add_time_off(store, desk, "garcia", at("2027-03-02", "00:00"),
+                       at("2027-03-03", "00:00"), "conference")  # fmt: skip
+    (garcia,) = staff.day_schedule(store, desk, tuesday, "garcia")
+    assert "(time off: conference)" in staff.format_schedule([garcia], tuesday)
+
+
 def test_book_meeting_room_invites_staff_and_refuses_overlaps(store):
     rita = make_staff(store, telegram_user_id=1)
     ben = make_staff(store, StaffRole.BILLING, telegram_user_id=2)
