@@ -208,6 +208,10 @@ class ValidateBookingForm(GuardedForm):
     def validate_provider(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         if str(value).lower() == ANY:
             return {"provider": ANY}
+        if tracker.get_slot("provider") is None:
+            # the visit type named with it was checked first and already refused this provider
+            # (and said why): "a vaccination with Dr Lee" must not be refused twice
+            return {"provider": None}
         type_key = tracker.get_slot("appointment_type")
         try:
             with store(readonly=True) as session:

@@ -281,6 +281,17 @@ def test_a_provider_who_does_not_offer_the_type_is_refused(db):
     assert "doesn't offer check-up visits" in texts(said)
 
 
+def test_a_type_and_a_provider_who_does_not_offer_it_are_refused_once(db):
+    events, said = run(
+        ValidateBookingForm(),
+        start(MARIA, "book a vaccination with dr lee", appointment_type="vaccination",
+              provider="lee"),
+    )  # fmt: skip
+    assert slots_of(events)["appointment_type"] == "vaccination"
+    assert slots_of(events)["provider"] is None
+    assert texts(said).count("doesn't offer vaccination visits") == 1, texts(said)
+
+
 def test_the_provider_question_lists_only_who_offers_the_type(db):
     _, said = run(ActionAskProvider(), tracker(MARIA, slots={"appointment_type": "blood_test"}))
     titles = [b["title"] for b in buttons(said)]
