@@ -20,6 +20,7 @@ from rasa_sdk.types import DomainDict
 from actions import slot_search
 from actions.booking import (
     ANY,
+    none_of_the_offers,
     pick_offer,
     search_slots_events,
     validate_picked_start,
@@ -330,7 +331,9 @@ class ValidateRescheduleForm(PickAppointmentForm):
         if tracker.get_slot("requested_slot") != "slot_start" or entity(tracker, "slot_start"):
             return {}
         offer = pick_offer(tracker)
-        return {"slot_start": offer["start"], "provider": offer["provider"]} if offer else {}
+        if offer is None:
+            return none_of_the_offers(dispatcher, tracker, waitlist=False)
+        return {"slot_start": offer["start"], "provider": offer["provider"]}
 
     def validate_time(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         return {"time": value}

@@ -24,6 +24,7 @@ from actions.common import (
     caller_of,
     end_flow,
     entity,
+    latest_intent,
     latest_text,
     log,
     parse_iso,
@@ -113,6 +114,38 @@ def pick_offer(tracker: Tracker) -> dict[str, str] | None:
     return None
 
 
+# "None of these", "no", "something later": the offered times don't suit.
+_NONE_OF_THEM_RE = re.compile(
+    r"\b(none|neither|no good|(don'?t|doesn'?t|won'?t) (work|suit)|later|earlier|another (day|time)"
+    r"|other (days|times)|different (day|time))\b",
+    re.IGNORECASE,
+)
+
+
+def none_of_the_offers(
+    dispatcher: CollectingDispatcher, tracker: Tracker, waitlist: bool
+) -> dict[str, Any]:
+    """The offered times don't suit and no other time was said: ask for one (forgetting the
+    time asked before) rather than "Sorry, I didn't catch that"; a booking also offers the
+    waitlist. Nothing when the message is not a refusal."""
+    if time_entities(tracker) or not (
+        latest_intent(tracker) == "deny" or _NONE_OF_THEM_RE.search(latest_text(tracker))
+    ):
+        return {}
+    type_key = tracker.get_slot("appointment_type")
+    if waitlist and type_key:
+        dispatcher.utter_message(
+            text="No problem. Tell me another day or time that suits you, or I can put you on "
+            "the waitlist and message you if an earlier time opens up.",
+            buttons=buttons(
+                [("Join the waitlist", payload("join_waitlist", appointment_type=type_key))]
+            ),
+        )
+    else:
+        dispatcher.utter_message(text="No problem. Tell me another day or time that suits you.")
+    return {"time": None}
+
+
 def validate_picked_start(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
@@ -179,7 +212,7 @@ class ValidateBookingForm(GuardedForm):
             return {}
         offer = pick_offer(tracker)
         if offer is None:
-            return {}
+            return none_of_the_offers(dispatcher, tracker, waitlist=True)
         return {"slot_start": offer["start"], "provider": offer["provider"]}
 
     # --- validation ---------------------------------------------------------------------
@@ -229,6 +262,8 @@ class ValidateBookingForm(GuardedForm):
         return {"provider": provider.key}
 
     def validate_time(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if value is None:  # forgotten on purpose (none of the offered times suited)
+            return {"time": None}
         if wanted(value) is None:
             dispatcher.utter_message(text="Sorry, I couldn't understand that time.")
             return {"time": None}

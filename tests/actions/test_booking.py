@@ -83,6 +83,30 @@ def test_a_day_offers_the_real_free_slots_of_that_day(db):
     assert payloads[0] == f'/inform{{"slot_start":"{offered[0]["start"]}","provider":"patel"}}'
 
 
+def test_none_of_the_offered_times_asks_for_another_and_offers_the_waitlist(db):
+    events, _ = run(
+        ValidateBookingForm(),
+        start(text="checkup with dr patel on friday", appointment_type="checkup",
+              provider="patel", time=FRIDAY),
+    )  # fmt: skip
+    offered = slots_of(events)["offered_slots"]
+    asked = {"appointment_type": "checkup", "provider": "patel", "time": FRIDAY,
+             "offered_slots": offered, "requested_slot": "slot_start"}  # fmt: skip
+    for text, intent in [("none of these work", "deny"), ("something later please", "inform")]:
+        events, said = run(ValidateBookingForm(), tracker(MARIA, text, intent, form=FORM,
+                                                          slots=asked))  # fmt: skip
+        filled = slots_of(events)
+        assert filled["time"] is None, "the form asks for another time"
+        assert "slot_start" not in filled
+        assert "Tell me another day or time" in texts(said), text
+        assert "didn't catch" not in texts(said) and "couldn't understand" not in texts(said)
+        assert buttons(said)[0]["payload"] == '/join_waitlist{"appointment_type":"checkup"}'
+    # another day said instead is taken as the new time (the slot mapping), not refused
+    _, said = run(ValidateBookingForm(), tracker(MARIA, "no, monday", "deny", form=FORM,
+                  entities=[ent("time", "2027-03-08")], slots=asked))  # fmt: skip
+    assert "Tell me another day" not in texts(said)
+
+
 def test_a_free_exact_time_goes_straight_to_confirmation_and_yes_books_it(db):
     free = free_on(db, FRIDAY)[2]
     before = len(maria_appointments(db))
