@@ -163,8 +163,10 @@ class PickAppointmentForm(GuardedForm):
         ]
 
     def extract_appointment_id(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") != "appointment_id" or entity(
-            tracker, "appointment_id"
+        if (
+            not self.answers(tracker)
+            or tracker.get_slot("requested_slot") != "appointment_id"
+            or entity(tracker, "appointment_id")
         ):
             return {}
         offered = tracker.get_slot("offered_appointments") or []
@@ -323,12 +325,20 @@ class ValidateRescheduleForm(PickAppointmentForm):
         ]
 
     def extract_time(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") != "time" or time_entities(tracker):
+        if (
+            not self.answers(tracker)
+            or tracker.get_slot("requested_slot") != "time"
+            or time_entities(tracker)
+        ):
             return {}
         return {"time": "earliest"} if wants_earliest(latest_text(tracker)) else {}
 
     def extract_slot_start(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") != "slot_start" or entity(tracker, "slot_start"):
+        if (
+            not self.answers(tracker)
+            or tracker.get_slot("requested_slot") != "slot_start"
+            or entity(tracker, "slot_start")
+        ):
             return {}
         offer = pick_offer(tracker)
         if offer is None:

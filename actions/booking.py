@@ -196,19 +196,31 @@ class ValidateBookingForm(GuardedForm):
     # --- extraction of answers that are not entities ---------------------------------------
 
     def extract_provider(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") != "provider" or entity(tracker, "provider"):
+        if (
+            not self.answers(tracker)
+            or tracker.get_slot("requested_slot") != "provider"
+            or entity(tracker, "provider")
+        ):
             return {}
         text = latest_text(tracker)
         # "the earliest available" when asked who: whoever is free first
         return {"provider": ANY} if _ANY_RE.search(text) or wants_earliest(text) else {}
 
     def extract_time(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") != "time" or time_entities(tracker):
+        if (
+            not self.answers(tracker)
+            or tracker.get_slot("requested_slot") != "time"
+            or time_entities(tracker)
+        ):
             return {}
         return {"time": "earliest"} if wants_earliest(latest_text(tracker)) else {}
 
     def extract_slot_start(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") != "slot_start" or entity(tracker, "slot_start"):
+        if (
+            not self.answers(tracker)
+            or tracker.get_slot("requested_slot") != "slot_start"
+            or entity(tracker, "slot_start")
+        ):
             return {}
         offer = pick_offer(tracker)
         if offer is None:

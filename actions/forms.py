@@ -95,6 +95,13 @@ class GuardedForm(FormValidationAction):
         """None to go on; else the events that end the form (after saying why)."""
         return None
 
+    def answers(self, tracker: Tracker) -> bool:
+        """Is the latest message meant as an answer to this form (not a side question)? The
+        `extract_<slot>` methods that read free text ("any", "the first one", a day) only look
+        at answers: "do you take any insurance?" asked mid-booking is not "anyone"."""
+        intent = latest_intent(tracker)
+        return intent in FORM_ANSWER_INTENTS or intent == FORM_START_INTENTS.get(self.form_name())
+
     def after(
         self,
         dispatcher: CollectingDispatcher,

@@ -201,6 +201,13 @@ def test_asked_which_a_span_of_days_narrows_the_choice_and_never_guesses(db):
     # a day with none: said so
     slots, said = answer("the one in april", "2027-04-20")
     assert "You have no appointment on" in said and slots.get("appointment_id") is None
+    # a side question with a date ("my bill from January 5th") is not an answer: nothing said
+    events, said = run(
+        ValidateRescheduleForm(),
+        tracker(MARIA, "my bill from january 5", "ask_invoice", form="reschedule_form",
+                entities=[ent("time", "2027-01-05")], slots=asked),
+    )  # fmt: skip
+    assert texts(said) == "" and slots_of(events).get("appointment_id") is None
 
 
 def test_move_my_checkup_to_friday_picks_the_checkup(db):

@@ -457,3 +457,16 @@ def test_a_stranger_cannot_join_the_waitlist(db):
     )
     assert "first need to know who you are" in texts(said)
     assert not db.scalars(select(WaitlistEntry).where(WaitlistEntry.patient_id.is_(None))).all()
+
+
+def test_a_side_question_mid_form_is_not_read_as_an_answer(db):
+    """ "do you take any insurance?" when asked who: not "anyone"; "the first bill" when asked
+    for a time is not the first offered time. The question is answered by its own rule and the
+    form asks again."""
+    asked = {"appointment_type": "checkup", "requested_slot": "provider"}
+    side = tracker(MARIA, "do you take any insurance?", "ask_insurance", form=FORM, slots=asked)
+    events, _ = run(ValidateBookingForm(), side)
+    assert "provider" not in slots_of(events)
+    answer = tracker(MARIA, "anyone is fine", "inform", form=FORM, slots=asked)
+    events, _ = run(ValidateBookingForm(), answer)
+    assert slots_of(events)["provider"] == "any", "the same words as an answer are one"
