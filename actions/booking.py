@@ -44,6 +44,11 @@ from clinic.errors import DomainError, ProviderDoesNotOffer, SlotTaken, TooManyA
 from clinic.identity import Caller
 
 ANY = "any"
+_SOON_RE = re.compile(
+    r"\b(asap|as soon as (possible|you can)|earliest|soonest|first (available|free|opening)"
+    r"|next (available|free|opening))\b",
+    re.IGNORECASE,
+)
 _ANY_RE = re.compile(
     r"\b(any(one|body| doctor| provider| of them)?|whoever|no preference|doesn'?t matter|"
     r"don'?t (mind|care)|either|first (available|free)|whatever|whichever|up to you)\b",
@@ -97,8 +102,10 @@ def pick_offer(tracker: Tracker) -> dict[str, str] | None:
         return None
     text = latest_text(tracker)
     index = pick_ordinal(text, len(offers))
-    if index is None and wants_earliest(text):
-        index = 0
+    if index is None and (
+        wants_earliest(text) or (len(offers) == 1 and latest_intent(tracker) == "affirm")
+    ):
+        index = 0  # "the earliest", "any of them"; "yes" to the one time offered
     if index is not None:
         return offers[index]
     for found in time_entities(tracker):
@@ -207,13 +214,14 @@ class ValidateBookingForm(GuardedForm):
         return {"provider": ANY} if _ANY_RE.search(text) or wants_earliest(text) else {}
 
     def extract_time(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        if (
-            not self.answers(tracker)
-            or tracker.get_slot("requested_slot") != "time"
-            or time_entities(tracker)
-        ):
+        if not self.answers(tracker) or time_entities(tracker) or tracker.get_slot("time"):
             return {}
-        return {"time": "earliest"} if wants_earliest(latest_text(tracker)) else {}
+        asked = tracker.get_slot("requested_slot")
+        text = latest_text(tracker)
+        # asked for a time: "the earliest", "whenever"; or said at once: "Dr Patel asap"
+        if (asked == "time" and wants_earliest(text)) or (asked is None and _SOON_RE.search(text)):
+            return {"time": "earliest"}
+        return {}
 
     def extract_slot_start(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         if (

@@ -269,7 +269,8 @@ _ORDINAL_RE = re.compile(
 _ONLY_DIGIT_RE = re.compile(r"^\s*#?([1-9])\s*[.)]?\s*$")
 _EARLIEST_RE = re.compile(
     r"\b(earliest|asap|as soon as|soonest|first (available|free|opening)|next (available|free|"
-    r"opening)|any ?time|whenever|anything|whatever|whichever|up to you)\b",
+    r"opening)|any ?time|whenever|anything|whatever|whichever|up to you|any of (them|those|these)"
+    r"|any one|either)\b",
     re.IGNORECASE,
 )
 

@@ -470,3 +470,34 @@ def test_a_side_question_mid_form_is_not_read_as_an_answer(db):
     answer = tracker(MARIA, "anyone is fine", "inform", form=FORM, slots=asked)
     events, _ = run(ValidateBookingForm(), answer)
     assert slots_of(events)["provider"] == "any", "the same words as an answer are one"
+
+
+def test_asap_when_asking_means_the_earliest_time(db):
+    events, said = run(
+        ValidateBookingForm(),
+        start(MARIA, "I'd like to see Dr Patel asap", appointment_type="checkup", provider="patel"),
+    )
+    filled = slots_of(events)
+    assert filled["time"] == "earliest"
+    assert filled["offered_slots"], texts(said)  # the earliest free times, at once
+
+
+def test_yes_to_the_only_offered_time_or_any_of_them_takes_one(db):
+    events, _ = run(
+        ValidateBookingForm(),
+        start(text="checkup with dr patel on friday", appointment_type="checkup",
+              provider="patel", time=FRIDAY),
+    )  # fmt: skip
+    offered = slots_of(events)["offered_slots"]
+    base = {"appointment_type": "checkup", "provider": "patel", "time": FRIDAY,
+            "requested_slot": "slot_start"}  # fmt: skip
+    only = {**base, "offered_slots": offered[:1]}
+    events, _ = run(ValidateBookingForm(), tracker(MARIA, "yes", "affirm", form=FORM, slots=only))
+    assert slots_of(events)["slot_start"] == offered[0]["start"]
+    several = {**base, "offered_slots": offered}
+    events, _ = run(ValidateBookingForm(), tracker(MARIA, "yes", "affirm", form=FORM,
+                                                   slots=several))  # fmt: skip
+    assert slots_of(events).get("slot_start") is None, "which one? 'yes' does not say"
+    events, _ = run(ValidateBookingForm(), tracker(MARIA, "any of them", "inform", form=FORM,
+                                                   slots=several))  # fmt: skip
+    assert slots_of(events)["slot_start"] == offered[0]["start"]
