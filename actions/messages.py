@@ -468,6 +468,9 @@ class ActionReportEmergency(StoreAction):
         return end_flow(tracker)
 
 
+_BARE_CANCEL_RE = re.compile(r"^\W*(cancel|/cancel)\W*(please|pls|it)?\W*$", re.IGNORECASE)
+
+
 class ActionStop(StoreAction):
     """Leave any open form, forgetting its answers, and say so."""
 
@@ -479,6 +482,15 @@ class ActionStop(StoreAction):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> list[EventType]:
         in_form = bool((tracker.active_loop or {}).get("name"))
+        if not in_form and _BARE_CANCEL_RE.match(latest_text(tracker)):
+            # "cancel" with nothing going on: most likely an appointment, so ask
+            dispatcher.utter_message(
+                text="Would you like to cancel an appointment?",
+                buttons=buttons(
+                    [("Yes, cancel an appointment", "/cancel_appointment"), ("No", "/deny")]
+                ),
+            )
+            return end_flow(tracker)
         dispatcher.utter_message(text=self.in_form if in_form else self.no_form)
         return end_flow(tracker)
 

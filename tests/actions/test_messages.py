@@ -25,6 +25,7 @@ from tests.actions.helpers import (
     MARIA,
     STRANGER_TG,
     STRANGER_WEB,
+    buttons,
     ent,
     run,
     slots_of,
@@ -278,6 +279,15 @@ def test_stop_leaves_the_form_and_says_nothing_changed(db):
     assert "Nothing was changed" in texts(said)
     assert slots_of(events)["appointment_id"] is None
     assert any(e["event"] == "active_loop" and e["name"] is None for e in events)
+
+
+def test_a_bare_cancel_with_no_form_asks_whether_an_appointment_is_meant(db):
+    _, said = run(ActionStop(), tracker(MARIA, "cancel", intent="stop"))
+    assert "cancel an appointment?" in texts(said)
+    assert [b["payload"] for b in buttons(said)] == ["/cancel_appointment", "/deny"]
+    # mid-form it is "stop", as before
+    _, said = run(ActionStop(), tracker(MARIA, "cancel", intent="stop", form="booking_form"))
+    assert "Nothing was changed" in texts(said) and not buttons(said)
 
 
 def test_goodbye_mid_form_leaves_it_and_otherwise_just_says_goodbye(db):
