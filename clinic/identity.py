@@ -318,6 +318,9 @@ def keep_pending_link(session: Session, identity: str, progress: LinkProgress) -
     """Remember a step (the 15 minutes run from the first one)."""
     row = session.get(PendingLink, check_identity(identity))
     if row is None:
+        # Abandoned ones go when anyone starts: a stranger's phone number is not kept for long.
+        stale = clock.now() - PENDING_LINK_TTL
+        session.execute(delete(PendingLink).where(PendingLink.started_at < stale))
         row = PendingLink(identity=identity, started_at=clock.now())
         session.add(row)
     row.step, row.phone, row.date_of_birth = progress.step, progress.phone, progress.date_of_birth

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from clinic import identity
+from clinic import clock, identity
 from clinic.db import session_scope
 from clinic.errors import (
     AlreadyRegistered,
@@ -18,7 +18,8 @@ from clinic.errors import (
     TooManyAttempts,
     VerificationFailed,
 )
-from clinic.models import AuditEntry, ChannelIdentity, LinkAttempt, StaffRole
+from clinic.identity import LinkProgress, drop_pending_link, keep_pending_link, pending_link
+from clinic.models import AuditEntry, ChannelIdentity, LinkAttempt, PendingLink, StaffRole
 from tests.clinic.helpers import make_staff
 
 MARIA = {"first_name": "Maria", "last_name": "Lopez", "date_of_birth": date(1985, 4, 12)}
@@ -153,3 +154,17 @@ def test_relinking_an_identity_moves_it(clinic_engine):
     with session_scope(clinic_engine) as s:
         assert identity.who_is(s, "tg:9").patient.id == other_id
         assert s.scalar(select(func.count()).select_from(ChannelIdentity)) == 1
+
+
+def test_linking_in_progress_is_kept_expires_and_abandoned_ones_are_removed(store, monkeypatch):
+    keep_pending_link(store, "tg:1", LinkProgress(step="dob", phone="+14135550161"))
+    assert pending_link(store, "tg:1") == LinkProgress(step="dob", phone="+14135550161")
+    with pytest.raises(InvalidInput):
+        keep_pending_link(store, "not-an-identity", LinkProgress(step="phone"))
+    later = clock.now() + identity.PENDING_LINK_TTL + timedelta(minutes=1)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    keep_pending_link(store, "web:2", LinkProgress(step="phone"))  # someone else starts
+    assert store.get(PendingLink, "tg:1") is None, "the abandoned one is gone"
+    assert pending_link(store, "web:2") == LinkProgress(step="phone")
+    drop_pending_link(store, "web:2")
+    assert pending_link(store, "web:2") is None
