@@ -21,6 +21,7 @@ from actions import slot_search
 from actions.booking import (
     ANY,
     none_of_the_offers,
+    on_the_day_discussed,
     pick_offer,
     search_slots_events,
     validate_picked_start,
@@ -346,7 +347,7 @@ class ValidateRescheduleForm(PickAppointmentForm):
         return {"slot_start": offer["start"], "provider": offer["provider"]}
 
     def validate_time(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        return {"time": value}
+        return {"time": on_the_day_discussed(tracker, value)}
 
     def validate_slot_start(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         return validate_picked_start(

@@ -38,8 +38,8 @@ from actions.common import (
     wants_earliest,
 )
 from actions.forms import GuardedForm, current_caller
-from actions.when import wanted
-from clinic import practice, scheduling
+from actions.when import on_day, wanted
+from clinic import practice, scheduling, text
 from clinic.errors import DomainError, ProviderDoesNotOffer, SlotTaken, TooManyAppointments
 from clinic.identity import Caller
 
@@ -119,6 +119,17 @@ def pick_offer(tracker: Tracker) -> dict[str, str] | None:
         said_day = bool(re.search(r"\d{1,2}[/-]\d|\b(mon|tue|wed|thu|fri|sat|sun)", text, re.I))
         return slot_search.offer_at_clock(offers, moment, same_day=said_day)
     return None
+
+
+def on_the_day_discussed(tracker: Tracker, value: Any) -> Any:
+    """A clock time said without a day ("9:30", "in the afternoon") while times on a day are on
+    offer means that day, not today (the NLU resolves it to the next such time from now)."""
+    said = next((e for e in time_entities(tracker) if e.get("value") == value), None)
+    offers = tracker.get_slot("offered_slots") or []
+    if said is None or not offers or (said.get("additional_info") or {}).get("dated", True):
+        return value
+    start = parse_iso(offers[0].get("start"))
+    return on_day(value, text.local(start).date()) if start else value
 
 
 # "None of these", "no", "something later": the offered times don't suit.
@@ -284,6 +295,7 @@ class ValidateBookingForm(GuardedForm):
     def validate_time(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         if value is None:  # forgotten on purpose (none of the offered times suited)
             return {"time": None}
+        value = on_the_day_discussed(tracker, value)
         if wanted(value) is None:
             dispatcher.utter_message(text="Sorry, I couldn't understand that time.")
             return {"time": None}

@@ -92,3 +92,25 @@ def days_of(value: Any) -> tuple[date, date] | None:
         return None
     last = found.end if found.is_exact else found.end - timedelta(microseconds=1)
     return text.local(found.start).date(), text.local(last).date()
+
+
+def on_day(value: Any, day: date) -> Any:
+    """A moment or a range of clock times moved to `day`, same local clock times ("9:30" said
+    while times on Monday the 15th are on offer means the 15th at 9:30). Anything else as is."""
+    zone = clock.clinic_tz()
+
+    def moved(iso: str) -> str:
+        try:
+            moment = datetime.fromisoformat(iso)
+        except ValueError:
+            return iso
+        if moment.tzinfo is None:  # a plain day: nothing to move
+            return iso
+        local = moment.astimezone(zone)
+        return datetime.combine(day, local.time(), tzinfo=zone).isoformat()
+
+    if isinstance(value, str) and "T" in value:
+        return moved(value)
+    if isinstance(value, Mapping) and "T" in str(value.get("from", "")):
+        return {**value, "from": moved(str(value["from"])), "to": moved(str(value["to"]))}
+    return value

@@ -69,7 +69,11 @@ class TimeExtractor(GraphComponent, EntityExtractorMixin):
                     "end": match.end,
                     "value": match.value,
                     "confidence": 1.0,
-                    "additional_info": {"grain": match.grain, "hours": match.hours},
+                    "additional_info": {
+                        "grain": match.grain,
+                        "hours": match.hours,
+                        "dated": match.dated,
+                    },
                 }
                 for match in find_times(text, now, self.date_order)
             ]

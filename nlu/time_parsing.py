@@ -52,6 +52,9 @@ class TimeMatch:
     grain: str  # "moment", "day" or "range"
     # daily window ("HH:MM", "HH:MM") said with a run of days: "next week in the afternoon"
     hours: tuple[str, str] | None = None
+    # False for a clock time or part of the day said without a day ("9:30", "in the
+    # afternoon"): resolved to today or tomorrow, but meant for whatever day is being discussed
+    dated: bool = True
 
 
 _GAP_RE = re.compile(
@@ -223,7 +226,8 @@ def find_times(
         value, grain = resolved
         hours = _window(piece) if piece.days else None
         phrase = text[piece.start : piece.end]
-        matches.append(TimeMatch(piece.start, piece.end, phrase, value, grain, hours))
+        dated = piece.moment is not None or piece.days is not None or piece.day is not None
+        matches.append(TimeMatch(piece.start, piece.end, phrase, value, grain, hours, dated))
     return matches
 
 

@@ -501,3 +501,28 @@ def test_yes_to_the_only_offered_time_or_any_of_them_takes_one(db):
     events, _ = run(ValidateBookingForm(), tracker(MARIA, "any of them", "inform", form=FORM,
                                                    slots=several))  # fmt: skip
     assert slots_of(events)["slot_start"] == offered[0]["start"]
+
+
+def test_a_clock_time_alone_means_the_day_on_offer_not_today(db):
+    events, _ = run(
+        ValidateBookingForm(),
+        start(text="checkup with dr patel on friday", appointment_type="checkup",
+              provider="patel", time=FRIDAY),
+    )  # fmt: skip
+    offered = slots_of(events)["offered_slots"]
+    asked = {"appointment_type": "checkup", "provider": "patel", "offered_slots": offered,
+             "requested_slot": "slot_start"}  # fmt: skip
+
+    def said(text: str, value: str, dated: bool):
+        found = {**ent("time", value), "additional_info": {"grain": "moment", "dated": dated}}
+        answer = tracker(MARIA, text, "inform", form=FORM, entities=[found], slots=asked,
+                         new_slots={"time": value})  # fmt: skip
+        return run(ValidateBookingForm(), answer)
+
+    # the NLU resolves "10:30" to today; it says no day was given
+    events, told = said("10:30", "2027-03-01T10:30:00-05:00", dated=False)
+    assert slots_of(events)["time"] == "2027-03-05T10:30:00-05:00", texts(told)
+    assert "notice" not in texts(told)
+    # a day said with it is kept as said
+    events, _ = said("monday 10:30", "2027-03-08T10:30:00-05:00", dated=True)
+    assert slots_of(events)["time"] == "2027-03-08T10:30:00-05:00"

@@ -78,6 +78,26 @@ def test_a_run_of_days_keeps_its_daily_window():
     assert match.hours == ("12:00", "17:00")
 
 
+@pytest.mark.parametrize(
+    ("text", "dated"),
+    [
+        ("9:30", False),
+        ("at 2pm", False),
+        ("in the afternoon", False),
+        ("between 2 and 4", False),
+        ("friday at 9:30", True),
+        ("tomorrow", True),
+        ("next week in the afternoon", True),
+        ("march 3 at 10am", True),
+    ],
+)
+def test_a_clock_time_without_a_day_is_marked_undated(text, dated):
+    """ "9:30" resolves to today or tomorrow, but a form offering times on another day reads
+    it as that day: the entity says whether a day was said."""
+    (match,) = find_times(text, _now({}))
+    assert match.dated is dated
+
+
 def test_a_date_of_birth_is_never_moved_to_the_future():
     for text in ("march 3 1950", "3/3/1950", "3/3/50", "the 3rd of march, 1950"):
         (match,) = find_times(f"my birthday is {text}", _now({}))
