@@ -526,3 +526,20 @@ def test_a_clock_time_alone_means_the_day_on_offer_not_today(db):
     # a day said with it is kept as said
     events, _ = said("monday 10:30", "2027-03-08T10:30:00-05:00", dated=True)
     assert slots_of(events)["time"] == "2027-03-08T10:30:00-05:00"
+
+
+def test_a_booking_for_a_relative_is_not_put_on_the_senders_record(db):
+    before = len(maria_appointments(db))
+    events, said = run(
+        ValidateBookingForm(),
+        start(MARIA, "I want to book a checkup for my daughter", appointment_type="checkup"),
+    )
+    assert "for your daughter, please call the front desk on" in texts(said)
+    assert any(e["event"] == "slot" and e["name"] == "requested_slot" for e in events)
+    assert "offered_slots" not in slots_of(events)
+    db.rollback()
+    assert len(maria_appointments(db)) == before
+    # her own booking "for my appointment" is hers
+    events, said = run(ValidateBookingForm(), start(MARIA, "book a checkup for me",
+                                                    appointment_type="checkup"))  # fmt: skip
+    assert "call the front desk" not in texts(said)
