@@ -241,6 +241,27 @@ def time_entities(tracker: Tracker) -> list[dict[str, Any]]:
     ]
 
 
+def said_day(entities: list[dict[str, Any]]) -> date | None:
+    """The day a message named with no time of day ("tomorrow", "on the 3rd"), if any."""
+    for found in entities:
+        value = found.get("value")
+        if found.get("entity") == "time" and isinstance(value, str) and len(value) == 10:
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                return None
+    return None
+
+
+def day_said_before(tracker: Tracker) -> date | None:
+    """The day the person's previous message named on its own ("book the room tomorrow"), so
+    that a time of day given next ("2 to 3pm") means that day."""
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    if len(users) < 2:
+        return None
+    return said_day((users[-2].get("parse_data") or {}).get("entities") or [])
+
+
 _ORDINALS = {
     "first": 0,
     "1st": 0,

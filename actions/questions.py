@@ -13,7 +13,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import StoreAction, buttons
+from actions.common import StoreAction, buttons, said_day
+from clinic import text
 
 YES_NO = "/affirm", "/deny"
 EARLIEST = ("The earliest available", '/inform{"time":"earliest"}')
@@ -45,7 +46,11 @@ QUESTIONS: dict[str, tuple[Text, list[tuple[str, str]]]] = {
         [EARLIEST],
     ),
     "action_ask_meeting_form_time": (
-        'When is the meeting? Give the day and the time, e.g. "Thursday 2-3pm".',
+        lambda t: (
+            f'What time on {text.day(day)}? For example "2-3pm".'
+            if (day := said_day((t.latest_message or {}).get("entities") or []))
+            else 'When is the meeting? Give the day and the time, e.g. "Thursday 2-3pm".'
+        ),
         [],
     ),
     "action_ask_booking_confirmed": (

@@ -17,6 +17,7 @@ from actions.common import (
     StoreAction,
     buttons,
     caller_of,
+    day_said_before,
     entity,
     latest_text,
     log,
@@ -28,7 +29,7 @@ from actions.common import (
     today,
 )
 from actions.forms import GuardedForm, current_caller
-from actions.when import day_of, wanted
+from actions.when import day_of, on_day, wanted
 from clinic import inbox, practice, staff, text
 from clinic.errors import DomainError, NotStaff
 from clinic.models import RoomKind, Urgency
@@ -226,11 +227,13 @@ class ValidateMeetingForm(GuardedForm):
         return {"room": room.key}
 
     def validate_time(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        said = next((e for e in time_entities(tracker) if e.get("value") == value), None)
+        earlier_day = day_said_before(tracker)
+        if said and not (said.get("additional_info") or {}).get("dated", True) and earlier_day:
+            value = on_day(value, earlier_day)  # "tomorrow" ... "2 to 3pm"
         span = meeting_span(value)
         if span is None:
-            dispatcher.utter_message(
-                text='Please give the day and the time of the meeting, e.g. "Thursday 2-3pm".'
-            )
+            # a day alone: the time question asks what time that day (action_ask_..._time)
             return {"time": None}
         try:  # say now, not after the confirmation, that the time can't be had
             with store(readonly=True) as session:

@@ -146,6 +146,38 @@ def test_a_meeting_time_outside_opening_hours_is_refused_when_given(db):
     assert "while the practice is open" in texts(said), texts(said)
 
 
+def test_a_meeting_day_then_its_hours_make_one_time(db):
+    """ "book the conference room tomorrow" ... "2 to 3pm": tomorrow 2-3pm, not today."""
+    from actions import questions
+
+    day = [ent("time", "2027-03-02")]
+    events, said = run(
+        ValidateMeetingForm(),
+        tracker(RITA, "book the conference room tomorrow", "staff_book_meeting", entities=day,
+                form=FORM, activating=True, new_slots={"room": "conference",
+                                                       "time": "2027-03-02"}),
+    )  # fmt: skip
+    assert slots_of(events).get("time") is None and texts(said) == "", "asked once, below"
+    asked = tracker(RITA, "book the conference room tomorrow", "staff_book_meeting",
+                    entities=day, form=FORM)  # fmt: skip
+    _, question = run(questions.ActionAskMeetingFormTime(), asked)
+    assert texts(question) == 'What time on Tuesday, March 2? For example "2-3pm".'
+
+    today_2_to_3 = {"from": "2027-03-01T14:00:00-05:00", "to": "2027-03-01T15:00:00-05:00"}
+    hours = {**ent("time", today_2_to_3), "additional_info": {"grain": "range", "dated": False}}
+    answer = tracker(RITA, "2 to 3pm", "inform", entities=[hours], form=FORM,
+                     slots={"room": "conference", "requested_slot": "time"},
+                     new_slots={"time": today_2_to_3})  # fmt: skip
+    parsed = {"intent": {"name": "staff_book_meeting"}, "entities": day}
+    earlier = {"event": "user", "text": "book the conference room tomorrow", "parse_data": parsed}
+    answer.events.insert(0, earlier)
+    events, said = run(ValidateMeetingForm(), answer)
+    assert slots_of(events)["time"] == {
+        "from": "2027-03-02T14:00:00-05:00",
+        "to": "2027-03-02T15:00:00-05:00",
+    }, texts(said)
+
+
 def test_book_a_meeting_room_and_invite_the_team(db):
     text = "book the conference room Thursday 2-3pm for a staff meeting"
     events, _ = run(
