@@ -26,7 +26,7 @@ if [ $force = 0 ] && [ -f "$MODEL" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" =
 fi
 
 mkdir -p models
-say "training $MODEL (inputs changed; about 2 minutes on 2 cores)"
+say "training $MODEL (inputs changed; about a minute on 2 cores)"
 start=$(date +%s)
 # PYTHONPATH=. lets Rasa import our components in nlu/.
 PYTHONPATH=. .venv-rasa/bin/rasa train --fixed-model-name medsec --out models "$@" \
