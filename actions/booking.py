@@ -31,6 +31,7 @@ from actions.common import (
     payload,
     pick_ordinal,
     reset_flow,
+    said_without_day,
     say_error,
     say_not_linked,
     store,
@@ -130,9 +131,8 @@ def pick_offer(tracker: Tracker) -> dict[str, str] | None:
 def on_the_day_discussed(tracker: Tracker, value: Any) -> Any:
     """A clock time said without a day ("9:30", "in the afternoon") while times on a day are on
     offer means that day, not today (the NLU resolves it to the next such time from now)."""
-    said = next((e for e in time_entities(tracker) if e.get("value") == value), None)
     offers = tracker.get_slot("offered_slots") or []
-    if said is None or not offers or (said.get("additional_info") or {}).get("dated", True):
+    if not offers or not said_without_day(tracker, value):
         return value
     start = parse_iso(offers[0].get("start"))
     return on_day(value, text.local(start).date()) if start else value

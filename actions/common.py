@@ -241,6 +241,13 @@ def time_entities(tracker: Tracker) -> list[dict[str, Any]]:
     ]
 
 
+def said_without_day(tracker: Tracker, value: Any) -> bool:
+    """Is this `time` value the latest message's clock time with no day said ("9:30",
+    "2 to 3pm")? The NLU resolves those to today or tomorrow (nlu/time_parsing.py `dated`)."""
+    said = next((e for e in time_entities(tracker) if e.get("value") == value), None)
+    return said is not None and not (said.get("additional_info") or {}).get("dated", True)
+
+
 def said_day(entities: list[dict[str, Any]]) -> date | None:
     """The day a message named with no time of day ("tomorrow", "on the 3rd"), if any."""
     for found in entities:

@@ -23,6 +23,7 @@ from actions.common import (
     log,
     payload,
     reset_flow,
+    said_without_day,
     say_error,
     store,
     time_entities,
@@ -227,9 +228,8 @@ class ValidateMeetingForm(GuardedForm):
         return {"room": room.key}
 
     def validate_time(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        said = next((e for e in time_entities(tracker) if e.get("value") == value), None)
         earlier_day = day_said_before(tracker)
-        if said and not (said.get("additional_info") or {}).get("dated", True) and earlier_day:
+        if earlier_day and said_without_day(tracker, value):
             value = on_day(value, earlier_day)  # "tomorrow" ... "2 to 3pm"
         span = meeting_span(value)
         if span is None:

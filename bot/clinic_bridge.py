@@ -119,12 +119,15 @@ class ClinicBridge:
 
     # -------------------------------------------------------------- handoff and inbox
 
-    async def open_handoff_id(self, identity: str) -> int | None:
-        def work(session: Session) -> int | None:
-            thread = inbox.active_handoff_for(session, identity)
-            return thread.id if thread else None
+    async def where_is(self, identity: str) -> tuple[LinkProgress | None, int | None]:
+        """(linking in progress, open handoff thread id): what routes a person's next message,
+        read in one transaction (every message asks)."""
 
-        return await self.run(work, readonly=True)
+        def work(session: Session) -> tuple[LinkProgress | None, int | None]:
+            thread = inbox.active_handoff_for(session, identity)
+            return identity_service.pending_link(session, identity), thread.id if thread else None
+
+        return await self.run(work)
 
     async def open_handoff(self, identity: str, reason: str = "") -> int:
         def work(session: Session) -> int:

@@ -89,10 +89,10 @@ class Gateway:
         text = (text or "").strip()
         if not text:
             return [Reply(texts.EMPTY_MESSAGE)]
-        state = await self.clinic.pending_link(sender)
+        state, handoff = await self.clinic.where_is(sender)
         if state is not None:
             return await self._linking_step(sender, state, text)
-        if await self.clinic.open_handoff_id(sender) is not None:
+        if handoff is not None:
             return await self._relay(sender, text)
         if len(text) > MAX_MESSAGE_CHARS:
             await self.clinic.leave_for_front_desk(sender, text, reason="long_message")
@@ -134,9 +134,10 @@ class Gateway:
         payload = (payload or "").strip()
         if payload.startswith("#"):
             return await self._local_button(sender, payload)
-        if await self.clinic.pending_link(sender) is not None:
+        state, handoff = await self.clinic.where_is(sender)
+        if state is not None:
             await self.clinic.drop_pending_link(sender)  # a Rasa button means they moved on
-        if await self.clinic.open_handoff_id(sender) is not None:
+        if handoff is not None:
             return await self._relay(sender, payload)
         return await self._ask_rasa(sender, payload)
 

@@ -7,6 +7,7 @@ Rasa takes seconds to load the model, so test modules share one server per sessi
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -18,11 +19,28 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 MODEL = ROOT / "models" / "medsec.tar.gz"
 LOG_DIR = ROOT / "var" / "test-logs"
+
+
+def run_in_rasa_env(script: str, *args: str) -> Any:
+    """Run a check script with .venv-rasa's Python (our nlu/ code against Rasa's own) and
+    return the JSON it prints on its last line."""
+    result = subprocess.run(
+        [str(RASA_PYTHON), "-c", script, *args],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def free_port() -> int:

@@ -83,15 +83,20 @@ def test_a_day_offers_the_real_free_slots_of_that_day(db):
     assert payloads[0] == f'/inform{{"slot_start":"{offered[0]["start"]}","provider":"patel"}}'
 
 
-def test_none_of_the_offered_times_asks_for_another_and_offers_the_waitlist(db):
+def offered_on_friday() -> dict:
+    """The booking's slots once Dr Patel's free times on Friday are offered for a check-up."""
     events, _ = run(
         ValidateBookingForm(),
         start(text="checkup with dr patel on friday", appointment_type="checkup",
               provider="patel", time=FRIDAY),
     )  # fmt: skip
     offered = slots_of(events)["offered_slots"]
-    asked = {"appointment_type": "checkup", "provider": "patel", "time": FRIDAY,
-             "offered_slots": offered, "requested_slot": "slot_start"}  # fmt: skip
+    return {"appointment_type": "checkup", "provider": "patel", "time": FRIDAY,
+            "offered_slots": offered, "requested_slot": "slot_start"}  # fmt: skip
+
+
+def test_none_of_the_offered_times_asks_for_another_and_offers_the_waitlist(db):
+    asked = offered_on_friday()
     for text, intent in [("none of these work", "deny"), ("something later please", "inform")]:
         events, said = run(ValidateBookingForm(), tracker(MARIA, text, intent, form=FORM,
                                                           slots=asked))  # fmt: skip
@@ -483,18 +488,11 @@ def test_asap_when_asking_means_the_earliest_time(db):
 
 
 def test_yes_to_the_only_offered_time_or_any_of_them_takes_one(db):
-    events, _ = run(
-        ValidateBookingForm(),
-        start(text="checkup with dr patel on friday", appointment_type="checkup",
-              provider="patel", time=FRIDAY),
-    )  # fmt: skip
-    offered = slots_of(events)["offered_slots"]
-    base = {"appointment_type": "checkup", "provider": "patel", "time": FRIDAY,
-            "requested_slot": "slot_start"}  # fmt: skip
-    only = {**base, "offered_slots": offered[:1]}
+    several = offered_on_friday()
+    offered = several["offered_slots"]
+    only = {**several, "offered_slots": offered[:1]}
     events, _ = run(ValidateBookingForm(), tracker(MARIA, "yes", "affirm", form=FORM, slots=only))
     assert slots_of(events)["slot_start"] == offered[0]["start"]
-    several = {**base, "offered_slots": offered}
     events, _ = run(ValidateBookingForm(), tracker(MARIA, "yes", "affirm", form=FORM,
                                                    slots=several))  # fmt: skip
     assert slots_of(events).get("slot_start") is None, "which one? 'yes' does not say"
@@ -504,14 +502,7 @@ def test_yes_to_the_only_offered_time_or_any_of_them_takes_one(db):
 
 
 def test_a_clock_time_alone_means_the_day_on_offer_not_today(db):
-    events, _ = run(
-        ValidateBookingForm(),
-        start(text="checkup with dr patel on friday", appointment_type="checkup",
-              provider="patel", time=FRIDAY),
-    )  # fmt: skip
-    offered = slots_of(events)["offered_slots"]
-    asked = {"appointment_type": "checkup", "provider": "patel", "offered_slots": offered,
-             "requested_slot": "slot_start"}  # fmt: skip
+    asked = offered_on_friday()
 
     def said(text: str, value: str, dated: bool):
         found = {**ent("time", value), "additional_info": {"grain": "moment", "dated": dated}}

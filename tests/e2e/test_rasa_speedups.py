@@ -4,16 +4,13 @@ against Rasa's own code on the same inputs."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import textwrap
 
 import pytest
 
-from tests.servers import ROOT
+from tests.servers import run_in_rasa_env
 
 pytestmark = [pytest.mark.rasa]
-RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 
 CHECK = textwrap.dedent(
     """
@@ -111,16 +108,7 @@ RESPONSES = [
 
 
 def test_speedups_keep_rasas_behaviour() -> None:
-    result = subprocess.run(
-        [str(RASA_PYTHON), "-c", CHECK, json.dumps(RESPONSES)],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    found = json.loads(result.stdout.strip().splitlines()[-1])
+    found = run_in_rasa_env(CHECK, json.dumps(RESPONSES))
     assert found["patched"] == found["original"]
     assert found["original"] == ["ok"] * 3 + ["refused"] * 6
     assert found["resolve"][0] == found["resolve"][1]
@@ -172,16 +160,7 @@ GRAPH_CHECK = textwrap.dedent(
 
 def test_graph_runner_gives_what_dask_gives() -> None:
     texts = ["hi", "I need a checkup with Dr Patel next week", "how much do I owe?", "asdf qwer"]
-    result = subprocess.run(
-        [str(RASA_PYTHON), "-c", GRAPH_CHECK, json.dumps(texts)],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    found = json.loads(result.stdout.strip().splitlines()[-1])
+    found = run_in_rasa_env(GRAPH_CHECK, json.dumps(texts))
     assert found["same"] == [True] * 2 * len(texts)
     assert found["intent"]["name"] == "book_appointment"
 
@@ -216,16 +195,7 @@ TURNS_CHECK = textwrap.dedent(
 
 
 def test_at_most_n_turns_run_at_once_and_the_rest_wait_in_order() -> None:
-    result = subprocess.run(
-        [str(RASA_PYTHON), "-c", TURNS_CHECK],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    found = json.loads(result.stdout.strip().splitlines()[-1])
+    found = run_in_rasa_env(TURNS_CHECK)
     assert found["peak"] == 2
     assert found["finished"] == list(range(8)) * 2, "first come, first served"
     assert found["answers"] == [[n] for n in range(8)] * 2, "every turn answered"

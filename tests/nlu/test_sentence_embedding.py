@@ -5,13 +5,9 @@ code does it), and the embedding means what a sentence embedding should."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import textwrap
 
-from tests.servers import ROOT
-
-RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+from tests.servers import run_in_rasa_env
 
 CHECK = textwrap.dedent(
     """
@@ -78,16 +74,7 @@ def _similarity(found: dict, a: str, b: str) -> float:
 
 
 def test_onnx_graph_matches_the_bert_forward_pass_and_means_something() -> None:
-    result = subprocess.run(
-        [str(RASA_PYTHON), "-c", CHECK, json.dumps(TEXTS)],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    found = json.loads(result.stdout.strip().splitlines()[-1])
+    found = run_in_rasa_env(CHECK, json.dumps(TEXTS))
     assert found["max_difference"] < 1e-5
     assert all(abs(norm - 1) < 1e-5 for norm in found["norms"])
     assert found["dtype"] == "float32"
