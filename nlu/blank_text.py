@@ -17,11 +17,13 @@ from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from nlu.code_fingerprint import FingerprintsOurCode
+
 BLANK_TEXT = "__blank__"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
-class BlankSafeWhitespaceTokenizer(WhitespaceTokenizer):
+class BlankSafeWhitespaceTokenizer(FingerprintsOurCode, WhitespaceTokenizer):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT)
@@ -31,6 +33,6 @@ class BlankSafeWhitespaceTokenizer(WhitespaceTokenizer):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class BlankAwareFallbackClassifier(FallbackClassifier):
+class BlankAwareFallbackClassifier(FingerprintsOurCode, FallbackClassifier):
     def _should_fallback(self, message: Message) -> bool:
         return message.get(TEXT) == BLANK_TEXT or super()._should_fallback(message)

@@ -10,8 +10,15 @@ pooling and Normalize modules).
 
 Why ONNX Runtime and not NumPy (the first version): the same forward pass in NumPy cost
 13-17 ms a message on one core, most of it OpenBLAS repacking each weight matrix for products
-with a dozen rows; ONNX Runtime's kernels take 2.5-4.5 ms and agree to ~1e-7
+with a dozen rows; ONNX Runtime's float kernels take 2.5-4.5 ms and agree to ~1e-7
 (tests/nlu/test_sentence_embedding.py checks the graph against a plain NumPy forward pass).
+
+Served quantized: the products' weights as int8, one scale per output column (ONNX Runtime's
+dynamic quantization, done in memory when the model loads, ~1 s). 0.5 ms a message instead of
+2.5-2.9 ms, a fifth of the Rasa server's CPU per turn; the vectors keep a cosine of >= 0.98
+with the float ones (the test checks it). 7-bit weights (`reduce_range`) because CPUs without
+VNNI saturate 8-bit products. Training and serving use the same quantized encoder, so the
+classifier learns the features it will be given.
 
 Runs inside .venv-rasa; imports nothing from clinic/.
 """
@@ -19,6 +26,8 @@ Runs inside .venv-rasa; imports nothing from clinic/.
 from __future__ import annotations
 
 import importlib.util
+import logging
+import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -156,10 +165,35 @@ def _session(model: bytes) -> onnxruntime.InferenceSession:
     return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
 
+def quantized(model: bytes) -> bytes:
+    """`model` with its MatMul weights as per-column int8 (activations quantized per call)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantizer_log = logging.getLogger()  # it warns, at WARNING on the root logger, about
+    level = quantizer_log.level  # optional pre-processing that a BERT graph does not need
+    quantizer_log.setLevel(logging.ERROR)
+    try:
+        with tempfile.TemporaryDirectory(prefix="minilm-") as folder:
+            source, target = Path(folder) / "float.onnx", Path(folder) / "int8.onnx"
+            source.write_bytes(model)
+            quantize_dynamic(
+                source,
+                target,
+                op_types_to_quantize=["MatMul"],
+                per_channel=True,
+                reduce_range=True,
+                weight_type=QuantType.QInt8,
+            )
+            return target.read_bytes()
+    finally:
+        quantizer_log.setLevel(level)
+
+
 class MiniLM:
-    def __init__(self, model_dir: Path) -> None:
+    def __init__(self, model_dir: Path, quantize: bool = True) -> None:
         self.weights = load_file(str(model_dir / "model.safetensors"))
-        self.session = _session(build_graph(self.weights))
+        graph = build_graph(self.weights)
+        self.session = _session(quantized(graph) if quantize else graph)
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_TOKENS)
@@ -176,10 +210,10 @@ class MiniLM:
 
 
 @cache
-def load_model(model_dir: str | None = None) -> MiniLM:
+def load_model(model_dir: str | None = None, quantize: bool = True) -> MiniLM:
     """One copy per process (the Rasa server loads the component once per model).
 
     Also keeps BLAS (NumPy/SciPy: the classifier, the featurizers) to one thread in this
     process: their products are small too, and OpenBLAS threads spin between them."""
     threadpool_limits(1, user_api="blas")
-    return MiniLM(Path(model_dir) if model_dir else packaged_model_dir())
+    return MiniLM(Path(model_dir) if model_dir else packaged_model_dir(), quantize)

@@ -23,6 +23,7 @@ from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from nlu.code_fingerprint import FingerprintsOurCode
 from nlu.time_parsing import DATE_ORDERS, find_times, reference_now
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ ENTITY_NAME = "time"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class TimeExtractor(GraphComponent, EntityExtractorMixin):
+class TimeExtractor(FingerprintsOurCode, GraphComponent, EntityExtractorMixin):
     """Finds date/time phrases and resolves them against the clinic's "now"."""
 
     @staticmethod

@@ -199,3 +199,51 @@ def test_at_most_n_turns_run_at_once_and_the_rest_wait_in_order() -> None:
     assert found["peak"] == 2
     assert found["finished"] == list(range(8)) * 2, "first come, first served"
     assert found["answers"] == [[n] for n in range(8)] * 2, "every turn answered"
+
+
+PAYLOAD_CHECK = textwrap.dedent(
+    """
+    import asyncio, json, sys
+    from rasa.core.agent import load_agent
+    from rasa.core.channels.channel import UserMessage
+    from rasa.core.processor import MessageProcessor
+    from rasa.shared.core.trackers import DialogueStateTracker
+    import nlu.rasa_speedups as speedups
+
+    agent = asyncio.run(load_agent(model_path="models/medsec.tar.gz"))
+    processor = agent.processor
+    assert MessageProcessor._parse_message_with_graph is speedups._parse_payload_or_graph
+
+    ran_pipeline = []
+    graph_run = processor.graph_runner.run
+
+    def counting_run(*args, **kwargs):
+        ran_pipeline.append(True)
+        return graph_run(*args, **kwargs)
+
+    processor.graph_runner.run = counting_run
+    found = []
+    for text in json.loads(sys.argv[1]):
+        tracker = DialogueStateTracker.from_events("web:x", [], processor.domain.slots)
+        ran_pipeline.clear()
+        shortcut = asyncio.run(processor.parse_message(UserMessage(text), tracker))
+        skipped = not ran_pipeline
+        whole = speedups._graph_parse(processor, UserMessage(text), tracker)
+        processor._update_full_retrieval_intent(whole)
+        found.append({"text": text, "same": shortcut == whole, "skipped": skipped,
+                      "intent": shortcut["intent"]["name"], "entities": shortcut["entities"]})
+    print(json.dumps(found))
+    """
+)
+
+
+def test_a_button_payload_is_read_as_the_pipeline_reads_it_without_running_it() -> None:
+    slot = '/inform{"slot_start":"2026-03-02T09:00:00-05:00"}'
+    texts = [slot, '/inform{"provider":"any"}', "/affirm", "/no_such_intent", "/", "hi there"]
+    found = {row["text"]: row for row in run_in_rasa_env(PAYLOAD_CHECK, json.dumps(texts))}
+    assert all(row["same"] for row in found.values()), found
+    assert found[slot]["intent"] == "inform"
+    assert found[slot]["entities"][0]["value"] == "2026-03-02T09:00:00-05:00"
+    assert found["/affirm"]["intent"] == "affirm"
+    # payloads Rasa knows are read directly; anything else still goes through the pipeline
+    assert [found[t]["skipped"] for t in texts] == [True, True, True, False, False, False]
