@@ -247,3 +247,35 @@ def test_a_button_payload_is_read_as_the_pipeline_reads_it_without_running_it() 
     assert found["/affirm"]["intent"] == "affirm"
     # payloads Rasa knows are read directly; anything else still goes through the pipeline
     assert [found[t]["skipped"] for t in texts] == [True, True, True, False, False, False]
+
+
+COPY_CHECK = textwrap.dedent(
+    """
+    import json, logging
+    import nlu.rasa_speedups as speedups
+    from rasa.core import processor
+    from rasa.core.actions import action, forms
+    from rasa.core.policies import rule_policy
+
+    speedups.install()
+    states = [{"user": {"intent": "greet"}}, {"prev_action": {"action_name": "utter_greet"}}]
+    quiet = rule_policy.copy.deepcopy(states) is states
+    logging.getLogger().setLevel(logging.DEBUG)
+    debugging = rule_policy.copy.deepcopy(states)
+    print(json.dumps({
+        "quiet_no_copy": quiet,
+        "debug_copies": debugging == states and debugging is not states,
+        "patched": [m.copy.__class__.__name__ for m in (processor, forms, rule_policy)],
+        "action_module_untouched": action.copy.deepcopy(states) is not states,
+    }))
+    """
+)
+
+
+def test_debug_log_values_are_copied_only_when_debug_logging_is_on() -> None:
+    found = run_in_rasa_env(COPY_CHECK)
+    assert found["quiet_no_copy"] is True
+    assert found["debug_copies"] is True
+    assert found["patched"] == ["_CopyForDebugLines"] * 3
+    # action.py copies the last user event for real (not for a log line): left alone
+    assert found["action_module_untouched"] is True
