@@ -279,3 +279,94 @@ def test_debug_log_values_are_copied_only_when_debug_logging_is_on() -> None:
     assert found["patched"] == ["_CopyForDebugLines"] * 3
     # action.py copies the last user event for real (not for a log line): left alone
     assert found["action_module_untouched"] is True
+
+
+HISTORY_CHECK = textwrap.dedent(
+    """
+    import json
+    from rasa.shared.core import events as ev
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+    import nlu.rasa_speedups as speedups
+
+    speedups.install()
+    domain = Domain.load("domain.yml")
+
+    def user(intent, entities=(), text=None):
+        return ev.UserUttered(text or intent, {"name": intent, "confidence": 0.9},
+                              [dict(e) for e in entities])
+
+    def act(name):
+        return ev.ActionExecuted(name)
+
+    start = [ev.SessionStarted(), act("action_session_start"), act("action_listen")]
+    booking = [
+        user("greet"), ev.DefinePrevUserUtteredFeaturization(False), act("utter_greet"),
+        ev.BotUttered("hi"), act("action_listen"),
+        user("book_appointment", [{"entity": "appointment_type", "value": "checkup"}]),
+        ev.DefinePrevUserUtteredFeaturization(False), act("booking_form"),
+        ev.ActiveLoop("booking_form"), ev.SlotSet("appointment_type", "checkup"),
+        ev.SlotSet("requested_slot", "provider"), act("action_listen"),
+        # a digression: the form rejects, a question is answered, the form asks again
+        user("ask_hours"), ev.DefinePrevUserUtteredFeaturization(False),
+        ev.ActionExecutionRejected("booking_form"), act("action_ask_hours"), ev.BotUttered("9-5"),
+        act("booking_form"), ev.SlotSet("requested_slot", "provider"), act("action_listen"),
+        user("inform", [{"entity": "provider", "value": "any"}]),
+        ev.DefinePrevUserUtteredFeaturization(False), act("booking_form"),
+        ev.SlotSet("provider", "any"), ev.SlotSet("requested_slot", "slot_start"),
+        act("action_listen"),
+        # the patient's last message is taken back, then an action is reverted
+        user("deny"), ev.UserUtteranceReverted(), act("action_listen"),
+        user("stop"), ev.DefinePrevUserUtteredFeaturization(False), act("action_stop"),
+        ev.ActionReverted(), act("action_stop"), ev.ActiveLoop(None),
+        ev.SlotSet("requested_slot", None), act("action_listen"),
+    ]
+    # a loop never seen before changes how earlier events are read
+    cancel = [
+        user("cancel_appointment"), ev.DefinePrevUserUtteredFeaturization(False),
+        act("cancel_form"), ev.ActiveLoop("cancel_form"), act("action_listen"),
+        user("affirm"), act("cancel_form"), act("booking_form"), ev.ActiveLoop(None),
+        act("action_listen"),
+    ]
+    restart = [ev.Restarted(), act("action_listen"), user("greet"), act("utter_greet"),
+               act("action_listen")]
+    history = start + booking + cancel + booking[:20] + restart + start + booking[:12]
+
+    checked, same_applied, same_states, first_diff, most_states = 0, True, True, None, 0
+    live = DialogueStateTracker("web:x", domain.slots)
+    for n, event in enumerate(history):
+        live.update(event)
+        for _ in range(2):  # a second call reuses what the first worked out
+            fast = live.applied_events()
+            slow = speedups._original_applied_events(live)
+            if len(fast) != len(slow) or any(a is not b for a, b in zip(fast, slow)):
+                same_applied = False
+                first_diff = n if first_diff is None else first_diff
+            if (domain.states_for_tracker_history(live)
+                    != speedups._original_states_for_history(domain, live)):
+                same_states = False
+                first_diff = n if first_diff is None else first_diff
+            checked += 1
+        # callers may change the returned lists and the last state: nothing cached changes
+        fast.clear()
+        states = live.past_states(domain)
+        most_states = max(most_states, len(states))
+        states[-1].clear()
+    fresh = DialogueStateTracker.from_events("web:y", history, domain.slots)
+    print(json.dumps({
+        "checked": checked, "same_applied": same_applied, "same_states": same_states,
+        "first_diff": first_diff,
+        "fresh_same": fresh.past_states(domain) == speedups._original_states_for_history(
+            domain, fresh),
+        "most_states": most_states,
+    }))
+    """
+)
+
+
+def test_applied_events_and_states_carried_on_are_the_ones_rasa_rebuilds() -> None:
+    found = run_in_rasa_env(HISTORY_CHECK)
+    assert found["first_diff"] is None
+    assert found["same_applied"] and found["same_states"] and found["fresh_same"]
+    assert found["checked"] == 2 * 90
+    assert found["most_states"] >= 20  # long enough to matter
