@@ -30,6 +30,7 @@ from actions.common import (
     parse_iso,
     payload,
     pick_ordinal,
+    picked_button,
     reset_flow,
     said_without_day,
     say_error,
@@ -54,6 +55,12 @@ _FOR_SOMEONE_ELSE_RE = re.compile(
 _SOON_RE = re.compile(
     r"\b(asap|as soon as (possible|you can)|earliest|soonest|first (available|free|opening)"
     r"|next (available|free|opening))\b",
+    re.IGNORECASE,
+)
+# "not sure", "any" when asked what kind of visit
+_UNSURE_RE = re.compile(
+    r"\b(not sure|unsure|(do ?n'?t|dunno) know|no idea|any(thing)?|whatever|doesn'?t matter|"
+    r"no preference|you (choose|pick|decide))\b",
     re.IGNORECASE,
 )
 _ANY_RE = re.compile(
@@ -239,7 +246,20 @@ class ValidateBookingForm(GuardedForm):
             return {}
         text = latest_text(tracker)
         # "the earliest available" when asked who: whoever is free first
-        return {"provider": ANY} if _ANY_RE.search(text) or wants_earliest(text) else {}
+        if _ANY_RE.search(text) or wants_earliest(text):
+            return {"provider": ANY}
+        picked = picked_button(tracker, "provider")  # "the second one"
+        return {"provider": picked} if picked else {}
+
+    def extract_appointment_type(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        if (
+            not self.answers(tracker)
+            or tracker.get_slot("requested_slot") != "appointment_type"
+            or entity(tracker, "appointment_type")
+        ):
+            return {}
+        picked = picked_button(tracker, "appointment_type")  # "the first one", "3"
+        return {"appointment_type": picked} if picked else {}
 
     def extract_time(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         if not self.answers(tracker) or time_entities(tracker) or tracker.get_slot("time"):
@@ -262,6 +282,17 @@ class ValidateBookingForm(GuardedForm):
         if offer is None:
             return none_of_the_offers(dispatcher, tracker, waitlist=True)
         return {"slot_start": offer["start"], "provider": offer["provider"]}
+
+    def not_caught(self, dispatcher, tracker: Tracker, requested: str) -> None:
+        if requested == "appointment_type" and _UNSURE_RE.search(latest_text(tracker)):
+            # "any", "not sure": nobody should be stuck on a question they can't answer
+            dispatcher.utter_message(
+                text="No problem: pick the one that sounds closest. If none of them fits, the "
+                "front desk can help you choose.",
+                buttons=buttons([("Talk to a person", "/request_human")]),
+            )
+            return
+        super().not_caught(dispatcher, tracker, requested)
 
     # --- validation ---------------------------------------------------------------------
 

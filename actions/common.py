@@ -170,6 +170,44 @@ def payload(intent: str, **entities: Any) -> str:
     return f"/{intent}{body}"
 
 
+_PAYLOAD_RE = re.compile(r"^/(?P<intent>[\w-]+)(?P<entities>\{.*\})?$", re.DOTALL)
+
+
+def payload_entities(text: str) -> dict[str, Any]:
+    """The entities a button payload carries: `/inform{"provider":"lee"}` gives provider lee."""
+    match = _PAYLOAD_RE.match((text or "").strip())
+    if not match or not match.group("entities"):
+        return {}
+    try:
+        found = json.loads(match.group("entities"))
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def last_question_buttons(tracker: Tracker) -> list[dict[str, Any]]:
+    """The buttons of the bot's last message (the question being answered), if it had any."""
+    seen_current_message = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            return list((event.get("data") or {}).get("buttons") or [])
+        if event.get("event") == "user":
+            if seen_current_message:
+                break  # the bot said nothing between the person's last two messages
+            seen_current_message = True
+    return []
+
+
+def picked_button(tracker: Tracker, slot: str) -> Any:
+    """The value for `slot` in the button the person picked by its place in the list ("the first
+    one", "2", "the last"), for people who type rather than tap."""
+    choices = last_question_buttons(tracker)
+    index = pick_ordinal(latest_text(tracker), len(choices))
+    if index is None:
+        return None
+    return payload_entities(str(choices[index].get("payload") or "")).get(slot)
+
+
 def is_telegram(tracker: Tracker) -> bool:
     return (tracker.sender_id or "").startswith("tg:")
 

@@ -137,9 +137,15 @@ class GuardedForm(FormValidationAction):
             self.form_name()
         )
         if requested and not filled and meant_for_form:
-            dispatcher.utter_message(text="Sorry, I didn't catch that.")
+            self.not_caught(dispatcher, tracker, requested)
             events.append(SlotSet(requested, None))
         return events
+
+    def not_caught(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, requested: str
+    ) -> None:
+        """Said when an answer to the question asked gave nothing; the question follows."""
+        dispatcher.utter_message(text="Sorry, I didn't catch that.")
 
 
 class ActionDialogueFallback(Action):

@@ -61,6 +61,26 @@ _DESK_WORDS = (
         "front_desk",
     ),
 )
+# In the request itself only a desk the message is addressed to counts ("can a nurse call me
+# back", "a message for billing"), not one it mentions ("the nurse said my results were fine").
+_TO = r"\b(tell|ask|let|for|to|message|note)\s+(the\s+|a\s+)?"
+_CALLS_BACK = r"\s+(call|ring|phone|text|get back to|contact)\b"
+_ADDRESSED_DESKS = (
+    (
+        re.compile(_TO + r"(billing|accounts)\b|\bbilling (department|office|team)\b", re.I),
+        "billing",
+    ),
+    (
+        re.compile(_TO + r"nurse\b(?! practitioner)|\b(a|the)\s+nurse" + _CALLS_BACK, re.I),
+        "nurse",
+    ),
+    (
+        re.compile(
+            _TO + r"(front ?desk|reception(ist)?)\b|\b(the )?front desk" + _CALLS_BACK, re.I
+        ),
+        "front_desk",
+    ),
+)
 ON_FILE = "on_file"
 # Words around a phone number ("call me at 413...", "my cell is ..."), not about the request.
 _PHONE_WORD_RE = re.compile(
@@ -144,10 +164,17 @@ class ValidateMessageForm(GuardedForm):
     # --- for whom -------------------------------------------------------------------------
 
     def extract_message_recipient(self, dispatcher, tracker: Tracker, domain):
-        if tracker.get_slot("requested_slot") != "message_recipient" or entity(tracker, "provider"):
+        requested = tracker.get_slot("requested_slot")
+        if entity(tracker, "provider") or tracker.get_slot("message_recipient"):
             return {}
         text = latest_text(tracker)
-        for pattern, desk in _DESK_WORDS:
+        if requested == "message_recipient":  # the answer to "who is it for?"
+            words = _DESK_WORDS
+        elif requested is None:  # the request itself: "can a nurse call me back about ..."
+            words = _ADDRESSED_DESKS
+        else:
+            return {}
+        for pattern, desk in words:
             if pattern.search(text):
                 return {"message_recipient": desk}
         return {}

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from actions.booking import (
+    ActionAskAppointmentType,
     ActionAskProvider,
     ActionAskSlotStart,
     ActionJoinWaitlist,
@@ -534,3 +535,57 @@ def test_a_booking_for_a_relative_is_not_put_on_the_senders_record(db):
     events, said = run(ValidateBookingForm(), start(MARIA, "book a checkup for me",
                                                     appointment_type="checkup"))  # fmt: skip
     assert "call the front desk" not in texts(said)
+
+
+def answering(question_action, sender, text, **kwargs):
+    """A tracker where `text` answers the question `question_action` just asked (its buttons
+    on the bot's last message, as Rasa records them)."""
+    asked, said = run(question_action, tracker(sender, "", **kwargs))
+    answer = tracker(sender, text, **kwargs)
+    answer.events.insert(
+        0, {"event": "bot", "text": texts(said), "data": {"buttons": buttons(said)}}
+    )
+    return answer, buttons(said)
+
+
+def test_a_visit_type_picked_by_its_place_in_the_list(db):
+    t, offered = answering(
+        ActionAskAppointmentType(), MARIA, "the third one", form=FORM,
+        slots={"requested_slot": "appointment_type"},
+    )  # fmt: skip
+    events, said = run(ValidateBookingForm(), t)
+    third = offered[2]["payload"].split('"appointment_type":"')[1].split('"')[0]
+    assert slots_of(events)["appointment_type"] == third
+    assert "didn't catch" not in texts(said)
+
+
+def test_a_doctor_picked_by_its_place_in_the_list(db):
+    t, offered = answering(
+        ActionAskProvider(), MARIA, "2", form=FORM,
+        slots={"appointment_type": "checkup", "requested_slot": "provider"},
+    )  # fmt: skip
+    events, _ = run(ValidateBookingForm(), t)
+    second = offered[1]["payload"].split('"provider":"')[1].split('"')[0]
+    assert second != "any"
+    assert slots_of(events)["provider"] == second
+
+
+def test_not_sure_which_visit_type_gets_help_not_a_loop(db):
+    t, _ = answering(
+        ActionAskAppointmentType(), MARIA, "i don't know, any", form=FORM,
+        slots={"requested_slot": "appointment_type"},
+    )  # fmt: skip
+    events, said = run(ValidateBookingForm(), t)
+    assert slots_of(events).get("appointment_type") is None
+    assert "closest" in texts(said) and "didn't catch" not in texts(said)
+    assert {"title": "Talk to a person", "payload": "/request_human"} in buttons(said)
+
+
+def test_an_ordinal_with_no_list_asked_is_not_a_pick(db):
+    # no buttons on the bot's last message: "the first one" picks nothing
+    events, said = run(
+        ValidateBookingForm(),
+        tracker(MARIA, "the first one", form=FORM, slots={"requested_slot": "appointment_type"}),
+    )
+    assert slots_of(events).get("appointment_type") is None
+    assert "didn't catch" in texts(said)

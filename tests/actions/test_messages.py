@@ -61,6 +61,25 @@ def test_a_message_that_says_everything_fills_whom_and_what_at_once(db):
     assert filled["message_kind"] == "message"
 
 
+def test_a_request_addressed_to_the_nurse_needs_no_who_is_it_for(db):
+    text = "can a nurse call me back about my test results"
+    events, _ = run(
+        ValidateMessageForm(),
+        tracker(MARIA, text, intent="leave_message", form=FORM, activating=True),
+    )
+    assert slots_of(events)["message_recipient"] == "nurse"
+    assert slots_of(events)["message_text"] == text
+
+
+def test_a_desk_only_mentioned_in_the_request_is_not_whom_it_is_for(db):
+    text = "the nurse said my results were fine but I still have questions"
+    events, _ = run(
+        ValidateMessageForm(),
+        tracker(MARIA, text, intent="leave_message", form=FORM, activating=True),
+    )
+    assert "message_recipient" not in slots_of(events)
+
+
 def test_a_bare_request_asks_what_the_message_says(db):
     events, _ = run(
         ValidateMessageForm(),
