@@ -185,6 +185,14 @@ def payload_entities(text: str) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
+def last_bot_text(tracker: Tracker) -> str | None:
+    """What the bot said last (its last message's text)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            return event.get("text")
+    return None
+
+
 def last_question_buttons(tracker: Tracker) -> list[dict[str, Any]]:
     """The buttons of the bot's last message (the question being answered), if it had any."""
     seen_current_message = False

@@ -25,6 +25,7 @@ from actions.common import (
     end_flow,
     entity,
     has_phone,
+    last_bot_text,
     latest_intent,
     latest_text,
     log,
@@ -82,6 +83,7 @@ _ADDRESSED_DESKS = (
     ),
 )
 ON_FILE = "on_file"
+OTHER_NUMBER_QUESTION = "OK. Which number should they call you back on?"
 # Words around a phone number ("call me at 413...", "my cell is ..."), not about the request.
 _PHONE_WORD_RE = re.compile(
     r"call|calls|phone|number|cell|mobile|home|work|office|ext|extension|the|this|that"
@@ -249,6 +251,15 @@ class ValidateMessageForm(GuardedForm):
         if current_caller().is_patient and (intent == "affirm" or _ON_FILE_RE.search(text)):
             return {"callback_number": ON_FILE}
         if intent == "deny" and not re.search(r"\d", text):
+            if current_caller().is_patient and last_bot_text(tracker) == OTHER_NUMBER_QUESTION:
+                # "no" to the number on file, then "no" to giving another: no loop; they can
+                # still be reached on the number on file, and are told so
+                phone = current_caller().patient.phone
+                dispatcher.utter_message(
+                    text=f"No problem. If they need to reach you, they'll use the number on file "
+                    f"(ending {phone[-4:]})."
+                )
+                return {"callback_number": ON_FILE}
             return {"callback_number": None}  # asked again, for the other number
         added = self.added_to_message(tracker, text)
         if added is not None:
@@ -358,7 +369,7 @@ class ActionAskCallbackNumber(StoreAction):
         with store(readonly=True) as session:
             caller = caller_of(session, tracker)
         if caller.is_patient and latest_intent(tracker) == "deny":
-            dispatcher.utter_message(text="OK. Which number should they call you back on?")
+            dispatcher.utter_message(text=OTHER_NUMBER_QUESTION)
         elif caller.is_patient:
             phone = caller.patient.phone
             dispatcher.utter_message(

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from actions.messages import (
     ON_FILE,
+    ActionAskCallbackNumber,
     ActionGoodbye,
     ActionReportEmergency,
     ActionRequestHuman,
@@ -362,3 +363,24 @@ def test_more_about_the_request_given_for_the_number_is_added_to_the_message(db)
         ValidateMessageForm(), tracker(MARIA, "call me at 12", form=FORM, slots=base)
     )
     assert "message_text" not in slots_of(events) and "phone number" in texts(said)
+
+
+def test_no_to_the_number_on_file_and_no_again_keeps_the_number_on_file(db):
+    asked = {
+        "message_recipient": "patel",
+        "message_text": "lisinopril 10mg",
+        "message_kind": "refill",
+        "requested_slot": "callback_number",
+    }
+    first, _ = run(
+        ValidateMessageForm(), tracker(MARIA, "no", intent="deny", form=FORM, slots=asked)
+    )
+    assert slots_of(first)["callback_number"] is None  # asked for the other number
+    _, said = run(
+        ActionAskCallbackNumber(), tracker(MARIA, "no", intent="deny", form=FORM, slots=asked)
+    )
+    again = tracker(MARIA, "no", intent="deny", form=FORM, slots=asked)
+    again.events.insert(0, {"event": "bot", "text": texts(said)})
+    second, told = run(ValidateMessageForm(), again)
+    assert slots_of(second)["callback_number"] == ON_FILE
+    assert "number on file" in texts(told)
