@@ -46,6 +46,7 @@ from actions.common import (
     wants_earliest,
 )
 from actions.forms import GuardedForm, current_caller
+from actions.staff import ActionStaffSchedule
 from actions.when import days_of
 from clinic import clock, practice, scheduling, text
 from clinic.errors import DomainError, ProviderDoesNotOffer, SlotTaken
@@ -509,6 +510,11 @@ class ActionListAppointments(StoreAction):
         return "action_list_appointments"
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        with store(readonly=True) as session:
+            caller = caller_of(session, tracker)
+            a_doctor = caller.is_staff and not caller.is_patient and caller.staff.provider_id
+        if a_doctor:  # a doctor's "my appointments", "my schedule": their day, not a patient's
+            return ActionStaffSchedule().run(dispatcher, tracker, domain)
         with store() as session:
             caller = caller_of(session, tracker)
             if not caller.is_patient:

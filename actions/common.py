@@ -76,6 +76,7 @@ FLOW_SLOTS = (
     "full_name",
     "room",
     "meeting_title",
+    "meeting_minutes",
     "meeting_invite",
     "meeting_confirmed",
     "slot_label",

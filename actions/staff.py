@@ -37,7 +37,14 @@ from clinic.models import RoomKind, Urgency
 
 INBOX_LIMIT = 10
 DEFAULT_MEETING = timedelta(hours=1)
-_TITLE_RE = re.compile(r"\bfor\s+(?:a|an|the|our)?\s*(?P<title>[^,.!?]+)", re.IGNORECASE)
+_TITLE_RE = re.compile(r"\bfor\s+(?:(?:a|an|the|our)\s+)?(?P<title>[^,.!?]+)", re.IGNORECASE)
+# "for an hour", "for 90 minutes", "for half an hour", "for 1.5 hrs": how long, not what for
+_DURATION_RE = re.compile(
+    r"\bfor\s+(?:(?P<half>half an? hour)|(?P<count>\d+(?:\.\d+)?|an?|one|two|three|four)\s*"
+    r"(?P<unit>hours?|hrs?|minutes?|mins?)\b)",
+    re.IGNORECASE,
+)
+_COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4}
 _TIME_WORDS = re.compile(
     r"\s+(?:on|at|from|tomorrow|today|next|this|monday|tuesday|wednesday|thursday|friday|"
     r"saturday|sunday|\d).*$",
@@ -161,21 +168,36 @@ class ActionStaffMessages(StoreAction):
 # --- meeting rooms -------------------------------------------------------------------------------
 
 
+def meeting_minutes(message: str) -> float | None:
+    """How long the meeting is, if the request says ("for an hour", "for 30 minutes")."""
+    found = _DURATION_RE.search(message or "")
+    if not found:
+        return None
+    if found.group("half"):
+        return 30.0
+    count = found.group("count").lower()
+    amount = float(_COUNTS.get(count, 0) or count)
+    minutes = amount * (60 if found.group("unit").lower().startswith("h") else 1)
+    return minutes if 0 < minutes <= 24 * 60 else None
+
+
 def meeting_title(message: str) -> str:
-    found = _TITLE_RE.search(message or "")
+    found = _TITLE_RE.search(_DURATION_RE.sub("", message or ""))
     if not found:
         return "Staff meeting"
     title = _TIME_WORDS.sub("", found.group("title")).strip()
     return title[:1].upper() + title[1:] if title else "Staff meeting"
 
 
-def meeting_span(value: Any):
-    """(start, end) of a meeting from a `time` value: a clock range, or a moment + one hour."""
+def meeting_span(value: Any, minutes: float | None = None):
+    """(start, end) of a meeting from a `time` value: a clock range, or a moment + its length
+    (one hour unless the request said)."""
     want = wanted(value)
     if want is None or (isinstance(value, str) and len(value) == 10):
         return None
     if want.is_exact:
-        return want.exact, want.exact + DEFAULT_MEETING
+        length = timedelta(minutes=minutes) if minutes else DEFAULT_MEETING
+        return want.exact, want.exact + length
     if isinstance(value, dict) and len(str(value.get("from", ""))) > 10:
         return want.start, want.end
     return None
@@ -195,10 +217,17 @@ class ValidateMeetingForm(GuardedForm):
     def after(self, dispatcher, tracker: Tracker, changed: set[str], activating: bool):
         events: list[EventType] = []
         if activating:
-            events.append(SlotSet("meeting_title", meeting_title(latest_text(tracker))))
+            said = latest_text(tracker)
+            events.append(SlotSet("meeting_title", meeting_title(said)))
+            events.append(SlotSet("meeting_minutes", meeting_minutes(said)))
         room, value = tracker.get_slot("room"), tracker.get_slot("time")
         if room and value and changed & {"room", "time", "meeting_invite"}:
-            span = meeting_span(value)
+            minutes = (
+                meeting_minutes(latest_text(tracker))
+                if activating
+                else tracker.get_slot("meeting_minutes")
+            )
+            span = meeting_span(value, minutes)
             if span is not None:
                 with store(readonly=True) as session:
                     name = practice.get_room(session, room).name
@@ -231,7 +260,9 @@ class ValidateMeetingForm(GuardedForm):
         earlier_day = day_said_before(tracker)
         if earlier_day and said_without_day(tracker, value):
             value = on_day(value, earlier_day)  # "tomorrow" ... "2 to 3pm"
-        span = meeting_span(value)
+        # a length said with the time ("at 2 for 30 minutes") wins over one said before
+        minutes = meeting_minutes(latest_text(tracker)) or tracker.get_slot("meeting_minutes")
+        span = meeting_span(value, minutes)
         if span is None:
             # a day alone: the time question asks what time that day (action_ask_..._time)
             return {"time": None}
@@ -241,12 +272,12 @@ class ValidateMeetingForm(GuardedForm):
         except DomainError as error:
             say_error(dispatcher, error)
             return {"time": None}
-        return {"time": value}
+        return {"time": value, "meeting_minutes": minutes}
 
     def validate_meeting_confirmed(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         if value is not True:
             return {"meeting_confirmed": False if value is False else None}
-        span = meeting_span(tracker.get_slot("time"))
+        span = meeting_span(tracker.get_slot("time"), tracker.get_slot("meeting_minutes"))
         if span is None:
             return {"meeting_confirmed": None, "time": None}
         actor = current_caller().staff_actor

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
+from actions.appointments import ActionListAppointments
 from actions.staff import (
     ActionStaffMessages,
     ActionStaffSchedule,
     ValidateMeetingForm,
+    meeting_minutes,
     meeting_title,
 )
 from clinic.models import MessageSlip, OutboxMessage, RoomBooking, SlipStatus, Staff
@@ -54,6 +58,18 @@ def test_a_doctor_asking_for_my_schedule_gets_their_own(db):
             ActionStaffSchedule(), tracker(sender, text, "staff_schedule", entities=tomorrow)
         )
         assert "Dr. Anika Patel" in texts(said) and "Grace Okafor" in texts(said), text
+
+
+def test_a_doctor_saying_my_appointments_gets_their_day_not_a_patient_prompt(db):
+    # "my schedule" / "my appointments" read as a patient's list_appointments
+    for text in ("my schedule", "my appointments today"):
+        _, said = run(ActionListAppointments(), tracker("tg:2003", text, "list_appointments"))
+        answer = texts(said)
+        assert "Dr. Anika Patel" in answer and "Grace Okafor" not in answer, answer
+        assert "signed in as staff" not in answer
+    # the front desk has no day of its own: told what staff can ask instead
+    _, said = run(ActionListAppointments(), tracker(RITA, "my appointments", "list_appointments"))
+    assert "signed in as staff" in texts(said)
 
 
 def test_a_date_or_doctor_not_understood_is_said_not_silently_replaced(db):
@@ -112,6 +128,40 @@ def test_meeting_title_from_the_request():
         "Billing review"
     )
     assert meeting_title("book the library") == "Staff meeting"
+    # how long is not what for
+    assert meeting_title("book the conference room friday at 2 for an hour") == "Staff meeting"
+    assert meeting_title("room for the budget review for 30 minutes") == "Budget review"
+
+
+def test_meeting_length_from_the_request():
+    assert meeting_minutes("book the conference room friday at 2 for an hour") == 60
+    assert meeting_minutes("the library for 90 minutes at 10") == 90
+    assert meeting_minutes("for half an hour") == 30
+    assert meeting_minutes("for two hours tomorrow") == 120
+    assert meeting_minutes("for 1.5 hrs") == 90
+    assert meeting_minutes("for the team, 2 to 3pm") is None
+
+
+def test_a_meeting_as_long_as_the_request_says(db):
+    friday_10 = "2027-03-05T10:00:00-05:00"
+    text = "book the conference room friday at 10 for 90 minutes"
+    events, _ = run(
+        ValidateMeetingForm(),
+        tracker(RITA, text, intent="staff_book_meeting", form=FORM, activating=True,
+                new_slots={"room": "conference", "time": friday_10}),
+    )  # fmt: skip
+    state = slots_of(events)
+    assert state["meeting_minutes"] == 90
+    assert "10:00 AM–11:30 AM" in state["slot_label"], state["slot_label"]
+    state |= {"meeting_invite": False, "requested_slot": "meeting_confirmed"}
+    run(
+        ValidateMeetingForm(),
+        tracker(RITA, "yes", intent="affirm", form=FORM, slots=state,
+                new_slots={"meeting_confirmed": True}),
+    )  # fmt: skip
+    db.rollback()
+    booking = db.scalars(select(RoomBooking).order_by(RoomBooking.id.desc())).first()
+    assert booking.end_at - booking.start_at == timedelta(minutes=90)
 
 
 def test_an_exam_room_is_not_a_meeting_room(db):
