@@ -19,6 +19,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import slot_search
 from actions.common import (
+    DOCTOR_LIKE,
     StoreAction,
     buttons,
     caller_of,
@@ -401,6 +402,9 @@ class ValidateBookingForm(GuardedForm):
     def after(self, dispatcher, tracker: Tracker, changed: set[str], activating: bool):
         type_key = tracker.get_slot("appointment_type")
         provider = tracker.get_slot("provider")
+        asked = tracker.get_slot("requested_slot")
+        if (activating or asked == "provider") and not provider and not entity(tracker, "provider"):
+            say_unknown_doctor(dispatcher, latest_text(tracker))  # "Dr Smith": not silently lost
         time_value = tracker.get_slot("time")
         if not (type_key and provider and time_value):
             return []
@@ -416,6 +420,81 @@ class ValidateBookingForm(GuardedForm):
             time_value,
             "booking_confirmed",
         )
+
+
+# "see the doctor about", "a doctor tomorrow": words after "doctor" that are not a name
+_NOT_NAMES = frozenset(
+    {
+        "about",
+        "after",
+        "again",
+        "and",
+        "any",
+        "anyone",
+        "as",
+        "asap",
+        "at",
+        "available",
+        "before",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "has",
+        "i",
+        "if",
+        "in",
+        "is",
+        "it",
+        "me",
+        "my",
+        "next",
+        "not",
+        "now",
+        "of",
+        "on",
+        "or",
+        "please",
+        "quickly",
+        "really",
+        "regarding",
+        "since",
+        "so",
+        "soon",
+        "that",
+        "the",
+        "this",
+        "to",
+        "today",
+        "tomorrow",
+        "was",
+        "who",
+        "will",
+        "with",
+        "would",
+    }
+)
+
+
+def say_unknown_doctor(dispatcher, said: str) -> None:
+    """A doctor named in the message whom the practice does not have: say so, with who is."""
+    named = next(
+        (m for m in DOCTOR_LIKE.finditer(said or "") if m.group("name").lower() not in _NOT_NAMES),
+        None,
+    )
+    if named is None:
+        return
+    with store(readonly=True) as session:
+        people = ", ".join(p.display_name for p in practice.providers(session))
+    dispatcher.utter_message(
+        text=f"I couldn't find {named.group(0).strip()} at the practice. Our providers are "
+        f"{people}."
+    )
 
 
 class ActionAskAppointmentType(StoreAction):

@@ -171,6 +171,8 @@ def payload(intent: str, **entities: Any) -> str:
     return f"/{intent}{body}"
 
 
+# "Dr Smith", "doctor Jones", "nurse Kim": someone named, to check against the practice's people
+DOCTOR_LIKE = re.compile(r"\b(?:dr\.?|doctor|nurse)\s+(?P<name>[a-z][a-z'-]+)", re.IGNORECASE)
 _PAYLOAD_RE = re.compile(r"^/(?P<intent>[\w-]+)(?P<entities>\{.*\})?$", re.DOTALL)
 
 

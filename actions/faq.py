@@ -124,11 +124,13 @@ class ActionAskVisitPrep(StoreAction):
                     type_key = upcoming[0].appointment_type.key if upcoming else None
             try:
                 advice = practice.visit_prep(session, type_key)
-                name = practice.get_type(session, type_key).name.lower() if type_key else None
+                kind = practice.get_type(session, type_key) if type_key else None
             except DomainError:
-                advice, name = practice.visit_prep(session), None
+                advice, kind = practice.visit_prep(session), None
+            name = kind.name.lower() if kind else None
+            length = f" It takes about {kind.duration_minutes} minutes." if kind else ""
         lead = f"For your {name}: " if name else ""
-        dispatcher.utter_message(text=lead + advice)
+        dispatcher.utter_message(text=lead + advice + length)
         return []
 
 

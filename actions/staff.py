@@ -14,6 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
+    DOCTOR_LIKE,
     StoreAction,
     buttons,
     caller_of,
@@ -61,7 +62,6 @@ _DATE_LIKE = re.compile(
     r"\b(?!to)\w+day\b",
     re.IGNORECASE,
 )
-_DOCTOR_LIKE = re.compile(r"\b(?:dr\.?|doctor|nurse)\s+(?P<name>[a-z][a-z'-]+)", re.IGNORECASE)
 
 
 def unread_parts(tracker: Tracker, day_found: bool, provider_found: bool) -> list[str]:
@@ -69,7 +69,7 @@ def unread_parts(tracker: Tracker, day_found: bool, provider_found: bool) -> lis
     notes = []
     if not day_found and _DATE_LIKE.search(message):
         notes.append("I couldn't read a date in that, so here is today")
-    doctor = None if provider_found else _DOCTOR_LIKE.search(message)
+    doctor = None if provider_found else DOCTOR_LIKE.search(message)
     if doctor:
         notes.append(f"I don't know {doctor.group(0).strip()} here, so here is everyone")
     return notes

@@ -589,3 +589,19 @@ def test_an_ordinal_with_no_list_asked_is_not_a_pick(db):
     )
     assert slots_of(events).get("appointment_type") is None
     assert "didn't catch" in texts(said)
+
+
+def test_a_doctor_the_practice_does_not_have_is_said_not_silently_dropped(db):
+    _, said = run(ValidateBookingForm(), start(text="I want to see Dr Smith next week"))
+    assert "couldn't find Dr Smith" in texts(said)
+    assert "Dr. Anika Patel" in texts(said)  # who the practice does have
+    for text in ("I need to see the doctor about my cough", "a doctor tomorrow please"):
+        _, said = run(ValidateBookingForm(), start(text=text))
+        assert "couldn't find" not in texts(said), text
+    # a doctor the NLU found is not questioned
+    _, said = run(
+        ValidateBookingForm(),
+        tracker(MARIA, "book with dr lee", "book_appointment", entities=[ent("provider", "lee")],
+                new_slots={"provider": "lee"}, form=FORM, activating=True),
+    )  # fmt: skip
+    assert "couldn't find" not in texts(said)

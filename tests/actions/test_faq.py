@@ -66,6 +66,7 @@ def test_visit_prep_for_a_blood_test_mentions_fasting(db):
 def test_visit_prep_for_my_next_appointment(db):
     _, said = run(ActionAskVisitPrep(), tracker(AISHA, intent="ask_visit_prep"))
     assert texts(said).startswith("For your physical exam:")
+    assert "It takes about 45 minutes." in texts(said)  # "how long will it take?"
 
 
 def test_accepted_and_unknown_insurers(db):
