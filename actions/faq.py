@@ -6,12 +6,21 @@ to pay. Anyone may ask these.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from rasa_sdk.events import EventType
 from rasa_sdk.types import DomainDict
 
-from actions.common import StoreAction, caller_of, entity, store, time_entities, today
+from actions.common import (
+    StoreAction,
+    caller_of,
+    entity,
+    latest_text,
+    store,
+    time_entities,
+    today,
+)
 from actions.when import wanted
 from clinic import billing, practice, scheduling, text
 from clinic.errors import DomainError
@@ -19,6 +28,34 @@ from clinic.practice import DayHours
 
 MAX_DAYS_LISTED = 14
 CLOSURES_AHEAD = timedelta(days=60)
+HOLIDAYS_AHEAD = timedelta(days=400)
+# What people call some holidays, in the words of the clinic file's closure reasons
+_HOLIDAY_ALIASES = (
+    (re.compile(r"\b(4th|fourth) of july|july (4|4th|fourth)\b", re.I), "independence"),
+    (re.compile(r"\bmlk\b", re.I), "martin luther king"),
+    (re.compile(r"\bxmas\b", re.I), "christmas"),
+    (re.compile(r"\bnew years?\b", re.I), "new year"),
+)
+_FILLER = {"day", "observed", "jr", "s"}
+
+
+def _words(phrase: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]+", phrase.lower().replace("'s", "")) if w not in _FILLER}
+
+
+def named_closure(session, question: str):
+    """The next closure the question names ("open on thanksgiving?", "christmas eve"): the one
+    whose reason's words are all in the question, the most specific if several are."""
+    said = question.lower()
+    for pattern, words in _HOLIDAY_ALIASES:
+        said = pattern.sub(f" {words} ", said)
+    heard = _words(said)
+    now = today()
+    found = [
+        c for c in practice.closures(session, now, now + HOLIDAYS_AHEAD)
+        if _words(c.reason or "") and _words(c.reason or "") <= heard
+    ]  # fmt: skip
+    return max(found, key=lambda c: (len(_words(c.reason)), -c.day.toordinal()), default=None)
 
 
 def intervals(hours: DayHours) -> str:
@@ -52,6 +89,12 @@ class ActionAskHours(StoreAction):
         asked = [wanted(e.get("value")) for e in time_entities(tracker)]
         asked = [w for w in asked if w is not None]
         with store(readonly=True) as session:
+            holiday = None if asked else named_closure(session, latest_text(tracker))
+            if holiday is not None:
+                dispatcher.utter_message(
+                    text=f"We're closed on {holiday.reason}, {text.day(holiday.day)}."
+                )
+                return []
             if not asked:
                 dispatcher.utter_message(text=self._week(session))
                 return []

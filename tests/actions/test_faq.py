@@ -95,3 +95,18 @@ def test_payment_options(db):
     _, said = run(ActionAskPaymentOptions(), tracker(STRANGER_WEB, intent="ask_payment_options"))
     for method in practice.clinic_info(db).payment_methods:
         assert method in texts(said)
+
+
+def test_a_holiday_asked_by_name_is_answered_from_the_clinic_closures(db):
+    def ask(question: str) -> str:
+        _, said = run(ActionAskHours(), tracker(STRANGER_WEB, question, intent="ask_hours"))
+        return texts(said)
+
+    assert ask("are you open on thanksgiving?").startswith("We're closed on Thanksgiving,")
+    assert "November 25" in ask("open thanksgiving day?")
+    assert ask("what about christmas eve").startswith("We're closed on Christmas Eve,")
+    assert ask("are you open at christmas").startswith("We're closed on Christmas Day,")
+    assert ask("open on the 4th of july?").startswith("We're closed on Independence Day")
+    # no such closure ahead, or no holiday named: the regular hours
+    assert "regular opening hours" in ask("are you open on easter?")
+    assert "regular opening hours" in ask("what are your hours?")
