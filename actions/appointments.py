@@ -40,6 +40,7 @@ from actions.common import (
     pick_ordinal,
     reset_flow,
     say_error,
+    say_if_date_unread,
     say_not_linked,
     store,
     time_entities,
@@ -395,6 +396,8 @@ class ValidateRescheduleForm(PickAppointmentForm):
 
     def after(self, dispatcher, tracker: Tracker, changed: set[str], activating: bool):
         events: list[EventType] = []
+        if activating and not tracker.get_slot("time"):
+            say_if_date_unread(dispatcher, tracker)  # "move it to feb 30"
         if not tracker.get_slot("appointment_id"):
             if activating:
                 events = self.choose_on_activation(dispatcher, tracker)

@@ -35,6 +35,7 @@ from actions.common import (
     reset_flow,
     said_without_day,
     say_error,
+    say_if_date_unread,
     say_not_linked,
     store,
     time_entities,
@@ -405,6 +406,8 @@ class ValidateBookingForm(GuardedForm):
         asked = tracker.get_slot("requested_slot")
         if (activating or asked == "provider") and not provider and not entity(tracker, "provider"):
             say_unknown_doctor(dispatcher, latest_text(tracker))  # "Dr Smith": not silently lost
+        if activating and not tracker.get_slot("time"):
+            say_if_date_unread(dispatcher, tracker)  # "a checkup on feb 30"
         time_value = tracker.get_slot("time")
         if not (type_key and provider and time_value):
             return []

@@ -171,6 +171,15 @@ def payload(intent: str, **entities: Any) -> str:
     return f"/{intent}{body}"
 
 
+# A date or a doctor the message seems to name but nothing understood: say so rather than
+# go on silently ("31 feb", "next blursday", "Dr Nobody").
+DATE_LIKE = re.compile(
+    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s*\d|"
+    r"\b\d{1,2}(st|nd|rd|th)?\s+(of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|"
+    r"\b\d{1,4}[/.-]\d{1,2}([/.-]\d{1,4})?\b|"
+    r"\b(?!to|birth|holi|every|some)\w+day\b",
+    re.IGNORECASE,
+)
 # "Dr Smith", "doctor Jones", "nurse Kim": someone named, to check against the practice's people
 DOCTOR_LIKE = re.compile(r"\b(?:dr\.?|doctor|nurse)\s+(?P<name>[a-z][a-z'-]+)", re.IGNORECASE)
 _PAYLOAD_RE = re.compile(r"^/(?P<intent>[\w-]+)(?P<entities>\{.*\})?$", re.DOTALL)
@@ -186,6 +195,15 @@ def payload_entities(text: str) -> dict[str, Any]:
     except ValueError:
         return {}
     return found if isinstance(found, dict) else {}
+
+
+def say_if_date_unread(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """A message that seems to give a date ("feb 30", "next blursday") but gave no time: say
+    so, rather than go on as if no date had been said. The time question follows."""
+    if time_entities(tracker) or not DATE_LIKE.search(latest_text(tracker)):
+        return False
+    dispatcher.utter_message(text="I couldn't read a date in that. I'll ask you for the day.")
+    return True
 
 
 def last_bot_text(tracker: Tracker) -> str | None:

@@ -14,6 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
+    DATE_LIKE,
     DOCTOR_LIKE,
     StoreAction,
     buttons,
@@ -53,21 +54,10 @@ _TIME_WORDS = re.compile(
 )
 
 
-# A date or a doctor the message seems to name but nothing understood: say so rather than
-# answer silently for today or for everyone ("31 feb", "next blursday", "Dr Nobody").
-_DATE_LIKE = re.compile(
-    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s*\d|"
-    r"\b\d{1,2}(st|nd|rd|th)?\s+(of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|"
-    r"\b\d{1,4}[/.-]\d{1,2}([/.-]\d{1,4})?\b|"
-    r"\b(?!to)\w+day\b",
-    re.IGNORECASE,
-)
-
-
 def unread_parts(tracker: Tracker, day_found: bool, provider_found: bool) -> list[str]:
     message = latest_text(tracker)
     notes = []
-    if not day_found and _DATE_LIKE.search(message):
+    if not day_found and DATE_LIKE.search(message):
         notes.append("I couldn't read a date in that, so here is today")
     doctor = None if provider_found else DOCTOR_LIKE.search(message)
     if doctor:

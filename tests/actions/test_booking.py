@@ -605,3 +605,19 @@ def test_a_doctor_the_practice_does_not_have_is_said_not_silently_dropped(db):
                 new_slots={"provider": "lee"}, form=FORM, activating=True),
     )  # fmt: skip
     assert "couldn't find" not in texts(said)
+
+
+def test_a_date_that_cannot_be_read_is_said_not_silently_dropped(db):
+    _, said = run(ValidateBookingForm(), start(text="book a checkup on feb 30"))
+    assert "couldn't read a date" in texts(said)
+    for text in ("book a checkup on my birthday", "I need a checkup"):
+        _, said = run(ValidateBookingForm(), start(text=text))
+        assert "couldn't read a date" not in texts(said), text
+    # a date the NLU read is not questioned
+    friday = [ent("time", FRIDAY)]
+    _, said = run(
+        ValidateBookingForm(),
+        tracker(MARIA, "a checkup on friday", "book_appointment", entities=friday,
+                new_slots={"time": FRIDAY}, form=FORM, activating=True),
+    )  # fmt: skip
+    assert "couldn't read a date" not in texts(said)
