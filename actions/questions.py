@@ -72,7 +72,14 @@ QUESTIONS: dict[str, tuple[Text, list[tuple[str, str]]]] = {
         "Is it urgent (should someone call you back today)?",
         [("Yes, it's urgent", YES_NO[0]), ("No, it can wait", YES_NO[1])],
     ),
-    "action_ask_link_phone": ("What phone number do we have on file for you? (with area code)", []),
+    "action_ask_link_phone": (
+        lambda t: (
+            "What is your phone number? (with area code)"
+            if (t.active_loop or {}).get("name") == "register_form"  # a new patient: none on file
+            else "What phone number do we have on file for you? (with area code)"
+        ),
+        [],
+    ),
     "action_ask_link_dob": ("What is your date of birth? (e.g. 31 March 1980)", []),
     "action_ask_full_name": ("Welcome! What is your full name (first and last name)?", []),
     "action_ask_meeting_invite": (

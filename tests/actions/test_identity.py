@@ -138,3 +138,12 @@ def test_dates_of_birth():
     assert parse_date_of_birth("04/12/1985") == date(1985, 4, 12)
     assert parse_date_of_birth("hello") is None
     assert "doesn't look right" in parse_date_of_birth("01/01/2090")
+
+
+def test_a_new_patient_is_asked_their_number_not_the_number_on_file(db):
+    from actions.questions import ActionAskLinkPhone
+
+    _, registering = run(ActionAskLinkPhone(), tracker(STRANGER_WEB, "", form="register_form"))
+    assert texts(registering) == "What is your phone number? (with area code)"
+    _, linking = run(ActionAskLinkPhone(), tracker(STRANGER_WEB, "", form="link_form"))
+    assert "on file" in texts(linking)
