@@ -49,9 +49,9 @@ from actions.common import (
 from actions.forms import GuardedForm, current_caller
 from actions.staff import ActionStaffSchedule
 from actions.when import days_of
-from clinic import clock, practice, scheduling, text
+from clinic import clock, inbox, practice, scheduling, text
 from clinic.errors import DomainError, ProviderDoesNotOffer, SlotTaken
-from clinic.models import Appointment
+from clinic.models import Appointment, Desk
 from clinic.slots import Slot
 
 UPCOMING_LIMIT = 8
@@ -112,6 +112,33 @@ def in_days(appointments: list[Appointment], value: Any) -> list[Appointment]:
     return [a for a in appointments if first <= text.local(a.start_at).date() <= last]
 
 
+# "I'm running late", "I'll be 10 minutes late", "stuck in traffic": about the visit that is
+# about to start; the front desk needs to know, the visit need not move.
+_RUNNING_LATE_RE = re.compile(
+    r"\b(running|be|am|i'?m|will be|i'?ll be|gonna be|going to be)\s+"
+    r"((a )?(bit|little|few minutes|\d+\s*(min(ute)?s?))\s+)?late\b|"
+    r"\brunning behind\b|\bstuck in traffic\b",
+    re.IGNORECASE,
+)
+
+
+def tell_desk_running_late(session, caller, dispatcher, appointment: Appointment, said: str):
+    what = scheduling.describe(appointment)
+    inbox.leave_message(
+        session,
+        caller.actor,
+        reason=f"Running late for {what}. Said: {said.strip()}"[:500],
+        desk=Desk.FRONT_DESK,
+    )
+    log.info("appointment.running_late appointment=%s", appointment.id)
+    dispatcher.utter_message(
+        text=f"Thanks for letting us know. I've told the front desk you're running late for "
+        f"your {what[:1].lower()}{what[1:]}. If you can't make it at all, I can move or cancel "
+        "it.",
+        buttons=scheduling.appointment_buttons(appointment),
+    )
+
+
 class PickAppointmentForm(GuardedForm):
     """Shared by the reschedule and cancel forms: which of my appointments."""
 
@@ -123,6 +150,11 @@ class PickAppointmentForm(GuardedForm):
         if not caller.is_patient:
             say_not_linked(dispatcher, tracker, f"{self.verb} an appointment", caller)
             return []
+        if activating and _RUNNING_LATE_RE.search(latest_text(tracker)):
+            soon = scheduling.appointment_about_to_start(session, caller.actor)
+            if soon is not None:  # "I'm running late": tell the desk, don't move the visit
+                tell_desk_running_late(session, caller, dispatcher, soon, latest_text(tracker))
+                return []
         if activating and not tracker.get_slot("appointment_id") and not upcoming(session, caller):
             dispatcher.utter_message(
                 text=f"You have no upcoming appointments to {self.verb}.",
@@ -534,6 +566,36 @@ class ActionListAppointments(StoreAction):
             return []
         head = "Your next appointment:" if len(mine) == 1 else "Your upcoming appointments:"
         dispatcher.utter_message(text="\n".join([head, *lines]), buttons=next_buttons)
+        return []
+
+
+class ActionRunningLate(StoreAction):
+    """ "I'm running late": the front desk is told, about the visit that is about to start."""
+
+    def name(self) -> str:
+        return "action_running_late"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        with store() as session:
+            caller = caller_of(session, tracker)
+            if not caller.is_patient:
+                phone = practice.clinic_info(session).phone
+                dispatcher.utter_message(
+                    text=f"Thanks for letting us know. Please call the front desk on {phone} so "
+                    "they can tell the doctor."
+                )
+                return []
+            soon = scheduling.appointment_about_to_start(session, caller.actor)
+            if soon is not None:
+                tell_desk_running_late(session, caller, dispatcher, soon, latest_text(tracker))
+                return []
+            mine = upcoming(session, caller)
+            later = f" Your next one: {scheduling.describe(mine[0])}." if mine else ""
+            dispatcher.utter_message(
+                text="I don't see an appointment of yours in the next few hours, so there is "
+                f"nothing to be late for.{later}",
+                buttons=scheduling.appointment_buttons(mine[0]) if mine else [],
+            )
         return []
 
 

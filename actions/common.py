@@ -50,6 +50,7 @@ SIDE_INTENTS = (
     "ask_payment_options",
     "request_payment_plan",
     "list_appointments",
+    "running_late",
     "out_of_scope",
 )
 

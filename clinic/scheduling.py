@@ -808,6 +808,31 @@ def upcoming_for_patient(
     return appointments
 
 
+LATE_WINDOW_BEFORE = timedelta(minutes=45)  # started this long ago: they may still come
+LATE_WINDOW_AFTER = timedelta(hours=4)
+
+
+def appointment_about_to_start(session: Session, actor: Actor) -> Appointment | None:
+    """The patient's active appointment that starts within the next hours or started a little
+    while ago: the one a "running late" is about."""
+    patient = _patient_for(session, actor, None)
+    now = clock.now()
+    appointment = session.scalars(
+        select(Appointment)
+        .where(
+            Appointment.patient_id == patient.id,
+            Appointment.status.in_(ACTIVE_STATUSES),
+            Appointment.start_at >= now - LATE_WINDOW_BEFORE,
+            Appointment.start_at <= now + LATE_WINDOW_AFTER,
+        )
+        .order_by(Appointment.start_at)
+        .limit(1)
+    ).first()
+    if appointment is not None:
+        audit.record(session, actor, "appointment.read", patient_id=patient.id)
+    return appointment
+
+
 def history(session: Session, actor: Actor, appointment_id: int | str) -> list[AppointmentEvent]:
     appointment = get_appointment(session, actor, appointment_id)
     return list(appointment.events)

@@ -459,3 +459,29 @@ def test_a_typed_yes_with_one_visit_confirms_it(db):
     db.rollback()
     assert "you're confirmed" in texts(said)
     assert db.get(Appointment, aishas.id).status is AppointmentStatus.CONFIRMED
+
+
+def test_running_late_tells_the_front_desk_about_the_visit_about_to_start(db, frozen_now):
+    from actions.appointments import ActionRunningLate
+    from clinic.models import MessageSlip
+
+    visit = upcoming(db, MARIA)[0]
+    frozen_now((visit.start_at - timedelta(minutes=20)).isoformat())  # 20 minutes before it
+    _, said = run(ActionRunningLate(), tracker(MARIA, "stuck in traffic", "running_late"))
+    assert "told the front desk you're running late" in texts(said)
+    assert {b["title"] for b in buttons(said)} == {"Reschedule", "Cancel"}
+    db.rollback()
+    slip = db.scalars(select(MessageSlip).order_by(MessageSlip.id.desc())).first()
+    assert slip.desk.value == "front_desk"
+    assert slip.reason.startswith(f"Running late for {scheduling.describe(visit)}")
+    assert slip.patient_id == visit.patient_id
+
+    # five hours before: nothing to be late for yet, and no slip
+    frozen_now((visit.start_at - timedelta(hours=5)).isoformat())
+    _, said = run(ActionRunningLate(), tracker(MARIA, "running late", "running_late"))
+    assert "nothing to be late for" in texts(said)
+    db.rollback()
+    assert db.scalars(select(MessageSlip).order_by(MessageSlip.id.desc())).first().id == slip.id
+    # a stranger is given the front desk's number
+    _, said = run(ActionRunningLate(), tracker(STRANGER_WEB, "running late", "running_late"))
+    assert "call the front desk on +1" in texts(said)
