@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import slot_search
+from actions.also_asked import answers
 from actions.booking import (
     ANY,
     none_of_the_offers,
@@ -540,6 +541,7 @@ class ActionSubmitCancel(StoreAction):
 # --- one-turn actions ----------------------------------------------------------------------------
 
 
+@answers("list_appointments")
 class ActionListAppointments(StoreAction):
     def name(self) -> str:
         return "action_list_appointments"

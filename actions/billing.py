@@ -8,6 +8,7 @@ from __future__ import annotations
 from rasa_sdk.events import EventType
 from rasa_sdk.types import DomainDict
 
+from actions.also_asked import answers
 from actions.common import (
     StoreAction,
     buttons,
@@ -59,6 +60,7 @@ def invoice_document(invoice: Invoice) -> dict:
     }
 
 
+@answers("ask_balance")
 class ActionAskBalance(StoreAction):
     def name(self) -> str:
         return "action_ask_balance"
@@ -87,6 +89,7 @@ class ActionAskBalance(StoreAction):
         return []
 
 
+@answers("ask_invoice")
 class ActionAskInvoice(StoreAction):
     def name(self) -> str:
         return "action_ask_invoice"
@@ -131,6 +134,7 @@ class ActionAskInvoice(StoreAction):
         return []
 
 
+@answers("ask_claim_status")
 class ActionAskClaimStatus(StoreAction):
     def name(self) -> str:
         return "action_ask_claim_status"

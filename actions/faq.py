@@ -12,6 +12,7 @@ from datetime import timedelta
 from rasa_sdk.events import EventType
 from rasa_sdk.types import DomainDict
 
+from actions.also_asked import answers
 from actions.common import (
     StoreAction,
     caller_of,
@@ -81,6 +82,7 @@ def day_answer(hours: DayHours) -> str:
     return f"On {name} we're open {intervals(hours)}."
 
 
+@answers("ask_hours")
 class ActionAskHours(StoreAction):
     def name(self) -> str:
         return "action_ask_hours"
@@ -138,6 +140,7 @@ class ActionAskHours(StoreAction):
         return "\n".join(lines)
 
 
+@answers("ask_location")
 class ActionAskLocation(StoreAction):
     def name(self) -> str:
         return "action_ask_location"
@@ -153,6 +156,7 @@ class ActionAskLocation(StoreAction):
         return []
 
 
+@answers("ask_visit_prep")
 class ActionAskVisitPrep(StoreAction):
     def name(self) -> str:
         return "action_ask_visit_prep"
@@ -177,6 +181,7 @@ class ActionAskVisitPrep(StoreAction):
         return []
 
 
+@answers("ask_insurance")
 class ActionAskInsurance(StoreAction):
     def name(self) -> str:
         return "action_ask_insurance"

@@ -1,0 +1,107 @@
+"""Two questions in one message ("what's my balance and when is my next appointment?").
+
+The classifier gives a message one intent, so the second question went unanswered. Here, after
+a one-turn answer, the runner-up intent is answered too when all of these hold: the message
+joins two requests ("and", "also", "plus", or two question marks); the runner-up is another
+one-turn question; and the message has that question's own words ("owe", "address", "hours").
+The classifier's runner-up alone is not enough (it is always something); its words alone are
+not either ("I owe you one, when is my appointment?")."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+import re
+from contextvars import ContextVar
+from typing import Any
+
+from rasa_sdk import Tracker
+
+from actions.common import latest_text
+
+# The one-turn questions, and the words that show a message asks them.
+ASKED_BY_WORDS = {
+    "ask_balance": re.compile(r"\b(balance|owe|how much (do|did) i (still )?(have to )?pay)\b"),
+    "list_appointments": re.compile(
+        r"\b((next|upcoming|my) (appointment|appt|visit)s?|when am i (booked|coming in))\b"
+    ),
+    "ask_hours": re.compile(r"\b(hours|open|opening|close|closing)\b"),
+    "ask_location": re.compile(
+        r"\b(address|where are you|located|location|directions|parking|how do i get)\b"
+    ),
+    "ask_claim_status": re.compile(r"\b(claims?|insurance (pay|paid|covered?))\b"),
+    "ask_insurance": re.compile(r"\b((do|does) you (take|accept)|in.network|insurance plans?)\b"),
+    "ask_invoice": re.compile(r"\b(invoice|itemi[sz]ed|statement|receipt)\b"),
+    "ask_visit_prep": re.compile(r"\b(bring|prepare|fast(ing)?|arrive early)\b"),
+}
+_JOINED_RE = re.compile(r"\b(and|also|plus)\b|\?.*\S.*\?")
+_LEAST_CONFIDENCE = 0.005
+
+_ANSWERS: dict[str, type] = {}  # intent -> the action that answers it
+_answering_second = ContextVar("answering_second", default=False)
+
+
+@functools.cache
+def _import_answering_modules() -> None:
+    """The decorated actions register when their module is imported (the action server imports
+    them all; a test may import one)."""
+    for module in ("actions.appointments", "actions.billing", "actions.faq"):
+        importlib.import_module(module)
+
+
+def second_question(tracker: Tracker, answered: str) -> str | None:
+    """The other one-turn question this message also asks, if it plainly asks one."""
+    text = latest_text(tracker).lower()
+    if not _JOINED_RE.search(text):
+        return None
+    ranking = [
+        r
+        for r in (tracker.latest_message or {}).get("intent_ranking") or []
+        if r.get("name") != "nlu_fallback"
+    ]
+    if len(ranking) < 2 or ranking[0].get("name") != answered:
+        return None  # answered for another reason (a button, a rule): not a two-part message
+    _import_answering_modules()
+    runner_up = ranking[1]
+    name = runner_up.get("name")
+    words = ASKED_BY_WORDS.get(name)
+    if name == answered or words is None or name not in _ANSWERS:
+        return None
+    if (runner_up.get("confidence") or 0) < _LEAST_CONFIDENCE or not words.search(text):
+        return None
+    return name
+
+
+async def _awaited(result: Any) -> list[Any]:
+    """An action's `run` result (our runs are async once wrapped by StoreAction)."""
+    return (await result if inspect.isawaitable(result) else result) or []
+
+
+def answers(intent: str):
+    """Class decorator for the action answering `intent` in one turn: after its answer, the
+    second question of a two-question message is answered too (once: no third)."""
+
+    def register(cls: type) -> type:
+        _ANSWERS[intent] = cls
+        run = cls.run
+
+        @functools.wraps(run)
+        async def run_and_answer_the_second(self, dispatcher, tracker, domain) -> list[Any]:
+            events = await _awaited(run(self, dispatcher, tracker, domain))
+            if _answering_second.get():
+                return events
+            second = second_question(tracker, intent)
+            if second is None:
+                return events
+            token = _answering_second.set(True)
+            try:
+                more = await _awaited(_ANSWERS[second]().run(dispatcher, tracker, domain))
+            finally:
+                _answering_second.reset(token)
+            return [*events, *more]
+
+        cls.run = run_and_answer_the_second
+        return cls
+
+    return register
