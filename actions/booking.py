@@ -294,6 +294,11 @@ class ValidateBookingForm(GuardedForm):
                 buttons=buttons([("Talk to a person", "/request_human")]),
             )
             return
+        offers = tracker.get_slot("offered_slots") or []
+        if requested == "slot_start" and len(offers) > 1 and latest_intent(tracker) == "affirm":
+            # "yes" to several times: which one?
+            dispatcher.utter_message(text='Which one? Tap a time, or say "the first one".')
+            return
         super().not_caught(dispatcher, tracker, requested)
 
     # --- validation ---------------------------------------------------------------------

@@ -621,3 +621,17 @@ def test_a_date_that_cannot_be_read_is_said_not_silently_dropped(db):
                 new_slots={"time": FRIDAY}, form=FORM, activating=True),
     )  # fmt: skip
     assert "couldn't read a date" not in texts(said)
+
+
+def test_yes_to_several_offered_times_asks_which_one(db):
+    offered = [
+        {"start": s.iso_start, "provider": s.provider_key, "label": s.label()}
+        for s in free_on(db, FRIDAY)[:3]
+    ]
+    slots = {"appointment_type": "checkup", "provider": "patel", "time": FRIDAY,
+             "offered_slots": offered, "requested_slot": "slot_start"}  # fmt: skip
+    events, said = run(
+        ValidateBookingForm(), tracker(MARIA, "yes", intent="affirm", form=FORM, slots=slots)
+    )
+    assert "Which one?" in texts(said) and "didn't catch" not in texts(said)
+    assert slots_of(events).get("slot_start") is None
