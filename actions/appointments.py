@@ -547,19 +547,18 @@ class ActionListAppointments(StoreAction):
         return "action_list_appointments"
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
-        with store(readonly=True) as session:
-            caller = caller_of(session, tracker)
-            a_doctor = caller.is_staff and not caller.is_patient and caller.staff.provider_id
-        if a_doctor:  # a doctor's "my appointments", "my schedule": their day, not a patient's
-            return ActionStaffSchedule().run(dispatcher, tracker, domain)
         with store() as session:
             caller = caller_of(session, tracker)
-            if not caller.is_patient:
-                say_not_linked(dispatcher, tracker, "see your appointments", caller)
-                return []
-            mine = upcoming(session, caller)
-            lines = [f"• {scheduling.describe(a)} ({a.status.value})" for a in mine]
-            next_buttons = scheduling.appointment_buttons(mine[0]) if mine else []
+            a_doctor = caller.is_staff and not caller.is_patient and caller.staff.provider_id
+            if not a_doctor:
+                if not caller.is_patient:
+                    say_not_linked(dispatcher, tracker, "see your appointments", caller)
+                    return []
+                mine = upcoming(session, caller)
+                lines = [f"• {scheduling.describe(a)} ({a.status.value})" for a in mine]
+                next_buttons = scheduling.appointment_buttons(mine[0]) if mine else []
+        if a_doctor:  # a doctor's "my appointments", "my schedule": their day, not a patient's
+            return ActionStaffSchedule().run(dispatcher, tracker, domain)
         if not mine:
             dispatcher.utter_message(
                 text="You have no upcoming appointments.",

@@ -15,6 +15,7 @@ from actions.booking import (
     ActionSubmitBooking,
     ValidateBookingForm,
 )
+from actions.common import payload_entities
 from clinic import scheduling, slots
 from clinic.audit import Actor
 from clinic.db import session_scope
@@ -554,7 +555,7 @@ def test_a_visit_type_picked_by_its_place_in_the_list(db):
         slots={"requested_slot": "appointment_type"},
     )  # fmt: skip
     events, said = run(ValidateBookingForm(), t)
-    third = offered[2]["payload"].split('"appointment_type":"')[1].split('"')[0]
+    third = payload_entities(offered[2]["payload"])["appointment_type"]
     assert slots_of(events)["appointment_type"] == third
     assert "didn't catch" not in texts(said)
 
@@ -565,7 +566,7 @@ def test_a_doctor_picked_by_its_place_in_the_list(db):
         slots={"appointment_type": "checkup", "requested_slot": "provider"},
     )  # fmt: skip
     events, _ = run(ValidateBookingForm(), t)
-    second = offered[1]["payload"].split('"provider":"')[1].split('"')[0]
+    second = payload_entities(offered[1]["payload"])["provider"]
     assert second != "any"
     assert slots_of(events)["provider"] == second
 
@@ -624,14 +625,10 @@ def test_a_date_that_cannot_be_read_is_said_not_silently_dropped(db):
 
 
 def test_yes_to_several_offered_times_asks_which_one(db):
-    offered = [
-        {"start": s.iso_start, "provider": s.provider_key, "label": s.label()}
-        for s in free_on(db, FRIDAY)[:3]
-    ]
-    slots = {"appointment_type": "checkup", "provider": "patel", "time": FRIDAY,
-             "offered_slots": offered, "requested_slot": "slot_start"}  # fmt: skip
+    asked = offered_on_friday()
+    assert len(asked["offered_slots"]) > 1
     events, said = run(
-        ValidateBookingForm(), tracker(MARIA, "yes", intent="affirm", form=FORM, slots=slots)
+        ValidateBookingForm(), tracker(MARIA, "yes", intent="affirm", form=FORM, slots=asked)
     )
     assert "Which one?" in texts(said) and "didn't catch" not in texts(said)
     assert slots_of(events).get("slot_start") is None
