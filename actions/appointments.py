@@ -25,6 +25,7 @@ from actions.booking import (
     on_the_day_discussed,
     pick_offer,
     search_slots_events,
+    shift_at_confirmation,
     validate_picked_start,
 )
 from actions.common import (
@@ -48,6 +49,7 @@ from actions.common import (
     wants_earliest,
 )
 from actions.forms import GuardedForm, current_caller
+from actions.offer_shift import shifted_time
 from actions.staff import ActionStaffSchedule
 from actions.when import days_of
 from clinic import clock, inbox, practice, scheduling, text
@@ -376,10 +378,16 @@ class ValidateRescheduleForm(PickAppointmentForm):
             or entity(tracker, "slot_start")
         ):
             return {}
+        shifted = shifted_time(tracker)  # "anything later?", "the week after"
+        if shifted is not None:
+            return {"time": shifted}
         offer = pick_offer(tracker)
         if offer is None:
             return none_of_the_offers(dispatcher, tracker, waitlist=False)
         return {"slot_start": offer["start"], "provider": offer["provider"]}
+
+    def extract_reschedule_confirmed(self, dispatcher, tracker: Tracker, domain):
+        return shift_at_confirmation(self, tracker, "reschedule_confirmed")
 
     def validate_time(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         return {"time": on_the_day_discussed(tracker, value)}

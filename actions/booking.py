@@ -19,7 +19,6 @@ from rasa_sdk.types import DomainDict
 
 from actions import slot_search
 from actions.common import (
-    DOCTOR_LIKE,
     StoreAction,
     buttons,
     caller_of,
@@ -37,12 +36,14 @@ from actions.common import (
     say_error,
     say_if_date_unread,
     say_not_linked,
+    say_unknown_doctor,
     store,
     time_entities,
     wants_earliest,
 )
 from actions.forms import GuardedForm, current_caller
-from actions.when import on_day, wanted
+from actions.offer_shift import shifted_time
+from actions.when import EARLIEST, on_day, wanted
 from clinic import practice, scheduling, text
 from clinic.errors import DomainError, ProviderDoesNotOffer, SlotTaken, TooManyAppointments
 from clinic.identity import Caller
@@ -68,6 +69,13 @@ _UNSURE_RE = re.compile(
 _ANY_RE = re.compile(
     r"\b(any(one|body| doctor| provider| of them)?|whoever|no preference|doesn'?t matter|"
     r"don'?t (mind|care)|either|first (available|free)|whatever|whichever|up to you)\b",
+    re.IGNORECASE,
+)
+
+# "whichever doctor is free": anyone, said while asked something else
+_ANY_DOCTOR_RE = re.compile(
+    r"\b(whoever|whichever (doctor|provider|one is free)|any (doctor|provider|physician)|"
+    r"anyone|anybody|any of the doctors|(doctor|provider) (doesn'?t|does not) matter)\b",
     re.IGNORECASE,
 )
 
@@ -210,6 +218,15 @@ def validate_picked_start(
     return {"slot_start": None, "offered_slots": None, "time": None}
 
 
+def shift_at_confirmation(form: GuardedForm, tracker: Tracker, confirm_slot: str) -> dict:
+    """ "What about the week after?" when asked to confirm a time: search again (the search
+    forgets the picked time) instead of reading it as yes or no."""
+    if tracker.get_slot("requested_slot") != confirm_slot or not form.answers(tracker):
+        return {}
+    shifted = shifted_time(tracker)
+    return {} if shifted is None else {"time": shifted, confirm_slot: None}
+
+
 def offer_buttons(offers: list[dict[str, str]], intent: str = "inform") -> list[dict[str, str]]:
     return buttons(
         (o["label"], payload(intent, slot_start=o["start"], provider=o["provider"])) for o in offers
@@ -240,13 +257,14 @@ class ValidateBookingForm(GuardedForm):
     # --- extraction of answers that are not entities ---------------------------------------
 
     def extract_provider(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        if (
-            not self.answers(tracker)
-            or tracker.get_slot("requested_slot") != "provider"
-            or entity(tracker, "provider")
-        ):
+        asked = tracker.get_slot("requested_slot")
+        if not self.answers(tracker) or entity(tracker, "provider"):
             return {}
         text = latest_text(tracker)
+        if asked == "appointment_type" and _ANY_DOCTOR_RE.search(text):
+            return {"provider": ANY}  # "whichever doctor is free", said before the visit type
+        if asked != "provider":
+            return {}
         # "the earliest available" when asked who: whoever is free first
         if _ANY_RE.search(text) or wants_earliest(text):
             return {"provider": ANY}
@@ -280,10 +298,16 @@ class ValidateBookingForm(GuardedForm):
             or entity(tracker, "slot_start")
         ):
             return {}
+        shifted = shifted_time(tracker)  # "anything later?", "the week after"
+        if shifted is not None:
+            return {"time": shifted}
         offer = pick_offer(tracker)
         if offer is None:
             return none_of_the_offers(dispatcher, tracker, waitlist=True)
         return {"slot_start": offer["start"], "provider": offer["provider"]}
+
+    def extract_booking_confirmed(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        return shift_at_confirmation(self, tracker, "booking_confirmed")
 
     def not_caught(self, dispatcher, tracker: Tracker, requested: str) -> None:
         if requested == "appointment_type" and _UNSURE_RE.search(latest_text(tracker)):
@@ -409,6 +433,8 @@ class ValidateBookingForm(GuardedForm):
         type_key = tracker.get_slot("appointment_type")
         provider = tracker.get_slot("provider")
         asked = tracker.get_slot("requested_slot")
+        if not activating and asked in _ASKED_FIRST and not tracker.get_slot(asked):
+            say_noted(dispatcher, tracker, changed - {asked})  # the question comes again
         if (activating or asked == "provider") and not provider and not entity(tracker, "provider"):
             say_unknown_doctor(dispatcher, latest_text(tracker))  # "Dr Smith": not silently lost
         if activating and not tracker.get_slot("time"):
@@ -430,79 +456,30 @@ class ValidateBookingForm(GuardedForm):
         )
 
 
-# "see the doctor about", "a doctor tomorrow": words after "doctor" that are not a name
-_NOT_NAMES = frozenset(
-    {
-        "about",
-        "after",
-        "again",
-        "and",
-        "any",
-        "anyone",
-        "as",
-        "asap",
-        "at",
-        "available",
-        "before",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "for",
-        "from",
-        "has",
-        "i",
-        "if",
-        "in",
-        "is",
-        "it",
-        "me",
-        "my",
-        "next",
-        "not",
-        "now",
-        "of",
-        "on",
-        "or",
-        "please",
-        "quickly",
-        "really",
-        "regarding",
-        "since",
-        "so",
-        "soon",
-        "that",
-        "the",
-        "this",
-        "to",
-        "today",
-        "tomorrow",
-        "was",
-        "who",
-        "will",
-        "with",
-        "would",
-    }
-)
+_ASKED_FIRST = ("appointment_type", "provider", "time")
 
 
-def say_unknown_doctor(dispatcher, said: str) -> None:
-    """A doctor named in the message whom the practice does not have: say so, with who is."""
-    named = next(
-        (m for m in DOCTOR_LIKE.finditer(said or "") if m.group("name").lower() not in _NOT_NAMES),
-        None,
-    )
-    if named is None:
-        return
-    with store(readonly=True) as session:
-        people = ", ".join(p.display_name for p in practice.providers(session))
-    dispatcher.utter_message(
-        text=f"I couldn't find {named.group(0).strip()} at the practice. Our providers are "
-        f"{people}."
-    )
+def say_noted(dispatcher, tracker: Tracker, changed: set[str]) -> None:
+    """An answer to another question than the one asked ("tomorrow" when asked who): say it
+    was taken, so the question that comes again doesn't sound like it wasn't heard."""
+    parts = []
+    kind = tracker.get_slot("appointment_type") if "appointment_type" in changed else None
+    provider = tracker.get_slot("provider") if "provider" in changed else None
+    if kind or (provider and provider != ANY):
+        with store(readonly=True) as session:
+            if kind:
+                parts.append(practice.get_type(session, kind).name.lower())
+            if provider and provider != ANY:
+                parts.append(f"with {practice.get_provider(session, provider).display_name}")
+    if provider == ANY:
+        parts.append("with whoever is free")
+    time_value = tracker.get_slot("time") if "time" in changed else None
+    if time_value == EARLIEST:
+        parts.append("the earliest free time")
+    elif time_value and (found := wanted(time_value)) is not None:
+        parts.append(found.describe())
+    if parts:
+        dispatcher.utter_message(text=f"Noted: {' '.join(parts)}.")
 
 
 class ActionAskAppointmentType(StoreAction):

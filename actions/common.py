@@ -23,7 +23,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from clinic import clock
+from clinic import clock, practice
 from clinic.db import session_scope
 from clinic.errors import DomainError, InvalidInput
 from clinic.identity import Caller, who_is
@@ -183,6 +183,83 @@ DATE_LIKE = re.compile(
 )
 # "Dr Smith", "doctor Jones", "nurse Kim": someone named, to check against the practice's people
 DOCTOR_LIKE = re.compile(r"\b(?:dr\.?|doctor|nurse)\s+(?P<name>[a-z][a-z'-]+)", re.IGNORECASE)
+
+
+# "see the doctor about", "a doctor tomorrow": words after "doctor" that are not a name
+_NOT_NAMES = frozenset(
+    {
+        "about",
+        "after",
+        "again",
+        "and",
+        "any",
+        "anyone",
+        "as",
+        "asap",
+        "at",
+        "available",
+        "before",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "has",
+        "i",
+        "if",
+        "in",
+        "is",
+        "it",
+        "me",
+        "my",
+        "next",
+        "not",
+        "now",
+        "of",
+        "on",
+        "or",
+        "please",
+        "quickly",
+        "really",
+        "regarding",
+        "since",
+        "so",
+        "soon",
+        "that",
+        "the",
+        "this",
+        "to",
+        "today",
+        "tomorrow",
+        "was",
+        "who",
+        "will",
+        "with",
+        "would",
+    }
+)
+
+
+def say_unknown_doctor(dispatcher, said: str) -> None:
+    """A doctor named in the message whom the practice does not have: say so, with who is."""
+    named = next(
+        (m for m in DOCTOR_LIKE.finditer(said or "") if m.group("name").lower() not in _NOT_NAMES),
+        None,
+    )
+    if named is None:
+        return
+    with store(readonly=True) as session:
+        people = ", ".join(p.display_name for p in practice.providers(session))
+    dispatcher.utter_message(
+        text=f"I couldn't find {named.group(0).strip()} at the practice. Our providers are "
+        f"{people}."
+    )
+
+
 _PAYLOAD_RE = re.compile(r"^/(?P<intent>[\w-]+)(?P<entities>\{.*\})?$", re.DOTALL)
 
 

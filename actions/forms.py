@@ -54,6 +54,7 @@ DIALOGUE_FALLBACK = (
 )
 
 _caller: contextvars.ContextVar[Caller] = contextvars.ContextVar("caller")
+_starting_over: contextvars.ContextVar[bool] = contextvars.ContextVar("starting_over")
 
 
 def current_caller() -> Caller:
@@ -100,7 +101,23 @@ class GuardedForm(FormValidationAction):
         `extract_<slot>` methods that read free text ("any", "the first one", a day) only look
         at answers: "do you take any insurance?" asked mid-booking is not "anyone"."""
         intent = latest_intent(tracker)
-        return intent in FORM_ANSWER_INTENTS or intent == FORM_START_INTENTS.get(self.form_name())
+        return (
+            intent in FORM_ANSWER_INTENTS
+            or intent == FORM_START_INTENTS.get(self.form_name())
+            or self.starts_over(tracker)
+        )
+
+    def starts_over(self, tracker: Tracker) -> bool:
+        """Does the latest message start this form afresh while it runs ("actually, send my
+        records instead" while a message is being taken)? Its answers so far are then
+        forgotten (`restart_slots`) and the message is read as if the form had just started."""
+        return False
+
+    restart_slots: tuple[str, ...] = ()
+
+    def starting(self, tracker: Tracker) -> bool:
+        """Is the form starting on this message, or starting over?"""
+        return _starting_over.get(False) or is_activating(tracker, self.form_name())
 
     def after(
         self,
@@ -115,7 +132,18 @@ class GuardedForm(FormValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        activating = is_activating(tracker, self.form_name())
+        over = self.starts_over(tracker)  # asked before the answers so far are forgotten
+        activating = over or is_activating(tracker, self.form_name())
+        forgotten: list[EventType] = []
+        if over:
+            just_said = tracker.slots_to_validate()  # from this very message: kept
+            forgotten = [
+                SlotSet(name, None)
+                for name in (*self.restart_slots, REQUESTED_SLOT)
+                if name not in just_said
+            ]
+            tracker.add_slots(forgotten)
+            log.info("form.started_over form=%s", self.form_name())
         with store() as session:
             caller = caller_of(session, tracker)
             stop = self.gate(session, caller, dispatcher, tracker, activating)
@@ -124,6 +152,7 @@ class GuardedForm(FormValidationAction):
             return [*stop, *reset_flow(tracker), SlotSet(REQUESTED_SLOT, None)]
         requested = tracker.get_slot(REQUESTED_SLOT) if not activating else None
         token = _caller.set(caller)
+        over_token = _starting_over.set(over)
         try:
             before = set(tracker.slots_to_validate())
             events = await super().run(dispatcher, tracker, domain)
@@ -131,15 +160,12 @@ class GuardedForm(FormValidationAction):
             events += self.after(dispatcher, tracker, changed, activating)
         finally:
             _caller.reset(token)
+            _starting_over.reset(over_token)
         filled = [e for e in events if e.get("event") == "slot" and e["name"] != REQUESTED_SLOT]
-        intent = latest_intent(tracker)
-        meant_for_form = intent in FORM_ANSWER_INTENTS or intent == FORM_START_INTENTS.get(
-            self.form_name()
-        )
-        if requested and not filled and meant_for_form:
+        if requested and not filled and self.answers(tracker):
             self.not_caught(dispatcher, tracker, requested)
             events.append(SlotSet(requested, None))
-        return events
+        return [*forgotten, *events]
 
     def not_caught(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, requested: str

@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
+    DOCTOR_LIKE,
     SIDE_INTENTS,
     StoreAction,
     buttons,
@@ -33,6 +34,7 @@ from actions.common import (
     phone_in,
     reset_flow,
     say_error,
+    say_unknown_doctor,
     store,
 )
 from actions.forms import GuardedForm, current_caller, is_activating
@@ -154,7 +156,30 @@ class ValidateMessageForm(GuardedForm):
             slots.append("contact_name")
         return [*slots, "callback_number", "message_urgent"]
 
+    restart_slots = ("message_kind", "message_recipient", "message_text", "message_urgent")
+
+    def starts_over(self, tracker: Tracker) -> bool:
+        # "actually, can you send my records instead" while a message or refill is taken
+        kind = KIND_BY_INTENT.get(latest_intent(tracker) or "")
+        current = tracker.get_slot("message_kind")
+        return (
+            kind is not None
+            and current is not None
+            and kind != current
+            and not is_activating(tracker, "message_form")
+        )
+
     def after(self, dispatcher, tracker: Tracker, changed: set[str], activating: bool):
+        asked = tracker.get_slot("requested_slot")
+        if (
+            (activating or asked == "message_recipient")
+            and not tracker.get_slot("message_recipient")
+            and not entity(tracker, "provider")
+        ):
+            say_unknown_doctor(dispatcher, latest_text(tracker))  # "tell Dr Kim": not silently lost
+            if not activating and "message_urgent" in changed:  # "it's not urgent" said early
+                urgent = tracker.get_slot("message_urgent")
+                dispatcher.utter_message(text=f"Noted: {'urgent' if urgent else 'not urgent'}.")
         if not activating:
             return []
         kind = message_kind(tracker)
@@ -197,7 +222,7 @@ class ValidateMessageForm(GuardedForm):
     def extract_message_text(self, dispatcher, tracker: Tracker, domain):
         requested = tracker.get_slot("requested_slot")
         text = latest_text(tracker)
-        if is_activating(tracker, "message_form"):
+        if self.starting(tracker):
             with store(readonly=True) as session:
                 names = {
                     word
@@ -208,6 +233,19 @@ class ValidateMessageForm(GuardedForm):
             # A refill or records request needs one word more ("metformin"); a message two.
             enough = 1 if message_kind(tracker) != SlipKind.MESSAGE.value else 2
             return {"message_text": text} if substantive(text, names, enough) else {}
+        if (
+            requested == "message_recipient"
+            and not tracker.get_slot("message_text")
+            and message_kind(tracker) == SlipKind.REFILL.value
+            and latest_intent(tracker) in ("inform", "nlu_fallback")
+            and not (entity(tracker, "provider") or DOCTOR_LIKE.search(text))
+            and not any(pattern.search(text) for pattern, _ in _DESK_WORDS)
+            and substantive(text, set(), enough=1)
+        ):
+            # asked who prescribed it, they name the medicine ("lisinopril"): kept as what
+            # the refill is for, and the question comes again
+            dispatcher.utter_message(text=f"Noted: {text.strip()}.")
+            return {"message_text": text}
         if requested != "message_text" or latest_intent(tracker) in SIDE_INTENTS:
             return {}
         return {"message_text": text} if text else {}
@@ -289,7 +327,7 @@ class ValidateMessageForm(GuardedForm):
         # taken, and the number asked again, rather than "Sorry, I didn't catch that".
         asked = tracker.get_slot("requested_slot")
         text = latest_text(tracker)
-        early = asked == "callback_number" and not re.search(r"\d", text)
+        early = asked in ("message_recipient", "callback_number") and not re.search(r"\d", text)
         if asked != "message_urgent" and not early:
             return {}
         if latest_intent(tracker) in ("affirm", "deny"):

@@ -6,7 +6,7 @@ a stranger asking gets a plain refusal and nothing else.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -38,6 +38,8 @@ from clinic.errors import DomainError, NotStaff
 from clinic.models import RoomKind, Urgency
 
 INBOX_LIMIT = 10
+# the day and provider of the last schedule shown, for "and tomorrow?" (actions/follow_up.py)
+SCHEDULE_ASKED = "schedule_asked"
 DEFAULT_MEETING = timedelta(hours=1)
 _TITLE_RE = re.compile(r"\bfor\s+(?:(?:a|an|the|our)\s+)?(?P<title>[^,.!?]+)", re.IGNORECASE)
 # "for an hour", "for 90 minutes", "for half an hour", "for 1.5 hrs": how long, not what for
@@ -54,11 +56,14 @@ _TIME_WORDS = re.compile(
 )
 
 
-def unread_parts(tracker: Tracker, day_found: bool, provider_found: bool) -> list[str]:
+def unread_parts(
+    tracker: Tracker, day_found: bool, provider_found: bool, shown: date | None = None
+) -> list[str]:
     message = latest_text(tracker)
     notes = []
     if not day_found and DATE_LIKE.search(message):
-        notes.append("I couldn't read a date in that, so here is today")
+        day = "today" if shown in (None, today()) else text.day(shown)
+        notes.append(f"I couldn't read a date in that, so here is {day}")
     doctor = None if provider_found else DOCTOR_LIKE.search(message)
     if doctor:
         notes.append(f"I don't know {doctor.group(0).strip()} here, so here is everyone")
@@ -87,9 +92,15 @@ class ActionStaffSchedule(StoreAction):
         return "action_staff_schedule"
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        return self.answer(dispatcher, tracker, {})
+
+    def answer(self, dispatcher, tracker, before: dict[str, Any]) -> list[EventType]:
+        """The schedule for the day and provider the message names; what it leaves out comes
+        from `before`, the day and provider asked last ("and tomorrow?", "what about Dr Lee?"),
+        else today and everyone."""
         found_day = next((day_of(e.get("value")) for e in time_entities(tracker)), None)
-        day = found_day or today()
-        provider = entity(tracker, "provider")
+        day = found_day or _day_or_none(before.get("day")) or today()
+        provider = entity(tracker, "provider") or before.get("provider")
         with store() as session:
             caller = caller_of(session, tracker)
             if not caller.is_staff:
@@ -104,12 +115,19 @@ class ActionStaffSchedule(StoreAction):
             except DomainError as error:
                 say_error(dispatcher, error)
                 return []
-        notes = unread_parts(tracker, found_day is not None, provider is not None)
+        notes = unread_parts(tracker, found_day is not None, provider is not None, day)
         if notes:
             note = "; ".join(notes)
             dispatcher.utter_message(text=note[0].upper() + note[1:] + ".")
         dispatcher.utter_message(text=answer)
-        return []
+        return [SlotSet(SCHEDULE_ASKED, {"day": day.isoformat(), "provider": provider})]
+
+
+def _day_or_none(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 class ActionStaffMessages(StoreAction):

@@ -25,12 +25,15 @@ class Wanted:
     end: datetime
     exact: datetime | None = None  # a single moment ("friday at 9")
     hours: tuple[time, time] | None = None  # a daily window said with a run of days
+    label: str | None = None  # how to say it, when not by its days ("after Tue, Mar 9 at 1:00 PM")
 
     @property
     def is_exact(self) -> bool:
         return self.exact is not None
 
     def describe(self) -> str:
+        if self.label:
+            return self.label
         if self.exact is not None:
             return text.when(self.exact)
         last = self.end - timedelta(microseconds=1)
@@ -74,7 +77,8 @@ def wanted(value: Any, hours: Any = None) -> Wanted | None:
         return Wanted(start, start + timedelta(minutes=1), exact=start)
     if end < start:
         start, end = end, start
-    return Wanted(start, end, hours=_hours(hours))
+    label = value.get("label") if isinstance(value, Mapping) else None
+    return Wanted(start, end, hours=_hours(hours), label=str(label) if label else None)
 
 
 def day_of(value: Any) -> date | None:

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
+from actions import slot_search
 from actions.appointments import (
     ActionAskAppointmentId,
     ActionConfirmAttendance,
@@ -485,3 +486,20 @@ def test_running_late_tells_the_front_desk_about_the_visit_about_to_start(db, fr
     # a stranger is given the front desk's number
     _, said = run(ActionRunningLate(), tracker(STRANGER_WEB, "running late", "running_late"))
     assert "call the front desk on +1" in texts(said)
+
+
+def test_reschedule_offers_later_times_when_asked_and_keeps_the_appointment(db):
+    first = upcoming(db, MARIA)[0]
+    friday = datetime.fromisoformat("2027-03-05T00:00:00-05:00")
+    free = slots.find_free_slots(db, "checkup", "patel", friday, friday + timedelta(days=1), None)
+    offered = slot_search.as_offers(free[:2])
+    state = {"appointment_id": str(first.id), "appointment_type": "checkup", "provider": "patel",
+             "time": "2027-03-05", "offered_slots": offered,
+             "requested_slot": "slot_start"}  # fmt: skip
+    events, said = run(ValidateRescheduleForm(), tracker(MARIA, "anything a bit later?",
+                       form="reschedule_form", slots=state))  # fmt: skip
+    later = [o["start"] for o in slots_of(events)["offered_slots"]]
+    assert later == [s.iso_start for s in free[2 : 2 + len(later)]] and later
+    assert "after Fri, Mar 5" in texts(said)
+    db.rollback()
+    assert db.get(Appointment, first.id).start_at == first.start_at, "nothing moved"

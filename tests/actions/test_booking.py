@@ -21,6 +21,7 @@ from clinic.audit import Actor
 from clinic.db import session_scope
 from clinic.identity import who_is
 from clinic.models import Appointment, WaitlistEntry
+from clinic.text import clock_time
 from tests.actions.helpers import (
     AISHA,
     MARIA,
@@ -99,7 +100,7 @@ def offered_on_friday() -> dict:
 
 def test_none_of_the_offered_times_asks_for_another_and_offers_the_waitlist(db):
     asked = offered_on_friday()
-    for text, intent in [("none of these work", "deny"), ("something later please", "inform")]:
+    for text, intent in [("none of these work", "deny"), ("another day please", "inform")]:
         events, said = run(ValidateBookingForm(), tracker(MARIA, text, intent, form=FORM,
                                                           slots=asked))  # fmt: skip
         filled = slots_of(events)
@@ -632,3 +633,84 @@ def test_yes_to_several_offered_times_asks_which_one(db):
     )
     assert "Which one?" in texts(said) and "didn't catch" not in texts(said)
     assert slots_of(events).get("slot_start") is None
+
+
+def test_anything_later_offers_the_free_times_after_the_last_one_offered(db):
+    tuesday = "2027-03-02"
+    events, _ = run(ValidateBookingForm(), start(text="blood test tomorrow",
+                    appointment_type="blood_test", provider="okafor", time=tuesday))  # fmt: skip
+    offered = slots_of(events)["offered_slots"]
+    asked = {"appointment_type": "blood_test", "provider": "okafor", "time": tuesday,
+             "offered_slots": offered, "requested_slot": "slot_start"}  # fmt: skip
+    last = datetime.fromisoformat(offered[-1]["start"])
+    free_later = [s.start for s in free_on(db, tuesday, "okafor", "blood_test") if s.start > last]
+    assert free_later, "the test needs a day with more free times than one offer shows"
+
+    events, said = run(ValidateBookingForm(), tracker(MARIA, "anything later in the day?",
+                                                      form=FORM, slots=asked))  # fmt: skip
+    filled = slots_of(events)
+    assert filled.get("slot_start") is None, "'anything' is no pick"
+    later = [datetime.fromisoformat(o["start"]) for o in filled["offered_slots"]]
+    assert later == free_later[: len(later)], "the next free times that Tuesday"
+    assert f"Here are free times after Tue, Mar 2 at {clock_time(last)}" in texts(said)
+
+
+def test_later_than_the_last_free_time_of_the_day_says_so_and_offers_the_next(db):
+    asked = offered_on_friday()
+    last = datetime.fromisoformat(asked["offered_slots"][-1]["start"])
+    assert not [s for s in free_on(db, FRIDAY) if s.start > last], "Friday's last free time"
+    events, said = run(ValidateBookingForm(), tracker(MARIA, "anything later that day",
+                                                      form=FORM, slots=asked))  # fmt: skip
+    later = [datetime.fromisoformat(o["start"]) for o in slots_of(events)["offered_slots"]]
+    assert later and all(start > last for start in later)
+    assert "Sorry, nothing is free after Fri, Mar 5" in texts(said)
+
+
+def test_anything_earlier_offers_free_times_before_the_first_one_offered(db):
+    asked = offered_on_friday()
+    first = datetime.fromisoformat(asked["offered_slots"][0]["start"])
+    events, said = run(ValidateBookingForm(), tracker(MARIA, "got anything earlier?",
+                                                      form=FORM, slots=asked))  # fmt: skip
+    earlier = [datetime.fromisoformat(o["start"]) for o in slots_of(events)["offered_slots"]]
+    assert earlier and all(start < first for start in earlier)
+    assert "before Fri, Mar 5" in texts(said)
+
+
+def test_the_week_after_when_asked_to_confirm_searches_again_and_books_nothing(db):
+    asked = offered_on_friday()
+    picked = asked["offered_slots"][0]
+    confirming = asked | {"slot_start": picked["start"], "requested_slot": "booking_confirmed"}
+    before = len(maria_appointments(db))
+    events, said = run(ValidateBookingForm(), tracker(MARIA, "no, what about the week after",
+                       "deny", form=FORM, slots=confirming,
+                       new_slots={"booking_confirmed": False}))  # fmt: skip
+    filled = slots_of(events)
+    assert filled["booking_confirmed"] is None and filled["slot_start"] is None
+    days = {datetime.fromisoformat(o["start"]).date().isoformat() for o in filled["offered_slots"]}
+    assert days and all("2027-03-08" <= day <= "2027-03-14" for day in days), days
+    assert "between Monday, March 8 and Sunday, March 14" in texts(said)
+    assert len(maria_appointments(db)) == before
+
+
+def test_later_that_is_not_about_times_is_not_a_new_search(db):
+    asked = offered_on_friday()
+    events, said = run(ValidateBookingForm(), tracker(MARIA, "I'll call you back later",
+                                                      form=FORM, slots=asked))  # fmt: skip
+    assert "offered_slots" not in slots_of(events)
+    assert "after Fri" not in texts(said)
+
+
+def test_an_answer_to_another_question_is_noted_and_the_question_asked_again(db):
+    asking_who = {"appointment_type": "blood_test", "requested_slot": "provider"}
+    events, said = run(ValidateBookingForm(), tracker(MARIA, "tomorrow", form=FORM,
+                       entities=[ent("time", "2027-03-02")], slots=asking_who,
+                       new_slots={"time": "2027-03-02"}))  # fmt: skip
+    assert slots_of(events)["time"] == "2027-03-02"
+    assert "Noted: on Tuesday, March 2." in texts(said)
+    assert "didn't catch" not in texts(said)
+
+    asking_what = {"requested_slot": "appointment_type"}
+    events, said = run(ValidateBookingForm(), tracker(MARIA, "whichever doctor is free",
+                                                      form=FORM, slots=asking_what))  # fmt: skip
+    assert slots_of(events)["provider"] == "any"
+    assert "Noted: with whoever is free." in texts(said)

@@ -384,3 +384,54 @@ def test_no_to_the_number_on_file_and_no_again_keeps_the_number_on_file(db):
     second, told = run(ValidateMessageForm(), again)
     assert slots_of(second)["callback_number"] == ON_FILE
     assert "number on file" in texts(told)
+
+
+def test_the_medicine_named_when_asked_who_prescribed_it_is_kept_and_who_asked_again(db):
+    asking_who = {"message_kind": "refill", "requested_slot": "message_recipient"}
+    events, said = run(ValidateMessageForm(), tracker(MARIA, "lisinopril", "nlu_fallback",
+                                                      form=FORM, slots=asking_who))  # fmt: skip
+    filled = slots_of(events)
+    assert filled["message_text"] == "lisinopril"
+    assert filled.get("message_recipient") is None
+    assert "Noted: lisinopril." in texts(said)
+    # a desk or a doctor said there is the answer, not the medicine
+    events, _ = run(ValidateMessageForm(), tracker(MARIA, "not sure", "inform", form=FORM,
+                                                   slots=asking_who))  # fmt: skip
+    assert slots_of(events)["message_recipient"] == "front_desk"
+    assert "message_text" not in slots_of(events)
+
+
+def test_a_message_for_a_doctor_the_practice_does_not_have_says_so(db):
+    _, said = run(ValidateMessageForm(), tracker(MARIA, "can you tell dr kim the new pills make "
+                  "me dizzy", "leave_message", form=FORM, activating=True))  # fmt: skip
+    assert "I couldn't find dr kim at the practice" in texts(said)
+    assert "Dr. Anika Patel" in texts(said)
+
+
+def test_a_records_request_while_a_message_is_taken_starts_the_records_request(db):
+    taking = {"message_kind": "message", "requested_slot": "message_recipient"}
+    events, said = run(ValidateMessageForm(), tracker(MARIA, "actually can I just get my records "
+                       "sent to my new doctor", "request_records", form=FORM,
+                       slots=taking))  # fmt: skip
+    filled = slots_of(events)
+    assert filled["message_kind"] == "records"
+    assert filled["message_recipient"] == "front_desk"
+    assert filled["message_text"].startswith("actually can I just get my records")
+    assert "didn't catch" not in texts(said)
+    # the same kind said again is an answer, not a new start
+    taking = {"message_kind": "records", "message_recipient": "front_desk",
+              "requested_slot": "message_text"}  # fmt: skip
+    events, _ = run(ValidateMessageForm(), tracker(MARIA, "my lab results from January",
+                    "request_records", form=FORM, slots=taking))  # fmt: skip
+    assert slots_of(events)["message_text"] == "my lab results from January"
+    assert "message_kind" not in slots_of(events)
+
+
+def test_urgency_said_when_asked_for_whom_is_kept_and_whom_asked_again(db):
+    asking_who = {"message_kind": "message", "message_text": "the new pills make me dizzy",
+                  "requested_slot": "message_recipient"}  # fmt: skip
+    events, said = run(ValidateMessageForm(), tracker(MARIA, "it's not urgent", form=FORM,
+                                                      slots=asking_who))  # fmt: skip
+    assert slots_of(events)["message_urgent"] is False
+    assert "Noted: not urgent." in texts(said)
+    assert "didn't catch" not in texts(said)

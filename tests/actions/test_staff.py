@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from actions.appointments import ActionListAppointments
+from actions.follow_up import ActionInformWithoutContext
 from actions.staff import (
     ActionStaffMessages,
     ActionStaffSchedule,
@@ -15,7 +16,18 @@ from actions.staff import (
     meeting_title,
 )
 from clinic.models import MessageSlip, OutboxMessage, RoomBooking, SlipStatus, Staff
-from tests.actions.helpers import MARIA, RITA, STRANGER_TG, ent, run, slots_of, texts, tracker
+from tests.actions.helpers import (
+    MARIA,
+    RITA,
+    STRANGER_TG,
+    STRANGER_WEB,
+    buttons,
+    ent,
+    run,
+    slots_of,
+    texts,
+    tracker,
+)
 
 FORM = "meeting_form"
 THURSDAY_2_TO_3 = {"from": "2027-03-04T14:00:00-05:00", "to": "2027-03-04T15:00:00-05:00"}
@@ -282,3 +294,64 @@ def test_a_patient_cannot_book_a_meeting_room(db):
     )
     assert slots_of(events)["requested_slot"] is None
     assert "only available to the practice's staff" in texts(said)
+
+
+def previous_answer(t, action: str):
+    """`t` as if `action` had answered the message before its latest one."""
+    t.events[:0] = [
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "earlier"},
+        {"event": "action", "name": action},
+    ]
+    return t
+
+
+def test_and_tomorrow_after_a_schedule_shows_tomorrows_schedule(db):
+    events, _ = run(ActionStaffSchedule(), tracker(RITA, "who is Dr Lee seeing today?",
+                    "staff_schedule", entities=[ent("provider", "lee")]))  # fmt: skip
+    asked = slots_of(events)["schedule_asked"]
+    assert asked == {"day": "2027-03-01", "provider": "lee"}
+
+    tomorrow = tracker(RITA, "and tomorrow?", entities=[ent("time", "2027-03-02")],
+                       slots={"schedule_asked": asked})  # fmt: skip
+    events, said = run(
+        ActionInformWithoutContext(), previous_answer(tomorrow, "action_staff_schedule")
+    )
+    assert texts(said).startswith("Schedule for Tuesday, March 2:")
+    assert "Dr. Daniel Lee" in texts(said) and "Dr. Anika Patel" not in texts(said), "still Dr Lee"
+    asked = slots_of(events)["schedule_asked"]
+
+    patel = tracker(RITA, "what about dr patel", entities=[ent("provider", "patel")],
+                    slots={"schedule_asked": asked})  # fmt: skip
+    _, said = run(
+        ActionInformWithoutContext(), previous_answer(patel, "action_inform_without_context")
+    )
+    assert texts(said).startswith("Schedule for Tuesday, March 2:"), "still tomorrow"
+    assert "Dr. Anika Patel" in texts(said) and "Dr. Daniel Lee" not in texts(said)
+
+
+def test_a_bare_detail_from_staff_with_no_schedule_before_offers_staff_things(db):
+    t = tracker(RITA, "tomorrow", entities=[ent("time", "2027-03-02")])
+    _, said = run(ActionInformWithoutContext(), previous_answer(t, "action_staff_messages"))
+    assert [b["payload"] for b in buttons(said)] == [
+        "/staff_schedule", "/staff_messages", "/staff_book_meeting"
+    ]  # fmt: skip
+    # a patient who says "and tomorrow?" sees no schedule, whatever slot they carry
+    t = tracker(MARIA, "and tomorrow?", entities=[ent("time", "2027-03-02")],
+                slots={"schedule_asked": {"day": "2027-03-01", "provider": None}})  # fmt: skip
+    _, said = run(ActionInformWithoutContext(), previous_answer(t, "action_staff_schedule"))
+    assert "Schedule" not in texts(said)
+    assert "/book_appointment" in [b["payload"] for b in buttons(said)]
+
+
+def test_a_stranger_who_types_their_name_when_asked_to_link_is_told_how(db):
+    t = tracker(STRANGER_WEB, "Jane Doe")
+    t.events[:0] = [{"event": "bot", "text": "Link or register",
+                     "data": {"buttons": [{"title": "Register as a new patient",
+                                           "payload": "/register"}]}}]  # fmt: skip
+    _, said = run(ActionInformWithoutContext(), t)
+    assert texts(said).startswith("Thanks, Jane Doe.")
+    assert [b["payload"] for b in buttons(said)] == ["/link_account", "/register"]
+    # not asked to link: no guessing that words are a name
+    _, said = run(ActionInformWithoutContext(), tracker(STRANGER_WEB, "Jane Doe"))
+    assert "Thanks" not in texts(said)

@@ -1,0 +1,92 @@
+"""A bare detail ("and tomorrow?", "what about Dr Lee on Friday", "Jane Doe") said with no
+question open: read it against what was just answered, else ask what the person would like.
+
+    staff, right after a schedule      -> the schedule again, for the day / provider now said
+    staff, otherwise                   -> what staff can do, as buttons
+    stranger who was asked to link     -> a name typed in: how to link or register
+    anyone else                        -> book / reschedule / cancel, as buttons
+"""
+
+from __future__ import annotations
+
+import re
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.types import DomainDict
+
+from actions.common import (
+    LINK_BUTTONS,
+    StoreAction,
+    buttons,
+    caller_of,
+    last_question_buttons,
+    latest_text,
+    store,
+    time_entities,
+)
+from actions.staff import SCHEDULE_ASKED, ActionStaffSchedule
+
+WHAT_NOW = "Got it. What would you like to do?"
+PATIENT_BUTTONS = (
+    ("Book an appointment", "/book_appointment"),
+    ("Reschedule", "/reschedule_appointment"),
+    ("Cancel an appointment", "/cancel_appointment"),
+)
+STAFF_BUTTONS = (
+    ("Today's schedule", "/staff_schedule"),
+    ("Open messages", "/staff_messages"),
+    ("Book a meeting room", "/staff_book_meeting"),
+)
+# "Jane Doe", "maria lopez": two to four words of letters, nothing else
+_NAME_RE = re.compile(
+    r"^\s*(?:my name is |i am |i'm |it's )?([a-z][a-z'.-]+(?: [a-z][a-z'.-]+){1,3})\s*[.!]?\s*$",
+    re.I,
+)
+
+
+def answered_before(tracker: Tracker) -> str | None:
+    """The action that answered the person's previous message."""
+    seen_latest = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_latest:
+                return None
+            seen_latest = True
+        elif kind == "action" and seen_latest and event.get("name") != "action_listen":
+            return event.get("name")
+    return None
+
+
+class ActionInformWithoutContext(StoreAction):
+    def name(self) -> str:
+        return "action_inform_without_context"
+
+    def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        with store(readonly=True) as session:
+            caller = caller_of(session, tracker)
+        asked = tracker.get_slot(SCHEDULE_ASKED)
+        follows_schedule = answered_before(tracker) in ("action_staff_schedule", self.name())
+        if caller.is_staff and isinstance(asked, dict) and follows_schedule:
+            return ActionStaffSchedule().answer(dispatcher, tracker, asked)
+        if caller.is_staff:
+            dispatcher.utter_message(text=WHAT_NOW, buttons=buttons(STAFF_BUTTONS))
+            return []
+        offered = {b.get("payload") for b in last_question_buttons(tracker)}
+        name = _NAME_RE.match(latest_text(tracker))
+        if (
+            not caller.is_patient
+            and name
+            and not time_entities(tracker)
+            and ("/register" in offered or "/link_account" in offered)
+        ):
+            dispatcher.utter_message(
+                text=f"Thanks, {name.group(1).title()}. If you have been to the practice "
+                "before, tap Link my account; if you are new, tap Register as a new patient, "
+                "and I'll ask for your details.",
+                buttons=buttons(LINK_BUTTONS),
+            )
+            return []
+        dispatcher.utter_message(text=WHAT_NOW, buttons=buttons(PATIENT_BUTTONS))
+        return []

@@ -1,0 +1,85 @@
+"""'Anything later?', 'something earlier?', 'the week after': a new time to search, relative to
+the times just offered, when the person names no day or time of their own.
+
+    shifted_time(tracker) -> dict | None
+        a `time` slot value {"from", "to", "label"} (actions/when.py `wanted` reads it; the
+        label is how the search describes it: "after Tue, Mar 9 at 1:00 PM"), or None when the
+        message asks for no such shift.
+
+Used by the booking and reschedule forms while times are on offer or one is being confirmed.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from rasa_sdk import Tracker
+
+from actions.common import latest_text, parse_iso, pick_ordinal, time_entities
+from actions.when import wanted
+from clinic import clock, text
+
+_LATER_RE = re.compile(r"\b(later|after (that|those|these|them))\b", re.I)
+_EARLIER_RE = re.compile(r"\b(earlier|sooner|before (that|those|these|them))\b", re.I)
+# "I'll call back later", "let me think about it and decide later": not a request for times
+_NOT_A_REQUEST_RE = re.compile(
+    r"\b(call|ring|phone|decide|think|check|come back|get back|talk|text|message|write|do it|"
+    r"book it|sort it)\b(\s+\S+){0,4}\s+later\b",
+    re.I,
+)
+_SAME_DAY_RE = re.compile(
+    r"\b(in the day|that day|same day|on the day|that (morning|afternoon|evening))\b", re.I
+)
+_SAME_WEEK_RE = re.compile(r"\b(in|that|the same) (the |that )?week\b", re.I)
+_WEEK_AFTER_RE = re.compile(r"\b(week after|following week|a week later|week later)\b", re.I)
+_DAY_AFTER_RE = re.compile(r"\b(day after|following day|next day|a day later|day later)\b", re.I)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=clock.clinic_tz())
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _span(start: datetime, end: datetime, label: str | None = None) -> dict[str, str]:
+    value = {"from": start.isoformat(), "to": end.isoformat()}
+    return {**value, "label": label} if label else value
+
+
+def offered_starts(tracker: Tracker) -> list[datetime]:
+    found = (parse_iso(o.get("start")) for o in tracker.get_slot("offered_slots") or [])
+    return sorted(moment for moment in found if moment is not None)
+
+
+def shifted_time(tracker: Tracker) -> dict[str, Any] | None:
+    """The window the person asks for relative to the offered times, if they ask for one."""
+    message = latest_text(tracker)
+    starts = offered_starts(tracker)
+    if not starts or time_entities(tracker) or pick_ordinal(message, len(starts)) is not None:
+        return None  # a day or time of their own, or a pick ("the second one"): not a shift
+    first, last = text.local(starts[0]), text.local(starts[-1])
+    if _WEEK_AFTER_RE.search(message):
+        monday = _monday(first.date()) + timedelta(days=7)
+        return _span(_midnight(monday), _midnight(monday + timedelta(days=7)))
+    if _DAY_AFTER_RE.search(message):
+        day = last.date() + timedelta(days=1)
+        return _span(_midnight(day), _midnight(day + timedelta(days=1)))
+    if _EARLIER_RE.search(message):
+        start = clock.now()
+        if _SAME_DAY_RE.search(message):
+            start = max(start, _midnight(first.date()))
+        return _span(start, starts[0], f"before {text.when(starts[0])}")
+    if _LATER_RE.search(message) and not _NOT_A_REQUEST_RE.search(message):
+        end = _midnight(last.date() + timedelta(days=1))  # "later in the day"
+        if _SAME_WEEK_RE.search(message):
+            end = _midnight(_monday(last.date()) + timedelta(days=7))
+        elif not _SAME_DAY_RE.search(message):
+            # "anything later?": on through what was asked for ("next week"), at least that day
+            asked = wanted(tracker.get_slot("time"))
+            end = max(end, asked.end) if asked is not None else end
+        return _span(starts[-1] + timedelta(minutes=1), end, f"after {text.when(starts[-1])}")
+    return None
