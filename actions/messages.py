@@ -310,12 +310,16 @@ class ValidateMessageForm(GuardedForm):
     @staticmethod
     def added_to_message(tracker: Tracker, text: str) -> str | None:
         """Asked for a number, the person says more about the request instead ("lisinopril
-        10mg"): digits but no phone number, and words that are not about phoning. Kept with
-        the message (nothing they write is lost); the number is asked again."""
-        if not re.search(r"\d", text) or has_phone(text):
+        10mg", "Dr Brooks at Riverside Cardiology"): no phone number, and words that are not
+        about phoning or urgency. Kept with the message (nothing they write is lost); the
+        number is asked again."""
+        if has_phone(text) or urgency_in(text) is not None:
             return None
         words = re.findall(r"[a-z]{3,}", text.lower())
-        if all(_PHONE_WORD_RE.fullmatch(word) for word in words):
+        about = [word for word in words if not _PHONE_WORD_RE.fullmatch(word)]
+        # digits that are no number ("10mg"), or a few words from a plain answer
+        enough = 1 if re.search(r"\d", text) else 2
+        if len(about) < enough or latest_intent(tracker) not in ("inform", "nlu_fallback"):
             return None
         current = tracker.get_slot("message_text") or ""
         combined = f"{current} ({text.strip()})" if current else text.strip()

@@ -115,6 +115,20 @@ def on_day(value: Any, day: date) -> Any:
 
     if isinstance(value, str) and "T" in value:
         return moved(value)
-    if isinstance(value, Mapping) and "T" in str(value.get("from", "")):
-        return {**value, "from": moved(str(value["from"])), "to": moved(str(value["to"]))}
+    if isinstance(value, Mapping) and all("T" in str(value.get(end)) for end in ("from", "to")):
+        # both ends by the same number of days: "after 3pm" runs to midnight, the next day
+        try:
+            start = datetime.fromisoformat(str(value["from"])).astimezone(zone)
+            end = datetime.fromisoformat(str(value["to"])).astimezone(zone)
+        except (KeyError, ValueError):
+            return value
+        days = timedelta(days=(day - start.date()).days)
+        return {**value, "from": shifted(start, days), "to": shifted(end, days)}
     return value
+
+
+def shifted(moment: datetime, days: timedelta) -> str:
+    """The same local clock time `days` later (across a daylight-saving change too)."""
+    zone = moment.tzinfo
+    local = datetime.combine(moment.date() + days, moment.time(), tzinfo=zone)
+    return local.isoformat()

@@ -97,8 +97,14 @@ def normalize_phone(text: str, region: str = "US") -> str:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         raise InvalidPhone() from None
-    if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
+    possible = phonenumbers.is_possible_number_with_reason(number)
+    if possible != phonenumbers.ValidationResult.IS_POSSIBLE:  # too short, too long, local only
         raise InvalidPhone()
+    if not phonenumbers.is_valid_number(number):
+        # the right length, but no such number ("555 123 4567": 555 is no area code)
+        raise InvalidPhone(
+            "That number doesn't seem to exist. Please check it, including the area code."
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -419,12 +419,12 @@ def _offset(found: re.Match, ctx: Context) -> Piece | None:
 
 def _clock_meridiem(found: re.Match, ctx: Context) -> Piece | None:
     clock = clock_time(int(found["h"]), int(found["m"] or 0), found["ap"])
-    return _span(found, clock=clock) if clock else None
+    return _with_prefix(found, clock, ctx) if clock else None
 
 
 def _clock_colon(found: re.Match, ctx: Context) -> Piece | None:
     clock = clock_time(int(found["h"]), int(found["m"]), None)
-    return _span(found, clock=clock) if clock else None
+    return _with_prefix(found, clock, ctx) if clock else None
 
 
 def _clock_words(found: re.Match, ctx: Context) -> Piece | None:
@@ -437,14 +437,24 @@ def _clock_words(found: re.Match, ctx: Context) -> Piece | None:
     clock = clock_time(hour, minute, groups.get("ap"))
     if clock is None:
         return None
-    return _with_prefix(found, clock)
+    return _with_prefix(found, clock, ctx)
 
 
-def _with_prefix(found: re.Match, clock: ClockTime) -> Piece:
+_FROM_PREFIXES = ("after", "not before", "no earlier than", "later than", "any time after")
+_UNTIL_PREFIXES = ("before", "by", "until", "till", "til", "no later than", "earlier than")
+# "3pm onwards", "from 3 on", "4 or later"; "10 or earlier"
+_FROM_SUFFIX_RE = re.compile(
+    r"\s*(?:onwards?\b|or\s+(?:later|after)\b|and\s+later\b|on\s*(?:$|[,.!?]))", re.I
+)
+_UNTIL_SUFFIX_RE = re.compile(r"\s*(?:or\s+(?:earlier|before|sooner))\b", re.I)
+
+
+def _with_prefix(found: re.Match, clock: ClockTime, ctx: Context | None = None) -> Piece:
     prefix = re.sub(r"\s+", " ", (found.groupdict().get("pre") or "").lower())
-    if prefix in ("after", "not before", "no earlier than"):
+    after = ctx.text[found.end() :] if ctx is not None else ""
+    if prefix in _FROM_PREFIXES or (not prefix and _FROM_SUFFIX_RE.match(after)):
         return _span(found, clock_range=(clock, None))
-    if prefix in ("before", "by", "until", "till", "til", "no later than"):
+    if prefix in _UNTIL_PREFIXES or (not prefix and _UNTIL_SUFFIX_RE.match(after)):
         return _span(found, clock_range=(None, clock))
     return _span(found, clock=clock)
 
@@ -454,7 +464,7 @@ def _noon(found: re.Match, ctx: Context) -> Piece | None:
     clock = ClockTime(0, 0) if word == "midnight" else ClockTime(12, 0)
     if word == "midnight" and not found["pre"]:
         return None  # "midnight snack"; only "at/by midnight" is a time
-    return _with_prefix(found, clock)
+    return _with_prefix(found, clock, ctx)
 
 
 def _quarter(found: re.Match, ctx: Context) -> Piece | None:
@@ -550,7 +560,8 @@ _QUALIFIER = (
 
 _CLOCK_PREFIX = (
     r"(?<!\w)(?P<pre>at|@|around|about|abt|approx\.?|approximately|after|before|by|until|"
-    r"till|til|not\s+before|no\s+later\s+than|no\s+earlier\s+than)\s*(?<=\s|@)"
+    r"till|til|not\s+before|no\s+later\s+than|no\s+earlier\s+than|later\s+than|earlier\s+than|"
+    r"any\s*time\s+after)\s*(?<=\s|@)"
 )
 
 

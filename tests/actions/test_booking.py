@@ -522,6 +522,20 @@ def test_a_clock_time_alone_means_the_day_on_offer_not_today(db):
     assert slots_of(events)["time"] == "2027-03-08T10:30:00-05:00"
 
 
+def test_after_a_clock_time_means_after_it_on_the_day_on_offer(db):
+    asked = offered_on_friday()
+    after_3 = {"from": "2027-03-01T15:00:00-05:00", "to": "2027-03-02T00:00:00-05:00"}
+    found = {**ent("time", after_3), "additional_info": {"grain": "range", "dated": False}}
+    events, said = run(ValidateBookingForm(), tracker(MARIA, "after 3pm", form=FORM,
+                       entities=[found], slots=asked, new_slots={"time": after_3}))  # fmt: skip
+    filled = slots_of(events)
+    assert filled["time"] == {"from": "2027-03-05T15:00:00-05:00",
+                              "to": "2027-03-06T00:00:00-05:00"}  # fmt: skip
+    offered = [datetime.fromisoformat(o["start"]) for o in filled.get("offered_slots") or []]
+    assert offered and all(clock_time(s).endswith("PM") for s in offered), texts(said)
+    assert "between 12:00 AM and 3:00 PM" not in texts(said)
+
+
 def test_a_booking_for_a_relative_is_not_put_on_the_senders_record(db):
     before = len(maria_appointments(db))
     events, said = run(

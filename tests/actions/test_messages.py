@@ -363,6 +363,13 @@ def test_more_about_the_request_given_for_the_number_is_added_to_the_message(db)
         ValidateMessageForm(), tracker(MARIA, "call me at 12", form=FORM, slots=base)
     )
     assert "message_text" not in slots_of(events) and "phone number" in texts(said)
+    # words alone, too: where the records should go
+    records = {"message_recipient": "front_desk", "message_text": "send my records",
+               "requested_slot": "callback_number", "message_kind": "records"}  # fmt: skip
+    events, said = run(ValidateMessageForm(), tracker(MARIA, "Dr Brooks at Riverside Cardiology",
+                                                      form=FORM, slots=records))  # fmt: skip
+    assert slots_of(events)["message_text"].endswith("(Dr Brooks at Riverside Cardiology)")
+    assert "didn't catch" not in texts(said)
 
 
 def test_no_to_the_number_on_file_and_no_again_keeps_the_number_on_file(db):

@@ -168,3 +168,10 @@ def test_linking_in_progress_is_kept_expires_and_abandoned_ones_are_removed(stor
     assert pending_link(store, "web:2") == LinkProgress(step="phone")
     drop_pending_link(store, "web:2")
     assert pending_link(store, "web:2") is None
+
+
+def test_a_number_of_the_right_length_that_does_not_exist_is_told_apart_from_garbage():
+    with pytest.raises(InvalidPhone, match="doesn't seem to exist"):
+        identity.normalize_phone("555 123 4567")  # 555 is no area code
+    with pytest.raises(InvalidPhone, match="include the area code"):
+        identity.normalize_phone("555-0142")  # too short: the area code is missing
