@@ -27,6 +27,7 @@ from actions.booking import (
     search_slots_events,
     shift_at_confirmation,
     validate_picked_start,
+    with_hours,
 )
 from actions.common import (
     StoreAction,
@@ -390,7 +391,7 @@ class ValidateRescheduleForm(PickAppointmentForm):
         return shift_at_confirmation(self, tracker, "reschedule_confirmed")
 
     def validate_time(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        return {"time": on_the_day_discussed(tracker, value)}
+        return {"time": with_hours(tracker, on_the_day_discussed(tracker, value))}
 
     def validate_slot_start(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         return validate_picked_start(

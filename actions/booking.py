@@ -44,8 +44,14 @@ from actions.common import (
 from actions.forms import GuardedForm, current_caller
 from actions.offer_shift import shifted_time
 from actions.when import EARLIEST, on_day, wanted
-from clinic import practice, scheduling, text
-from clinic.errors import DomainError, ProviderDoesNotOffer, SlotTaken, TooManyAppointments
+from clinic import clock, practice, scheduling, text
+from clinic.errors import (
+    DomainError,
+    PastTime,
+    ProviderDoesNotOffer,
+    SlotTaken,
+    TooManyAppointments,
+)
 from clinic.identity import Caller
 
 ANY = "any"
@@ -93,8 +99,7 @@ def search_slots_events(
 
     An exact free moment fills `slot_start` (and asks to confirm); otherwise the offers go to
     `offered_slots` for the slot_start question; nothing at all clears `time` to ask again."""
-    hours = next((e.get("additional_info") or {} for e in time_entities(tracker)), {}).get("hours")
-    want = wanted(time_value, hours)
+    want = wanted(time_value)
     reset = [SlotSet("slot_start", None), SlotSet(confirm_slot, None)]
     if want is None:
         dispatcher.utter_message(text="Sorry, I couldn't understand that time.")
@@ -143,6 +148,16 @@ def pick_offer(tracker: Tracker) -> dict[str, str] | None:
         said_day = bool(re.search(r"\d{1,2}[/-]\d|\b(mon|tue|wed|thu|fri|sat|sun)", text, re.I))
         return slot_search.offer_at_clock(offers, moment, same_day=said_day)
     return None
+
+
+def with_hours(tracker: Tracker, value: Any) -> Any:
+    """A run of days said with a part of the day ("mornings next week") keeps its daily hours
+    in the slot, for a search that may come turns later (once the provider is known)."""
+    if not isinstance(value, dict) or "hours" in value:
+        return value
+    said = next((e for e in time_entities(tracker) if e.get("value") == value), None)
+    hours = ((said or {}).get("additional_info") or {}).get("hours")
+    return {**value, "hours": list(hours)} if hours else value
 
 
 def on_the_day_discussed(tracker: Tracker, value: Any) -> Any:
@@ -374,9 +389,13 @@ class ValidateBookingForm(GuardedForm):
     def validate_time(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         if value is None:  # forgotten on purpose (none of the offered times suited)
             return {"time": None}
-        value = on_the_day_discussed(tracker, value)
-        if wanted(value) is None:
+        value = with_hours(tracker, on_the_day_discussed(tracker, value))
+        found = wanted(value)
+        if found is None:
             dispatcher.utter_message(text="Sorry, I couldn't understand that time.")
+            return {"time": None}
+        if found.end <= clock.now():  # "last monday": said at once, not after the other answers
+            say_error(dispatcher, PastTime())
             return {"time": None}
         return {"time": value}
 

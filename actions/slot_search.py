@@ -114,8 +114,9 @@ def _window(session: Session, type_key: str, provider_key: str | None, want: Wan
         provider_key,
         after,
         after + timedelta(days=FOLLOW_ON_DAYS),
-        limit=ALTERNATIVES,
+        limit=limit,
     )
+    later = [slot for slot in later if want.allows(slot.start)][:ALTERNATIVES]  # mornings too
     if later:
         return Found(
             offers=later,

@@ -37,9 +37,21 @@ class Wanted:
         if self.exact is not None:
             return text.when(self.exact)
         last = self.end - timedelta(microseconds=1)
+        if self.hours is not None:  # "mornings next week"
+            span = f"between {text.day(self.start)} and {text.day(last)}"
+            if self.start.date() == last.date():
+                span = f"on {text.day(self.start)}"
+            first, until = (
+                datetime.combine(self.start.date(), h, tzinfo=self.start.tzinfo) for h in self.hours
+            )
+            return f"{span}, {text.clock_time(first)} to {text.clock_time(until)}"
         if self.start.date() == last.date():
             part = ""
-            if self.start.time() != time(0) or self.end.time() != time(0):
+            if self.start.time() != time(0) and self.end.time() == time(0):
+                part = f" after {text.clock_time(self.start)}"  # "after 3pm": to midnight
+            elif self.start.time() == time(0) and self.end.time() != time(0):
+                part = f" before {text.clock_time(self.end)}"
+            elif self.start.time() != time(0) or self.end.time() != time(0):
                 part = f" between {text.clock_time(self.start)} and {text.clock_time(self.end)}"
             return f"on {text.day(self.start)}{part}"
         return f"between {text.day(self.start)} and {text.day(last)}"
@@ -78,6 +90,8 @@ def wanted(value: Any, hours: Any = None) -> Wanted | None:
     if end < start:
         start, end = end, start
     label = value.get("label") if isinstance(value, Mapping) else None
+    if hours is None and isinstance(value, Mapping):
+        hours = value.get("hours")  # "mornings next week", kept with the slot (with_hours)
     return Wanted(start, end, hours=_hours(hours), label=str(label) if label else None)
 
 

@@ -21,7 +21,7 @@ from clinic.audit import Actor
 from clinic.db import session_scope
 from clinic.identity import who_is
 from clinic.models import Appointment, WaitlistEntry
-from clinic.text import clock_time
+from clinic.text import clock_time, local
 from tests.actions.helpers import (
     AISHA,
     MARIA,
@@ -350,6 +350,11 @@ def test_a_past_time_is_refused_and_asked_again(db):
     )
     assert slots_of(events)["time"] is None
     assert "already passed" in texts(said)
+    # said before the doctor is chosen: told at once, not after the next answer
+    events, said = run(ValidateBookingForm(), start(text="a follow up for last monday",
+                       appointment_type="follow_up", time="2027-02-22"))  # fmt: skip
+    assert slots_of(events)["time"] is None
+    assert "already passed" in texts(said)
 
 
 def test_a_side_question_fills_nothing_so_the_form_lets_the_rule_answer(db):
@@ -533,7 +538,7 @@ def test_after_a_clock_time_means_after_it_on_the_day_on_offer(db):
                               "to": "2027-03-06T00:00:00-05:00"}  # fmt: skip
     offered = [datetime.fromisoformat(o["start"]) for o in filled.get("offered_slots") or []]
     assert offered and all(clock_time(s).endswith("PM") for s in offered), texts(said)
-    assert "between 12:00 AM and 3:00 PM" not in texts(said)
+    assert "on Friday, March 5 after 3:00 PM" in texts(said) or "nothing is free" in texts(said)
 
 
 def test_a_booking_for_a_relative_is_not_put_on_the_senders_record(db):
@@ -728,3 +733,26 @@ def test_an_answer_to_another_question_is_noted_and_the_question_asked_again(db)
                                                       form=FORM, slots=asking_what))  # fmt: skip
     assert slots_of(events)["provider"] == "any"
     assert "Noted: with whoever is free." in texts(said)
+
+
+def test_mornings_said_before_the_provider_still_limit_the_times_offered_after_it(db):
+    next_week = {"from": "2027-03-08", "to": "2027-03-14"}
+    found = {**ent("time", next_week),
+             "additional_info": {"grain": "range", "hours": ["08:00", "12:00"]}}  # fmt: skip
+    events, said = run(ValidateBookingForm(), start(text="a physical, early morning, any day next "
+                       "week", appointment_type="physical", time=next_week))  # fmt: skip
+    kept = slots_of(events)["time"]
+    assert kept == next_week, "no entity with hours in this built tracker: kept as said"
+    events, _ = run(ValidateBookingForm(), tracker(MARIA, "a physical, early morning, any day "
+                    "next week", "book_appointment", entities=[found], form=FORM,
+                    activating=True, new_slots={"appointment_type": "physical",
+                                                "time": next_week}))  # fmt: skip
+    kept = slots_of(events)["time"]
+    assert kept == {**next_week, "hours": ["08:00", "12:00"]}
+    asking_who = {"appointment_type": "physical", "time": kept, "requested_slot": "provider"}
+    events, said = run(ValidateBookingForm(), tracker(MARIA, "anyone", form=FORM,
+                                                      slots=asking_who))  # fmt: skip
+    offered = [datetime.fromisoformat(o["start"]) for o in slots_of(events)["offered_slots"]]
+    clinic_times = [local(start) for start in offered]
+    assert clinic_times and all(8 <= t.hour < 12 for t in clinic_times), clinic_times
+    assert "8:00 AM to 12:00 PM" in texts(said)
