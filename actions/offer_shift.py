@@ -21,7 +21,10 @@ from actions.common import latest_text, parse_iso, pick_ordinal, time_entities
 from actions.when import wanted
 from clinic import clock, text
 
-_LATER_RE = re.compile(r"\b(later|after (that|those|these|them))\b", re.I)
+# "anything later?", "any other times?", "more options": the times after the ones shown
+_LATER_RE = re.compile(
+    r"\b(later|after (that|those|these|them)|(more|other) (times|options|slots|openings))\b", re.I
+)
 _EARLIER_RE = re.compile(r"\b(earlier|sooner|before (that|those|these|them))\b", re.I)
 # "I'll call back later", "let me think about it and decide later": not a request for times
 _NOT_A_REQUEST_RE = re.compile(

@@ -461,6 +461,31 @@ def test_the_waitlist_without_a_type_asks_which_and_ends_the_open_form(db):
     ]  # no second question from the form
 
 
+def test_a_visit_type_typed_for_the_waitlist_question_joins_the_waitlist_not_a_booking(db):
+    _, asked = run(ActionJoinWaitlist(), tracker(MARIA, "add me to the waiting list for dr "
+                   "patel", "join_waitlist", entities=[ent("provider", "patel")]))  # fmt: skip
+    question = asked.messages[0]
+    assert question["text"] == "Which kind of visit should I watch for?"
+    assert '"provider":"patel"' in question["buttons"][0]["payload"], "the doctor travels along"
+
+    answer = start(text="a checkup", appointment_type="checkup")
+    answer.latest_message["intent"]["name"] = "inform"
+    answer.latest_message["entities"] = [ent("appointment_type", "checkup")]
+    answer.events[:0] = [{"event": "bot", "text": question["text"],
+                          "data": {"buttons": question["buttons"]}}]  # fmt: skip
+    before = len(maria_appointments(db))
+    events, said = run(ValidateBookingForm(), answer)
+    assert "You're on the waitlist for a check-up with Dr. Anika Patel" in texts(said)
+    assert "offered_slots" not in slots_of(events)
+    assert {"event": "active_loop", "name": None} in [
+        {"event": e["event"], "name": e.get("name")} for e in events
+    ]  # the booking form ends at once
+    db.rollback()
+    assert len(maria_appointments(db)) == before
+    waiting = db.scalars(select(WaitlistEntry).order_by(WaitlistEntry.id.desc())).first()
+    assert waiting.appointment_type.key == "checkup" and waiting.provider.key == "patel"
+
+
 def test_a_stranger_cannot_join_the_waitlist(db):
     _, said = run(
         ActionJoinWaitlist(),
@@ -683,6 +708,10 @@ def test_later_than_the_last_free_time_of_the_day_says_so_and_offers_the_next(db
     later = [datetime.fromisoformat(o["start"]) for o in slots_of(events)["offered_slots"]]
     assert later and all(start > last for start in later)
     assert "Sorry, nothing is free after Fri, Mar 5" in texts(said)
+    events, _ = run(ValidateBookingForm(), tracker(MARIA, "do you have any other times?",
+                                                   form=FORM, slots=asked))  # fmt: skip
+    more = [datetime.fromisoformat(o["start"]) for o in slots_of(events)["offered_slots"]]
+    assert more == later, "more times: the next ones, as for 'later'"
 
 
 def test_anything_earlier_offers_free_times_before_the_first_one_offered(db):
