@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 import dateparser
+from dateparser.search import search_dates
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.types import DomainDict
@@ -52,14 +53,25 @@ DOB_SETTINGS = {
 }
 
 
+# "my name's Tom O'Neil", "it's Jane Doe": the name itself
+_NAME_LEAD_RE = re.compile(
+    r"^(my\s+name\s+is|my\s+name'?s|my\s+full\s+name\s+is|name\s*:|i\s+am|i'?m|it'?s|this\s+is|"
+    r"call\s+me)\s+",
+    re.I,
+)
+
+
 def parse_date_of_birth(text: str) -> date | None | str:
     """A date of birth, None if none is there, or a sentence saying what is wrong with it."""
     text = (text or "").strip()
     if not text or len(text) > 60 or not re.search(r"\d", text):
         return None
     parsed = dateparser.parse(text, languages=["en"], settings=DOB_SETTINGS)
-    if parsed is None:
-        return None
+    if parsed is None:  # "I was born on 3 Feb 1950", "dob 4/12/85": the date inside
+        found = search_dates(text, languages=["en"], settings=DOB_SETTINGS) or []
+        if len(found) != 1:
+            return None
+        parsed = found[0][1]
     born = parsed.date()
     now = today()
     if born > now or born.year < now.year - 120:
@@ -128,7 +140,7 @@ class ValidateRegisterForm(_AskOwnData):
         return self._typed(tracker, "full_name")
 
     def validate_full_name(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        text = re.sub(r"^(my name is|i am|i'm|it's)\s+", "", str(value).strip(), flags=re.I)
+        text = _NAME_LEAD_RE.sub("", str(value).strip()).strip(" .!")
         parts = text.split()
         if len(parts) < 2 or len(text) > 160 or any(ch.isdigit() for ch in text):
             dispatcher.utter_message(text="Please give your first and last name.")

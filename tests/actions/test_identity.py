@@ -138,6 +138,18 @@ def test_dates_of_birth():
     assert parse_date_of_birth("04/12/1985") == date(1985, 4, 12)
     assert parse_date_of_birth("hello") is None
     assert "doesn't look right" in parse_date_of_birth("01/01/2090")
+    # said in a sentence
+    assert parse_date_of_birth("born 3rd of feb 1950") == date(1950, 2, 3)
+    assert parse_date_of_birth("I was born on 3 February 1950") == date(1950, 2, 3)
+    assert parse_date_of_birth("dob 4/12/85") == date(1985, 4, 12)
+    assert parse_date_of_birth("born in 1985") is None, "no day: asked again"
+
+
+def test_a_name_said_in_a_sentence_is_the_name_alone(db):
+    for said in ("my name's Tom O'Neil", "It's Tom O'Neil.", "call me Tom O'Neil"):
+        events, _ = run(ValidateRegisterForm(), tracker(STRANGER_WEB, said, form="register_form",
+                        slots={"requested_slot": "full_name"}))  # fmt: skip
+        assert slots_of(events)["full_name"] == "Tom O'Neil", said
 
 
 def test_a_new_patient_is_asked_their_number_not_the_number_on_file(db):
