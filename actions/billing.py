@@ -21,7 +21,7 @@ from actions.common import (
     store,
     time_entities,
 )
-from actions.when import day_of, days_of
+from actions.when import days_of, past_values
 from clinic import billing, text
 from clinic.errors import DomainError
 from clinic.models import Invoice
@@ -95,18 +95,22 @@ class ActionAskInvoice(StoreAction):
         return "action_ask_invoice"
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
-        day = next((day_of(e.get("value")) for e in time_entities(tracker)), None)
+        span = next((days_of(v) for v in past_values(latest_text(tracker))), None)
+        if span is None:  # a button's payload carries the day itself
+            span = next((days_of(e.get("value")) for e in time_entities(tracker)), None)
         with store() as session:
             caller = caller_of(session, tracker)
             if not caller.is_patient:
                 say_not_linked(dispatcher, tracker, "see your bills", caller)
                 return []
             note = ""
-            if day is not None:
-                found = billing.invoice_by_date(session, caller.actor, day)
+            if span is not None:
+                first, last = span
+                found = billing.invoice_by_date(session, caller.actor, first, until=last)
                 invoice, candidates = found.invoice, found.candidates
                 if invoice is not None and not found.exact:
-                    note = f"I found no bill from {text.day(day)}; this is the nearest one.\n"
+                    when = text.day(first) if first == last else text.days(first, last)
+                    note = f"I found no bill from {when}; this is the nearest one.\n"
             else:
                 candidates = billing.invoices_for(session, caller.actor)
                 invoice = candidates[0] if candidates else None
@@ -140,7 +144,7 @@ class ActionAskClaimStatus(StoreAction):
         return "action_ask_claim_status"
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
-        span = next((days_of(e.get("value")) for e in time_entities(tracker)), None)
+        span = next((days_of(v) for v in past_values(latest_text(tracker))), None)
         with store() as session:
             caller = caller_of(session, tracker)
             if not caller.is_patient:

@@ -2,6 +2,7 @@
 question open: read it against what was just answered, else ask what the person would like.
 
     staff, right after a schedule      -> the schedule again, for the day / provider now said
+    after a bill, a claim, the hours   -> that answer again, for the day now said
     staff, otherwise                   -> what staff can do, as buttons
     stranger who was asked to link     -> a name typed in: how to link or register
     anyone else                        -> book / reschedule / cancel, as buttons
@@ -15,6 +16,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.types import DomainDict
 
+from actions.billing import ActionAskClaimStatus, ActionAskInvoice
 from actions.common import (
     LINK_BUTTONS,
     StoreAction,
@@ -25,6 +27,7 @@ from actions.common import (
     store,
     time_entities,
 )
+from actions.faq import ActionAskHours
 from actions.staff import SCHEDULE_ASKED, ActionStaffSchedule
 
 WHAT_NOW = "Got it. What would you like to do?"
@@ -46,30 +49,40 @@ _NAME_RE = re.compile(
 
 
 def answered_before(tracker: Tracker) -> str | None:
-    """The action that answered the person's previous message."""
+    """The action that answered the person's previous message, looking through this action's
+    own answers ("bill from Feb 3" -> "and January?" -> "and December?": the bill action)."""
     seen_latest = False
     for event in reversed(tracker.events):
         kind = event.get("event")
         if kind == "user":
-            if seen_latest:
-                return None
             seen_latest = True
-        elif kind == "action" and seen_latest and event.get("name") != "action_listen":
-            return event.get("name")
+        elif kind == "action" and seen_latest:
+            name = event.get("name")
+            if name not in ("action_listen", ActionInformWithoutContext.NAME):
+                return name
     return None
 
 
+# Answers a bare new day can be asked again for ("what about January?", "and Saturday?")
+ANSWERS_AGAIN = {a().name(): a for a in (ActionAskInvoice, ActionAskClaimStatus, ActionAskHours)}
+
+
 class ActionInformWithoutContext(StoreAction):
+    NAME = "action_inform_without_context"
+
     def name(self) -> str:
-        return "action_inform_without_context"
+        return self.NAME
 
     def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         with store(readonly=True) as session:
             caller = caller_of(session, tracker)
+        before = answered_before(tracker)
         asked = tracker.get_slot(SCHEDULE_ASKED)
-        follows_schedule = answered_before(tracker) in ("action_staff_schedule", self.name())
-        if caller.is_staff and isinstance(asked, dict) and follows_schedule:
+        if caller.is_staff and isinstance(asked, dict) and before == "action_staff_schedule":
             return ActionStaffSchedule().answer(dispatcher, tracker, asked)
+        again = ANSWERS_AGAIN.get(before or "")
+        if again is not None and time_entities(tracker):
+            return again().run(dispatcher, tracker, domain)
         if caller.is_staff:
             dispatcher.utter_message(text=WHAT_NOW, buttons=buttons(STAFF_BUTTONS))
             return []

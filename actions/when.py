@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from clinic import clock, text
-from nlu.time_parsing import to_interval
+from nlu.time_parsing import find_times, to_interval
 
 EARLIEST = "earliest"
 EARLIEST_SPAN = timedelta(days=120)
@@ -146,3 +146,17 @@ def shifted(moment: datetime, days: timedelta) -> str:
     zone = moment.tzinfo
     local = datetime.combine(moment.date() + days, moment.time(), tzinfo=zone)
     return local.isoformat()
+
+
+# As in config.yml (the NLU time extractor's `date_order`): US month/day by default.
+DATE_ORDER = "MDY"
+
+
+def past_values(message: str) -> list[Any]:
+    """The time phrases of a message about the past ("my bill from February 17", "did
+    insurance pay for the December visit"), re-read so that a date without a year, a month
+    or a bare weekday is the last one rather than the next (the NLU entity prefers the future,
+    for booking)."""
+    found = find_times(message or "", clock.now().astimezone(clock.clinic_tz()), DATE_ORDER,
+                       prefer_past=True)  # fmt: skip
+    return [match.value for match in found]

@@ -153,13 +153,19 @@ def get_invoice(session: Session, actor: Actor, invoice_id: int | str) -> Invoic
 
 
 def invoice_by_date(
-    session: Session, actor: Actor, on: date, patient_id: int | None = None
+    session: Session,
+    actor: Actor,
+    on: date,
+    patient_id: int | None = None,
+    until: date | None = None,
 ) -> InvoiceLookup:
-    """The invoice for a visit or bill date ("my bill from March 3").
+    """The invoice for a visit or bill date ("my bill from March 3"), or for a run of days
+    from `on` to `until` ("my bill from January").
 
-    Exact: an invoice issued that day or with a line for a service that day (one such invoice
-    → it; several → all of them as candidates). Otherwise the nearest by date: one nearest →
-    it (exact=False); a tie → candidates."""
+    Exact: an invoice issued in it or with a line for a service in it (one such invoice → it;
+    several → all of them as candidates). Otherwise the nearest by date: one nearest → it
+    (exact=False); a tie → candidates."""
+    last = until or on
     pid = _patient_id(session, actor, patient_id)
     invoices = session.scalars(
         select(Invoice).where(Invoice.patient_id == pid).order_by(Invoice.issued_on)
@@ -167,7 +173,11 @@ def invoice_by_date(
     audit.record(session, actor, "invoice.lookup", patient_id=pid, on=on.isoformat())
     if not invoices:
         return InvoiceLookup(None, [], False)
-    exact = [i for i in invoices if i.issued_on == on or on in i.service_dates]
+
+    def inside(day: date) -> bool:
+        return on <= day <= last
+
+    exact = [i for i in invoices if inside(i.issued_on) or any(map(inside, i.service_dates))]
     if len(exact) == 1:
         return InvoiceLookup(exact[0], exact, True)
     if exact:
@@ -175,7 +185,7 @@ def invoice_by_date(
 
     def distance(invoice: Invoice) -> int:
         dates = [invoice.issued_on, *invoice.service_dates]
-        return min(abs((d - on).days) for d in dates)
+        return min(max((on - d).days, (d - last).days, 0) for d in dates)
 
     best = min(distance(i) for i in invoices)
     nearest = [i for i in invoices if distance(i) == best]

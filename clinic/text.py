@@ -2,12 +2,13 @@
 
 when(dt)   -> "Tue, Mar 2 at 9:00 AM"
 day(d)     -> "Tuesday, March 2"
+days(a, b) -> "January 2027", "Monday, March 8 to Sunday, March 14"
 money(c)   -> "$1,234.50" (from cents)
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from clinic.clock import clinic_tz
 
@@ -30,6 +31,16 @@ def day(value: date | datetime) -> str:
     if isinstance(value, datetime):
         value = local(value).date()
     return f"{value:%A, %B} {value.day}"
+
+
+def days(first: date, last: date) -> str:
+    """ "January 2027" for a whole month, else "Monday, March 8 to Sunday, March 14"."""
+    whole_month = (
+        first.day == 1
+        and (first.year, first.month) == (last.year, last.month)
+        and (last + timedelta(days=1)).day == 1
+    )
+    return f"{first:%B %Y}" if whole_month else f"{day(first)} to {day(last)}"
 
 
 def short_date(value: date) -> str:

@@ -363,8 +363,18 @@ def _month_name(found: re.Match, ctx: Context) -> Piece | None:
     if groups.get("y"):
         first, last = _month_portion(qualifier, int(found["y"]), month)
         return _span(found, days=(first, last))
-    if ctx.prefer_past:
+    pre = re.sub(r"\s+", " ", (groups.get("pre") or "").lower())
+    word = found["mon"].lower()
+    after = ctx.text[found.end() :]
+    if word == "may" and re.match(r"\s+(i|we|you|he|she|they|it|be|have|need|want)\b", after, re.I):
+        return None  # "apart from may I ask"
+    if pre == "the" and word in ("may", "march"):
+        return None  # "the march", "the may": too often not the month
+    past = pre in ("last", "since", "back in") or (ctx.prefer_past and pre != "next")
+    if past:  # "last december", or a bill or a claim: the one that has been
         year = ctx.today.year if month <= ctx.today.month else ctx.today.year - 1
+        if pre == "last" and month == ctx.today.month:
+            year -= 1
         return _span(found, days=_month_portion(qualifier, year, month))
     year = ctx.today.year if month >= ctx.today.month else ctx.today.year + 1
     first, last = _month_portion(qualifier, year, month)
@@ -637,7 +647,8 @@ _PATTERNS: list[tuple[str, Maker]] = [
     (r"\b(?:the\s+)?(?P<after_next>week\s+after\s+next)\b", _week),
     (r"\b(?:(?:on|over|at)\s+)?(?:a\s+)?weekends?\b", _week),
     (
-        rf"\b(?:(?P<q>{_QUALIFIER})\s+|(?P<pre>in|during|this|next|for|sometime\s+in|around)\s+"
+        rf"\b(?:(?P<q>{_QUALIFIER})\s+|(?P<pre>in|during|this|next|last|for|from|since|the|back\s+in|"
+        r"sometime\s+in|around)\s+"
         rf"(?:(?P<q2>early|mid-?|late)\s*)?|(?P<q3>mid-))(?P<mon>{FULL_MONTH_RE})\b"
         rf"(?:\s+(?P<y>(?:19|20)\d{{2}})\b|(?!\s*,?\s*(?:the\s+)?(?:\d|{ORDINAL_WORD_RE})))",
         _month_name,

@@ -12,6 +12,7 @@ from actions.billing import (
     ActionAskInvoice,
     ActionRequestPaymentPlan,
 )
+from actions.follow_up import ActionInformWithoutContext
 from clinic import text
 from clinic.identity import who_is
 from clinic.models import Claim, ClaimStatus, Invoice, InvoiceLine, MessageSlip, Payment, SlipKind
@@ -94,6 +95,37 @@ def test_an_invoice_by_date(db):
     assert f"Invoice {oldest.number}" in texts(said)
 
 
+def invoice_with_service_on(db, pid: int, day: str) -> Invoice:
+    invoices = db.scalars(select(Invoice).where(Invoice.patient_id == pid)).all()
+    (found,) = [i for i in invoices if day in {d.isoformat() for d in i.service_dates}]
+    return found
+
+
+def test_a_bill_date_without_a_year_is_the_past_one_not_next_years(db):
+    pid = patient_id(db, MARIA)
+    visit = invoice_with_service_on(db, pid, "2027-02-17")
+    # the NLU prefers the future (for booking): "february 17" said on March 1 is 2028
+    _, said = run(ActionAskInvoice(), tracker(MARIA, "send me my bill from february 17",
+                  "ask_invoice", entities=[ent("time", "2028-02-17")]))  # fmt: skip
+    assert f"Invoice {visit.number}" in texts(said)
+    assert "nearest" not in texts(said)
+
+    january = invoice_with_service_on(db, pid, "2027-01-06")
+    month = {"from": "2028-01-01", "to": "2028-01-31"}
+    _, said = run(ActionAskInvoice(), tracker(MARIA, "my bill from january", "ask_invoice",
+                                              entities=[ent("time", month)]))  # fmt: skip
+    assert f"Invoice {january.number}" in texts(said)
+    assert "nearest" not in texts(said)
+
+
+def test_claims_for_a_month_in_the_past_are_that_months(db):
+    december = {"from": "2027-12-01", "to": "2027-12-31"}
+    _, said = run(ActionAskClaimStatus(), tracker(MARIA, "did insurance pay for the december "
+                  "visit", "ask_claim_status", entities=[ent("time", december)]))  # fmt: skip
+    assert texts(said).startswith("Your insurance claim:")
+    assert "Dec 2, 2026" in texts(said) and "Feb 24, 2027" not in texts(said)
+
+
 def test_claim_status_per_visit_with_the_denial_reason(db):
     pid = patient_id(db, MARIA)
     claims = db.scalars(select(Claim).where(Claim.patient_id == pid)).all()
@@ -147,3 +179,20 @@ def test_staff_asking_for_their_bill_hear_what_staff_can_do_not_a_linking_prompt
     assert "/today" in texts(said)
     assert "$" not in texts(said)
     assert not customs(said)  # no "Share my phone number" button in a staff chat
+
+
+def test_what_about_january_after_a_bill_shows_januarys_bill(db):
+    january = invoice_with_service_on(db, patient_id(db, MARIA), "2027-01-06")
+    month = {"from": "2028-01-01", "to": "2028-01-31"}
+    follow = tracker(MARIA, "what about the one from january", entities=[ent("time", month)])
+    follow.events[:0] = [
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "send me my bill from february 17"},
+        {"event": "action", "name": "action_ask_invoice"},
+    ]
+    _, said = run(ActionInformWithoutContext(), follow)
+    assert f"Invoice {january.number}" in texts(said)
+    # the same words with no bill asked just before: what would you like to do?
+    _, said = run(ActionInformWithoutContext(), tracker(MARIA, "what about the one from january",
+                                                        entities=[ent("time", month)]))  # fmt: skip
+    assert "Invoice" not in texts(said) and "What would you like to do?" in texts(said)

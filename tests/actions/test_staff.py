@@ -296,13 +296,16 @@ def test_a_patient_cannot_book_a_meeting_room(db):
     assert "only available to the practice's staff" in texts(said)
 
 
-def previous_answer(t, action: str):
-    """`t` as if `action` had answered the message before its latest one."""
-    t.events[:0] = [
-        {"event": "action", "name": "action_listen"},
-        {"event": "user", "text": "earlier"},
-        {"event": "action", "name": action},
-    ]
+def previous_answer(t, *actions: str):
+    """`t` as if `actions` had answered the messages before its latest one, in turn."""
+    earlier = []
+    for action in actions:
+        earlier += [
+            {"event": "action", "name": "action_listen"},
+            {"event": "user", "text": "earlier"},
+            {"event": "action", "name": action},
+        ]
+    t.events[:0] = earlier
     return t
 
 
@@ -324,7 +327,8 @@ def test_and_tomorrow_after_a_schedule_shows_tomorrows_schedule(db):
     patel = tracker(RITA, "what about dr patel", entities=[ent("provider", "patel")],
                     slots={"schedule_asked": asked})  # fmt: skip
     _, said = run(
-        ActionInformWithoutContext(), previous_answer(patel, "action_inform_without_context")
+        ActionInformWithoutContext(),
+        previous_answer(patel, "action_staff_schedule", "action_inform_without_context"),
     )
     assert texts(said).startswith("Schedule for Tuesday, March 2:"), "still tomorrow"
     assert "Dr. Anika Patel" in texts(said) and "Dr. Daniel Lee" not in texts(said)

@@ -81,6 +81,15 @@ def test_invoice_by_date_lists_candidates_on_a_tie(clinic_session):
     assert near.invoice.number == "T-1" and not near.exact
     exact = billing.invoice_by_date(clinic_session, actor, date(2027, 1, 10))
     assert exact.exact and exact.invoice.number == "T-0"
+    # a run of days: every bill in it, or the nearest to its ends
+    both = billing.invoice_by_date(clinic_session, actor, date(2027, 1, 1), until=date(2027, 1, 31))
+    assert both.exact and both.invoice is None and len(both.candidates) == 2
+    one = billing.invoice_by_date(clinic_session, actor, date(2027, 1, 15), until=date(2027, 1, 31))
+    assert one.exact and one.invoice.number == "T-1"
+    after = billing.invoice_by_date(
+        clinic_session, actor, date(2027, 2, 1), until=date(2027, 2, 28)
+    )
+    assert not after.exact and after.invoice.number == "T-1", "the nearest to the span"
 
 
 def test_lines_carry_the_itemised_fields(seeded_session):

@@ -184,3 +184,16 @@ def test_an_action_about_the_past_can_prefer_the_past(text, past, future):
 def test_a_month_in_the_past():
     (match,) = find_times("my bills in december", _now({}), prefer_past=True)
     assert match.value == {"from": "2026-12-01", "to": "2026-12-31"}
+    december = {"from": "2026-12-01", "to": "2026-12-31"}
+    january = {"from": "2027-01-01", "to": "2027-01-31"}
+    for text, value in [
+        ("did insurance pay for the december visit", december),
+        ("what about the one from january", january),
+        ("last december", december),  # "last" says the past even to a booking
+    ]:
+        (match,) = find_times(text, _now({}), prefer_past=True)
+        assert match.value == value, text
+    (booking,) = find_times("last december", _now({}))
+    assert booking.value == december
+    (ahead,) = find_times("book for next april", _now({}), prefer_past=True)
+    assert ahead.value == {"from": "2027-04-01", "to": "2027-04-30"}, "'next' is ahead, always"
