@@ -8,11 +8,13 @@ from __future__ import annotations
 from rasa_sdk.events import EventType
 from rasa_sdk.types import DomainDict
 
+from actions import slot_search
 from actions.also_asked import answers
 from actions.common import (
     StoreAction,
     buttons,
     caller_of,
+    entity,
     latest_text,
     log,
     payload,
@@ -22,7 +24,7 @@ from actions.common import (
     time_entities,
 )
 from actions.when import days_of, past_values
-from clinic import billing, text
+from clinic import billing, practice, text
 from clinic.errors import DomainError
 from clinic.models import Invoice
 
@@ -60,6 +62,24 @@ def invoice_document(invoice: Invoice) -> dict:
     }
 
 
+def _visit_bill(session, caller, type_key: str) -> str:
+    """What the latest bill for a visit of this type comes to, in one line."""
+    try:
+        kind = practice.get_type(session, type_key).name.lower()
+    except DomainError:
+        return ""
+    invoices = billing.invoices_for_visit_type(session, caller.actor, type_key)
+    if not invoices:
+        return f"I found no bill for {slot_search.article(kind)}."
+    invoice = invoices[0]
+    visit = min(invoice.service_dates)
+    return (
+        f"For your {kind} on {text.short_date(visit)} (invoice {invoice.number}): your share "
+        f"{text.money(invoice.patient_share_cents)}, paid {text.money(invoice.paid_cents)}, "
+        f"still open {text.money(invoice.open_cents)}."
+    )
+
+
 @answers("ask_balance")
 class ActionAskBalance(StoreAction):
     def name(self) -> str:
@@ -73,6 +93,10 @@ class ActionAskBalance(StoreAction):
                 return []
             balance = billing.balance(session, caller.actor)
             lines = [balance.summary()]
+            asked_for = entity(tracker, "appointment_type")  # "what do I owe for the flu shot"
+            visit_line = _visit_bill(session, caller, str(asked_for)) if asked_for else ""
+            if visit_line:
+                lines.insert(0, visit_line)
             for invoice in balance.open_invoices:
                 lines.append(
                     f"• Invoice {invoice.number} from {text.short_date(invoice.issued_on)}: "

@@ -28,6 +28,8 @@ from clinic.errors import NotFound, NotLinked, NotYourRecord
 from clinic.identity import staff_member
 from clinic.models import (
     ActorKind,
+    Appointment,
+    AppointmentType,
     Claim,
     ClaimStatus,
     Desk,
@@ -126,6 +128,27 @@ def invoices_for(session: Session, actor: Actor, patient_id: int | None = None) 
         session.scalars(
             select(Invoice)
             .where(Invoice.patient_id == pid)
+            .order_by(Invoice.issued_on.desc(), Invoice.id.desc())
+        )
+    )
+    audit.record(session, actor, "invoice.list", patient_id=pid, count=len(invoices))
+    return invoices
+
+
+def invoices_for_visit_type(
+    session: Session, actor: Actor, type_key: str, patient_id: int | None = None
+) -> list[Invoice]:
+    """The patient's invoices with a line for a visit of this type ("what do I owe for the
+    flu shot"), newest first."""
+    pid = _patient_id(session, actor, patient_id)
+    invoices = list(
+        session.scalars(
+            select(Invoice)
+            .join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)
+            .join(Appointment, Appointment.id == InvoiceLine.appointment_id)
+            .join(AppointmentType, AppointmentType.id == Appointment.type_id)
+            .where(Invoice.patient_id == pid, AppointmentType.key == type_key)
+            .distinct()
             .order_by(Invoice.issued_on.desc(), Invoice.id.desc())
         )
     )

@@ -57,6 +57,22 @@ def test_balance_is_invoices_minus_payments_from_the_store(db):
             assert invoice.number in texts(said)
 
 
+def test_what_do_i_owe_for_a_visit_type_names_that_visits_bill_first(db):
+    flu_shot = invoice_with_service_on(db, patient_id(db, MARIA), "2027-02-24")
+    _, said = run(ActionAskBalance(), tracker(MARIA, "how much do i owe for the flu shot",
+                  "ask_balance", entities=[ent("appointment_type", "vaccination")]))  # fmt: skip
+    first, *rest = texts(said).splitlines()
+    assert first == (
+        f"For your vaccination on Feb 24, 2027 (invoice {flu_shot.number}): your share "
+        f"{text.money(flu_shot.patient_share_cents)}, paid {text.money(flu_shot.paid_cents)}, "
+        f"still open {text.money(flu_shot.open_cents)}."
+    )
+    assert rest[0].startswith("Your balance is"), "the whole balance follows"
+    _, said = run(ActionAskBalance(), tracker(MARIA, "what do i owe for the procedure",
+                  "ask_balance", entities=[ent("appointment_type", "procedure")]))  # fmt: skip
+    assert texts(said).startswith("I found no bill for a minor procedure.")
+
+
 def test_the_latest_invoice_is_itemised_and_sent_as_a_pdf(db):
     pid = patient_id(db, MARIA)
     latest = db.scalars(
