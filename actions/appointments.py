@@ -21,9 +21,8 @@ from actions import slot_search
 from actions.also_asked import answers
 from actions.booking import (
     ANY,
-    none_of_the_offers,
+    extract_picked_slot,
     on_the_day_discussed,
-    pick_offer,
     search_slots_events,
     shift_at_confirmation,
     validate_picked_start,
@@ -50,7 +49,6 @@ from actions.common import (
     wants_earliest,
 )
 from actions.forms import GuardedForm, current_caller
-from actions.offer_shift import shifted_time
 from actions.staff import ActionStaffSchedule
 from actions.when import days_of
 from clinic import clock, inbox, practice, scheduling, text
@@ -373,19 +371,7 @@ class ValidateRescheduleForm(PickAppointmentForm):
         return {"time": "earliest"} if wants_earliest(latest_text(tracker)) else {}
 
     def extract_slot_start(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        if (
-            not self.answers(tracker)
-            or tracker.get_slot("requested_slot") != "slot_start"
-            or entity(tracker, "slot_start")
-        ):
-            return {}
-        shifted = shifted_time(tracker)  # "anything later?", "the week after"
-        if shifted is not None:
-            return {"time": shifted}
-        offer = pick_offer(tracker)
-        if offer is None:
-            return none_of_the_offers(dispatcher, tracker, waitlist=False)
-        return {"slot_start": offer["start"], "provider": offer["provider"]}
+        return extract_picked_slot(self, dispatcher, tracker, waitlist=False)
 
     def extract_reschedule_confirmed(self, dispatcher, tracker: Tracker, domain):
         return shift_at_confirmation(self, tracker, "reschedule_confirmed")

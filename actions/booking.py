@@ -236,6 +236,26 @@ def validate_picked_start(
     return {"slot_start": None, "offered_slots": None, "time": None}
 
 
+def extract_picked_slot(
+    form: GuardedForm, dispatcher: CollectingDispatcher, tracker: Tracker, waitlist: bool
+) -> dict[str, Any]:
+    """The answer to "which time suits you?": a pick among the offers, another window
+    relative to them ("anything later?"), or none of them (ask for another time)."""
+    if tracker.get_slot("requested_slot") != "slot_start" or entity(tracker, "slot_start"):
+        return {}
+    # "more options please" can read as a request for help: as an answer here, it is not
+    if form.answers(tracker) or latest_intent(tracker) == "help":
+        shifted = shifted_time(tracker)  # "anything later?", "the week after"
+        if shifted is not None:
+            return {"time": shifted}
+    if not form.answers(tracker):
+        return {}
+    offer = pick_offer(tracker)
+    if offer is None:
+        return none_of_the_offers(dispatcher, tracker, waitlist=waitlist)
+    return {"slot_start": offer["start"], "provider": offer["provider"]}
+
+
 def shift_at_confirmation(form: GuardedForm, tracker: Tracker, confirm_slot: str) -> dict:
     """ "What about the week after?" when asked to confirm a time: search again (the search
     forgets the picked time) instead of reading it as yes or no."""
@@ -313,19 +333,7 @@ class ValidateBookingForm(GuardedForm):
         return {}
 
     def extract_slot_start(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        if (
-            not self.answers(tracker)
-            or tracker.get_slot("requested_slot") != "slot_start"
-            or entity(tracker, "slot_start")
-        ):
-            return {}
-        shifted = shifted_time(tracker)  # "anything later?", "the week after"
-        if shifted is not None:
-            return {"time": shifted}
-        offer = pick_offer(tracker)
-        if offer is None:
-            return none_of_the_offers(dispatcher, tracker, waitlist=True)
-        return {"slot_start": offer["start"], "provider": offer["provider"]}
+        return extract_picked_slot(self, dispatcher, tracker, waitlist=True)
 
     def extract_booking_confirmed(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         return shift_at_confirmation(self, tracker, "booking_confirmed")

@@ -712,6 +712,10 @@ def test_later_than_the_last_free_time_of_the_day_says_so_and_offers_the_next(db
                                                    form=FORM, slots=asked))  # fmt: skip
     more = [datetime.fromisoformat(o["start"]) for o in slots_of(events)["offered_slots"]]
     assert more == later, "more times: the next ones, as for 'later'"
+    events, _ = run(ValidateBookingForm(), tracker(MARIA, "more options please", "help",
+                                                   form=FORM, slots=asked))  # fmt: skip
+    more = [datetime.fromisoformat(o["start"]) for o in slots_of(events)["offered_slots"]]
+    assert more == later, "read as help by the NLU, still an answer here"
 
 
 def test_anything_earlier_offers_free_times_before_the_first_one_offered(db):
