@@ -30,6 +30,7 @@ from actions.booking import (
 )
 from actions.common import (
     StoreAction,
+    answered_before,
     buttons,
     caller_of,
     entity,
@@ -189,6 +190,10 @@ class PickAppointmentForm(GuardedForm):
             if len(chosen) > 1:  # "cancel my blood test": the type names the appointment
                 ids = {c["id"] for c in named_in(tracker, as_choices(chosen), self.naming_keys)}
                 chosen = [a for a in chosen if str(a.id) in ids]
+            listed = answered_before(tracker) == "action_list_appointments"
+            index = pick_ordinal(latest_text(tracker), len(mine)) if listed else None
+            if index is not None and not selects:  # "cancel the second one" after the list
+                chosen = [mine[index]]
             if len(chosen) == 1:
                 return [*events, *self.chosen_events(chosen[0])]
             return [*events, SlotSet("offered_appointments", as_choices(chosen))]

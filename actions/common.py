@@ -292,6 +292,22 @@ def last_bot_text(tracker: Tracker) -> str | None:
     return None
 
 
+def answered_before(tracker: Tracker, skip: str = "") -> str | None:
+    """The action that answered the person's previous message (looking through `skip`, an
+    action that only passes a follow-up on: "bill from Feb 3" -> "and January?" -> "and
+    December?" were all answered by the bill action)."""
+    seen_latest = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            seen_latest = True
+        elif kind == "action" and seen_latest:
+            name = event.get("name")
+            if name not in ("action_listen", skip):
+                return name
+    return None
+
+
 def last_question_buttons(tracker: Tracker) -> list[dict[str, Any]]:
     """The buttons of the bot's last message (the question being answered), if it had any."""
     seen_current_message = False

@@ -20,6 +20,7 @@ from actions.billing import ActionAskClaimStatus, ActionAskInvoice
 from actions.common import (
     LINK_BUTTONS,
     StoreAction,
+    answered_before,
     buttons,
     caller_of,
     last_question_buttons,
@@ -48,21 +49,6 @@ _NAME_RE = re.compile(
 )
 
 
-def answered_before(tracker: Tracker) -> str | None:
-    """The action that answered the person's previous message, looking through this action's
-    own answers ("bill from Feb 3" -> "and January?" -> "and December?": the bill action)."""
-    seen_latest = False
-    for event in reversed(tracker.events):
-        kind = event.get("event")
-        if kind == "user":
-            seen_latest = True
-        elif kind == "action" and seen_latest:
-            name = event.get("name")
-            if name not in ("action_listen", ActionInformWithoutContext.NAME):
-                return name
-    return None
-
-
 # Answers a bare new day can be asked again for ("what about January?", "and Saturday?")
 ANSWERS_AGAIN = {a().name(): a for a in (ActionAskInvoice, ActionAskClaimStatus, ActionAskHours)}
 
@@ -76,7 +62,7 @@ class ActionInformWithoutContext(StoreAction):
     def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         with store(readonly=True) as session:
             caller = caller_of(session, tracker)
-        before = answered_before(tracker)
+        before = answered_before(tracker, skip=self.NAME)
         asked = tracker.get_slot(SCHEDULE_ASKED)
         if caller.is_staff and isinstance(asked, dict) and before == "action_staff_schedule":
             return ActionStaffSchedule().answer(dispatcher, tracker, asked)

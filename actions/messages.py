@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -21,6 +21,7 @@ from actions.common import (
     DOCTOR_LIKE,
     SIDE_INTENTS,
     StoreAction,
+    answered_before,
     buttons,
     caller_of,
     end_flow,
@@ -562,6 +563,14 @@ class ActionStop(StoreAction):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> list[EventType]:
         in_form = bool((tracker.active_loop or {}).get("name"))
+        if (
+            not in_form
+            and answered_before(tracker) == "action_list_appointments"
+            and re.search(r"\bcancel", latest_text(tracker), re.I)
+        ):
+            # "cancel it", "cancel the second one" just after my appointments were listed:
+            # one of them, not "stop" (the cancel form asks which, and to confirm)
+            return [FollowupAction("cancel_form")]
         if not in_form and _BARE_CANCEL_RE.match(latest_text(tracker)):
             # "cancel" with nothing going on: most likely an appointment, so ask
             dispatcher.utter_message(

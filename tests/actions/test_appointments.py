@@ -503,3 +503,20 @@ def test_reschedule_offers_later_times_when_asked_and_keeps_the_appointment(db):
     assert "after Fri, Mar 5" in texts(said)
     db.rollback()
     assert db.get(Appointment, first.id).start_at == first.start_at, "nothing moved"
+
+
+def test_cancel_the_second_one_after_the_list_picks_the_second_listed(db):
+    mine = upcoming(db, MARIA)
+    assert len(mine) >= 2
+    t = tracker(MARIA, "cancel the second one", "stop", form="cancel_form", activating=True)
+    t.events[:0] = [
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "my appointments"},
+        {"event": "action", "name": "action_list_appointments"},
+    ]
+    events, _ = run(ValidateCancelForm(), t)
+    assert slots_of(events)["appointment_id"] == str(mine[1].id)
+    # not after the list: which one is asked
+    events, _ = run(ValidateCancelForm(), tracker(MARIA, "cancel the second one",
+                    "cancel_appointment", form="cancel_form", activating=True))  # fmt: skip
+    assert "appointment_id" not in slots_of(events)

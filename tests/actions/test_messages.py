@@ -310,6 +310,25 @@ def test_a_bare_cancel_with_no_form_asks_whether_an_appointment_is_meant(db):
     assert "Nothing was changed" in texts(said) and not buttons(said)
 
 
+def after_the_list(t):
+    """`t` as if my appointments had just been listed."""
+    t.events[:0] = [
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "my appointments"},
+        {"event": "action", "name": "action_list_appointments"},
+    ]
+    return t
+
+
+def test_cancel_it_right_after_my_appointments_are_listed_cancels_one_of_them(db):
+    events, said = run(ActionStop(), after_the_list(tracker(MARIA, "cancel it", "stop")))
+    assert [(e["event"], e["name"]) for e in events] == [("followup", "cancel_form")]
+    assert not said.messages, "the cancel form asks which, and to confirm"
+    # with nothing listed before, "cancel it" is still "stop"
+    events, said = run(ActionStop(), tracker(MARIA, "cancel it", "stop"))
+    assert not [e for e in events if e.get("event") == "followup"]
+
+
 def test_goodbye_mid_form_leaves_it_and_otherwise_just_says_goodbye(db):
     events, said = run(
         ActionGoodbye(),
