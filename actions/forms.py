@@ -34,6 +34,7 @@ from actions.common import (
     reset_flow,
     store,
 )
+from actions.unclear import say_if_other_language
 from clinic.identity import Caller
 
 # Answers aimed at the form itself; anything else that fills nothing is a side question.
@@ -171,7 +172,8 @@ class GuardedForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, requested: str
     ) -> None:
         """Said when an answer to the question asked gave nothing; the question follows."""
-        dispatcher.utter_message(text="Sorry, I didn't catch that.")
+        if not say_if_other_language(dispatcher, tracker):
+            dispatcher.utter_message(text="Sorry, I didn't catch that.")
 
 
 class ActionDialogueFallback(Action):

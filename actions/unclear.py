@@ -1,0 +1,108 @@
+"""What is said to a message the assistant can't help with (`out_of_scope`) or didn't
+understand (`nlu_fallback`): the usual answer (utter_out_of_scope / utter_fallback), unless the
+message is in another language. Then the person hears that only English is understood, in
+their language where we have it (Spanish), and how to reach a person, who may speak it.
+
+    other_language(text) -> "es" | "fr" | "pt" | "other" | None
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.types import DomainDict
+
+from actions.common import HUMAN_BUTTON, StoreAction, buttons, latest_text, log, store
+from clinic import practice
+
+# Common words of languages our patients write in, that English doesn't use ("a", "me", "no",
+# "come", "pie" are left out: they are English words too).
+_WORDS = {
+    "es": """hola necesito quiero cita citas por favor gracias buenos buenas días dias tardes
+        tengo dolor puedo hablar con una el la los las de del que mi mis es estoy para médico
+        medico doctora hacer cancelar cambiar mañana manana hoy ayuda cuánto cuanto debo seguro
+        usted señor señora inglés español habla sí pero cómo qué dónde donde cuándo cuando y en
+        al lo le su tiene hay necesita""",
+    "fr": """bonjour bonsoir je voudrais rendez-vous vous merci médecin pour avec suis est une le
+        les des du mon ma mes pas ne parler aujourd'hui demain besoin j'ai s'il plaît oui
+        anglais français et""",
+    "pt": """olá ola preciso consulta marcar obrigado obrigada por favor bom dia você voce quero
+        médico não nao sim com uma para meu minha estou tenho amanhã hoje falar inglês
+        português e""",
+}
+_VOCABULARY = {lang: frozenset(words.split()) for lang, words in _WORDS.items()}
+_WORD_RE = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*")
+
+ONLY_ENGLISH = (
+    "Sorry, I can only read English for now. To talk to someone at the practice, tap "
+    '"Talk to a person" or call {phone}.'
+)
+IN_LANGUAGE = {
+    "es": "Lo siento, por ahora solo entiendo inglés. Para hablar con una persona de la "
+    'consulta, toque "Talk to a person" o llame al {phone}.',
+    "fr": "Désolé, pour l'instant je ne comprends que l'anglais. Pour parler à quelqu'un du "
+    'cabinet, touchez "Talk to a person" ou appelez le {phone}.',
+    "pt": "Desculpe, por enquanto só entendo inglês. Para falar com alguém da clínica, toque "
+    '"Talk to a person" ou ligue para {phone}.',
+}
+
+
+def other_language(message: str) -> str | None:
+    """The language a message seems to be in when it is not English; None for English (or
+    too little to tell)."""
+    letters = [ch for ch in message if ch.isalpha()]
+    if not letters:
+        return None
+    latin = sum(1 for ch in letters if "LATIN" in unicodedata.name(ch, ""))
+    if latin < len(letters) / 2:
+        return "other"  # Chinese, Arabic, Russian, Vietnamese in its own script ...
+    words = [w.lower() for w in _WORD_RE.findall(message)]
+    if len(words) < 2:
+        return None
+    best, hits = max(
+        ((lang, sum(w in vocabulary for w in words)) for lang, vocabulary in _VOCABULARY.items()),
+        key=lambda pair: pair[1],
+    )
+    return best if hits >= 2 and hits >= len(words) * 0.4 else None
+
+
+def say_if_other_language(dispatcher, tracker: Tracker) -> bool:
+    """Say "only English" (in their language where we have it) if the message is in another
+    language; whether it was said."""
+    language = other_language(latest_text(tracker))
+    if language is None:
+        return False
+    with store(readonly=True) as session:
+        phone = practice.clinic_info(session).phone
+    log.info("message.other_language language=%s", language)
+    lines = [ONLY_ENGLISH.format(phone=phone)]
+    if language in IN_LANGUAGE:
+        lines.insert(0, IN_LANGUAGE[language].format(phone=phone))
+    dispatcher.utter_message(text="\n".join(lines), buttons=buttons([HUMAN_BUTTON]))
+    return True
+
+
+class _Unclear(StoreAction):
+    response = ""
+
+    def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if not say_if_other_language(dispatcher, tracker):
+            dispatcher.utter_message(response=self.response)
+        return []
+
+
+class ActionOutOfScope(_Unclear):
+    response = "utter_out_of_scope"
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+
+class ActionFallback(_Unclear):
+    response = "utter_fallback"
+
+    def name(self) -> str:
+        return "action_fallback"

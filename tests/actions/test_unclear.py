@@ -1,0 +1,57 @@
+"""A message in another language gets "only English, here is how to reach a person" (in
+Spanish too), not "Sorry, I can't help with that"; English keeps the usual answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.booking import ValidateBookingForm
+from actions.unclear import ActionFallback, ActionOutOfScope, other_language
+from tests.actions.helpers import MARIA, STRANGER_WEB, buttons, run, texts, tracker
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("hola, necesito una cita con el doctor", "es"),
+        ("yo quiero hablar con alguien por favor", "es"),
+        ("bonjour, je voudrais un rendez-vous", "fr"),
+        ("preciso marcar uma consulta", "pt"),
+        ("我需要预约医生", "other"),
+        ("Здравствуйте, мне нужен врач", "other"),
+        ("what's the weather like", None),
+        ("can I come in tomorrow", None),
+        ("no", None),
+        ("I need a cita", None),  # one word is not a language
+        ("asdfghjkl", None),
+    ],
+)
+def test_other_languages_are_told_from_english(text, language):
+    assert other_language(text) == language
+
+
+def test_spanish_gets_an_answer_in_spanish_and_the_way_to_a_person(db):
+    _, said = run(
+        ActionOutOfScope(), tracker(STRANGER_WEB, "hola, necesito una cita", "out_of_scope")
+    )
+    assert texts(said).startswith("Lo siento, por ahora solo entiendo inglés.")
+    assert "Sorry, I can only read English" in texts(said)
+    assert "+14135550100" in texts(said)  # the practice's number, from the store
+    assert [b["payload"] for b in buttons(said)] == ["/request_human"]
+    _, said = run(ActionFallback(), tracker(MARIA, "我需要预约医生", "nlu_fallback"))
+    assert texts(said).startswith("Sorry, I can only read English")
+
+
+def test_english_keeps_the_usual_answers(db):
+    _, said = run(ActionOutOfScope(), tracker(MARIA, "what's the weather like", "out_of_scope"))
+    assert [m["response"] for m in said.messages] == ["utter_out_of_scope"]
+    _, said = run(ActionFallback(), tracker(MARIA, "blorp the flurb", "nlu_fallback"))
+    assert [m["response"] for m in said.messages] == ["utter_fallback"]
+
+
+def test_an_answer_in_another_language_inside_a_form_gets_the_same_help(db):
+    asking = {"appointment_type": "checkup", "requested_slot": "provider"}
+    _, said = run(ValidateBookingForm(), tracker(MARIA, "no entiendo, quiero hablar con alguien",
+                  "nlu_fallback", form="booking_form", slots=asking))  # fmt: skip
+    assert texts(said).startswith("Lo siento")
+    assert "didn't catch" not in texts(said)
