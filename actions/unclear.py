@@ -1,5 +1,5 @@
 """What is said to a message the assistant can't help with (`out_of_scope`) or didn't
-understand (`nlu_fallback`): the usual answer (utter_out_of_scope / utter_fallback), unless the
+understand (`nlu_fallback`): the usual answer with the help menu and the way to a person, unless the
 message is in another language. Then the person hears that only English is understood, in
 their language where we have it (Spanish), and how to reach a person, who may speak it.
 
@@ -85,24 +85,35 @@ def say_if_other_language(dispatcher, tracker: Tracker) -> bool:
     return True
 
 
+MENU_BUTTONS = (("What can you do?", "/help"), HUMAN_BUTTON)
+CANNOT_HELP = (
+    "Sorry, I can't help with that. I can help with appointments, messages to the practice, "
+    "opening hours and directions, bills and insurance."
+)
+NOT_UNDERSTOOD = (
+    "Sorry, I didn't understand that. Could you say it another way? You can also pick from the "
+    "menu or talk to a person."
+)
+
+
 class _Unclear(StoreAction):
-    response = ""
+    answer = ""
 
     def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if not say_if_other_language(dispatcher, tracker):
-            dispatcher.utter_message(response=self.response)
+            dispatcher.utter_message(text=self.answer, buttons=buttons(MENU_BUTTONS))
         return []
 
 
 class ActionOutOfScope(_Unclear):
-    response = "utter_out_of_scope"
+    answer = CANNOT_HELP
 
     def name(self) -> str:
         return "action_out_of_scope"
 
 
 class ActionFallback(_Unclear):
-    response = "utter_fallback"
+    answer = NOT_UNDERSTOOD
 
     def name(self) -> str:
         return "action_fallback"

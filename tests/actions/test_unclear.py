@@ -44,9 +44,10 @@ def test_spanish_gets_an_answer_in_spanish_and_the_way_to_a_person(db):
 
 def test_english_keeps_the_usual_answers(db):
     _, said = run(ActionOutOfScope(), tracker(MARIA, "what's the weather like", "out_of_scope"))
-    assert [m["response"] for m in said.messages] == ["utter_out_of_scope"]
+    assert texts(said).startswith("Sorry, I can't help with that.")
+    assert [b["payload"] for b in buttons(said)] == ["/help", "/request_human"]
     _, said = run(ActionFallback(), tracker(MARIA, "blorp the flurb", "nlu_fallback"))
-    assert [m["response"] for m in said.messages] == ["utter_fallback"]
+    assert texts(said).startswith("Sorry, I didn't understand that.")
 
 
 def test_an_answer_in_another_language_inside_a_form_gets_the_same_help(db):
