@@ -15,9 +15,12 @@ from rasa_sdk.types import DomainDict
 from actions.also_asked import answers
 from actions.common import (
     StoreAction,
+    buttons,
     caller_of,
     entity,
     latest_text,
+    payload,
+    say_error,
     store,
     time_entities,
     today,
@@ -82,6 +85,51 @@ def day_answer(hours: DayHours) -> str:
     return f"On {name} we're open {intervals(hours)}."
 
 
+def _spans(intervals) -> str:
+    return ", ".join(f"{_clock(start)}–{_clock(end)}" for start, end in intervals)
+
+
+def provider_day_answer(who: str, found: practice.ProviderDay) -> str:
+    name = text.day(found.day)
+    if found.closure_reason:
+        return f"We're closed on {name} ({found.closure_reason})."
+    if found.away:
+        return f"{who} is away on {name}."
+    if not found.intervals:
+        return f"{who} doesn't see patients on {name}."
+    return f"{who} sees patients on {name}: {_spans(found.intervals)}."
+
+
+def provider_hours(dispatcher, key: str, asked: list) -> list[EventType]:
+    """When a provider sees patients: on the days asked, or their usual week."""
+    try:
+        with store(readonly=True) as session:
+            who = practice.get_provider(session, key).display_name
+            if not asked:
+                week = practice.provider_week(session, key)
+                lines = [f"{who} usually sees patients:"] + [
+                    f"• {day.title()}: {_spans(intervals)}" for day, intervals in week
+                ]
+            else:
+                lines = []
+                for want in asked:
+                    day = text.local(want.start).date()
+                    last = text.local(want.end - timedelta(microseconds=1)).date()
+                    while day <= last and len(lines) < MAX_DAYS_LISTED:
+                        lines.append(
+                            provider_day_answer(who, practice.provider_day(session, key, day))
+                        )
+                        day += timedelta(days=1)
+    except DomainError as error:
+        say_error(dispatcher, error)
+        return []
+    dispatcher.utter_message(
+        text="\n".join(lines),
+        buttons=buttons([(f"Book with {who}", payload("book_appointment", provider=key))]),
+    )
+    return []
+
+
 @answers("ask_hours")
 class ActionAskHours(StoreAction):
     def name(self) -> str:
@@ -90,6 +138,9 @@ class ActionAskHours(StoreAction):
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
         asked = [wanted(e.get("value")) for e in time_entities(tracker)]
         asked = [w for w in asked if w is not None]
+        provider = entity(tracker, "provider")
+        if provider:  # "is Dr Lee in on Thursdays?", "what days does Dr Patel work?"
+            return provider_hours(dispatcher, str(provider), asked)
         with store(readonly=True) as session:
             holiday = None if asked else named_closure(session, latest_text(tracker))
             if holiday is not None:

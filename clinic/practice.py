@@ -39,6 +39,7 @@ from clinic.models import (
     ProviderHours,
     Room,
     RoomKind,
+    TimeOff,
 )
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -355,3 +356,41 @@ def get_room(session: Session, key: str) -> Room:
             + "."
         )
     return room
+
+
+@dataclass(frozen=True)
+class ProviderDay:
+    """When a provider sees patients on one day ("is Dr Lee in on Thursday?")."""
+
+    day: date
+    intervals: list[tuple[time, time]]  # local, inside the practice's opening hours
+    closure_reason: str | None = None  # the practice is closed that day
+    away: bool = False  # time off covers the day's hours
+
+    @property
+    def sees_patients(self) -> bool:
+        return bool(self.intervals) and not self.away and self.closure_reason is None
+
+
+def provider_day(session: Session, key: str, day: date) -> ProviderDay:
+    snapshot = cache.practice(session)
+    info = snapshot.provider(key)  # raises UnknownProvider
+    reason = snapshot.closures.get(day)
+    intervals = list(info.bookable[day.weekday()])
+    if reason is not None or not intervals:
+        return ProviderDay(day, intervals, reason)
+    zone = clock.clinic_tz()
+    first = datetime.combine(day, intervals[0][0], tzinfo=zone)
+    last = datetime.combine(day, intervals[-1][1], tzinfo=zone)
+    away = session.scalar(
+        select(TimeOff.id).where(
+            TimeOff.provider_id == info.id, TimeOff.start_at <= first, TimeOff.end_at >= last
+        )
+    )
+    return ProviderDay(day, intervals, away=away is not None)
+
+
+def provider_week(session: Session, key: str) -> list[tuple[str, list[tuple[time, time]]]]:
+    """(weekday name, intervals) for each weekday the provider sees patients, Monday first."""
+    info = cache.practice(session).provider(key)
+    return [(WEEKDAYS[i], list(day)) for i, day in enumerate(info.bookable) if day]

@@ -10,7 +10,7 @@ from actions.faq import (
     ActionAskVisitPrep,
 )
 from clinic import practice
-from tests.actions.helpers import AISHA, MARIA, STRANGER_WEB, ent, run, texts, tracker
+from tests.actions.helpers import AISHA, MARIA, STRANGER_WEB, buttons, ent, run, texts, tracker
 
 
 def ask_hours(sender=STRANGER_WEB, *values):
@@ -110,3 +110,33 @@ def test_a_holiday_asked_by_name_is_answered_from_the_clinic_closures(db):
     # no such closure ahead, or no holiday named: the regular hours
     assert "regular opening hours" in ask("are you open on easter?")
     assert "regular opening hours" in ask("what are your hours?")
+
+
+def ask_provider_hours(*values):
+    entities = [ent("provider", "lee"), *(ent("time", v) for v in values)]
+    _, said = run(ActionAskHours(), tracker(MARIA, "is dr lee in", "ask_hours", entities=entities))
+    return said
+
+
+def test_is_a_doctor_in_on_a_day_comes_from_their_hours_and_time_off(db):
+    # the clinic file: Dr Lee works Mon, Wed-Sat; the seed gives him March 8-10 off
+    said = ask_provider_hours("2027-03-04")
+    assert texts(said) == (
+        "Dr. Daniel Lee sees patients on Thursday, March 4: 9 AM–12:30 PM, 1:30 PM–5 PM."
+    )
+    assert buttons(said)[0]["payload"] == '/book_appointment{"provider":"lee"}'
+    assert texts(ask_provider_hours("2027-03-02")) == (
+        "Dr. Daniel Lee doesn't see patients on Tuesday, March 2."
+    )
+    assert (
+        texts(ask_provider_hours("2027-03-10")) == "Dr. Daniel Lee is away on Wednesday, March 10."
+    )
+
+
+def test_a_doctors_usual_week(db):
+    lines = texts(ask_provider_hours()).splitlines()
+    assert lines[0] == "Dr. Daniel Lee usually sees patients:"
+    assert [line.split(":")[0] for line in lines[1:]] == [
+        "• Monday", "• Wednesday", "• Thursday", "• Friday", "• Saturday"
+    ]  # fmt: skip
+    assert lines[-1] == "• Saturday: 9 AM–12 PM"
