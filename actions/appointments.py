@@ -9,7 +9,7 @@ refuses anyone else's appointment. Nothing changes before the person says yes.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -58,6 +58,8 @@ from clinic.models import Appointment, Desk
 from clinic.slots import Slot
 
 UPCOMING_LIMIT = 8
+# "I'll be late tomorrow": a visit this close is told to the front desk at once
+LATE_NOTICE_AHEAD = timedelta(hours=48)
 # "I can't make it" must never confirm a visit. The classifier has read such messages as
 # confirm_attendance ("I'll make it" and "I can't make it" differ by one word), so a typed
 # confirmation that says the patient cannot come is asked about instead of acted on.
@@ -125,19 +127,24 @@ _RUNNING_LATE_RE = re.compile(
 )
 
 
-def tell_desk_running_late(session, caller, dispatcher, appointment: Appointment, said: str):
+def tell_desk_running_late(
+    session, caller, dispatcher, appointment: Appointment, said: str, ahead: bool = False
+):
+    """Leave the front desk a note that the patient is (or, `ahead` of the day, expects to
+    be) late for this visit, and say so."""
     what = scheduling.describe(appointment)
+    late = "Expects to be late for" if ahead else "Running late for"
     inbox.leave_message(
         session,
         caller.actor,
-        reason=f"Running late for {what}. Said: {said.strip()}"[:500],
+        reason=f"{late} {what}. Said: {said.strip()}"[:500],
         desk=Desk.FRONT_DESK,
     )
-    log.info("appointment.running_late appointment=%s", appointment.id)
+    log.info("appointment.running_late appointment=%s ahead=%s", appointment.id, ahead)
+    told = "you expect to be a little late for" if ahead else "you're running late for"
     dispatcher.utter_message(
-        text=f"Thanks for letting us know. I've told the front desk you're running late for "
-        f"your {what[:1].lower()}{what[1:]}. If you can't make it at all, I can move or cancel "
-        "it.",
+        text=f"Thanks for letting us know. I've told the front desk {told} your "
+        f"{what[:1].lower()}{what[1:]}. If you can't make it at all, I can move or cancel it.",
         buttons=scheduling.appointment_buttons(appointment),
     )
 
@@ -591,11 +598,23 @@ class ActionRunningLate(StoreAction):
                 tell_desk_running_late(session, caller, dispatcher, soon, latest_text(tracker))
                 return []
             mine = upcoming(session, caller)
-            later = f" Your next one: {scheduling.describe(mine[0])}." if mine else ""
+            if mine and mine[0].start_at - clock.now() <= LATE_NOTICE_AHEAD:
+                # "I'll be a few minutes late tomorrow": the desk hears it now
+                said = latest_text(tracker)
+                tell_desk_running_late(session, caller, dispatcher, mine[0], said, ahead=True)
+                return []
+            if not mine:
+                dispatcher.utter_message(
+                    text="Thanks for letting us know, but I don't see an upcoming appointment "
+                    "of yours.",
+                    buttons=buttons([("Book an appointment", "/book_appointment")]),
+                )
+                return []
             dispatcher.utter_message(
-                text="I don't see an appointment of yours in the next few hours, so there is "
-                f"nothing to be late for.{later}",
-                buttons=scheduling.appointment_buttons(mine[0]) if mine else [],
+                text=f"Thanks for letting us know. Your next appointment is "
+                f"{scheduling.describe(mine[0])}. If you'll be late on the day, tell me then "
+                "and I'll let the front desk know.",
+                buttons=scheduling.appointment_buttons(mine[0]),
             )
         return []
 

@@ -477,12 +477,20 @@ def test_running_late_tells_the_front_desk_about_the_visit_about_to_start(db, fr
     assert slip.reason.startswith(f"Running late for {scheduling.describe(visit)}")
     assert slip.patient_id == visit.patient_id
 
-    # five hours before: nothing to be late for yet, and no slip
-    frozen_now((visit.start_at - timedelta(hours=5)).isoformat())
-    _, said = run(ActionRunningLate(), tracker(MARIA, "running late", "running_late"))
-    assert "nothing to be late for" in texts(said)
+    # the day before ("I'll be a few minutes late tomorrow"): the desk is told it is expected
+    frozen_now((visit.start_at - timedelta(hours=20)).isoformat())
+    _, said = run(ActionRunningLate(), tracker(MARIA, "I'll be a few minutes late tomorrow",
+                                               "running_late"))  # fmt: skip
+    assert "told the front desk you expect to be a little late" in texts(said)
     db.rollback()
-    assert db.scalars(select(MessageSlip).order_by(MessageSlip.id.desc())).first().id == slip.id
+    ahead = db.scalars(select(MessageSlip).order_by(MessageSlip.id.desc())).first()
+    assert ahead.reason.startswith(f"Expects to be late for {scheduling.describe(visit)}")
+    # days before: nothing to tell the desk yet, and no slip
+    frozen_now((visit.start_at - timedelta(days=3)).isoformat())
+    _, said = run(ActionRunningLate(), tracker(MARIA, "running late", "running_late"))
+    assert "If you'll be late on the day, tell me then" in texts(said)
+    db.rollback()
+    assert db.scalars(select(MessageSlip).order_by(MessageSlip.id.desc())).first().id == ahead.id
     # a stranger is given the front desk's number
     _, said = run(ActionRunningLate(), tracker(STRANGER_WEB, "running late", "running_late"))
     assert "call the front desk on +1" in texts(said)
