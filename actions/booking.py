@@ -1,5 +1,5 @@
 """Booking: the booking form (type -> provider or "any" -> time -> a real free slot -> confirm ->
-clinic.scheduling.book), and joining the waitlist.
+clinic.scheduling.book); joining the waitlist is actions/waitlist.py.
 
 The waitlist offer button (`/book_appointment{"appointment_type":..,"provider":..,"time":..}`)
 arrives with every slot filled: the form checks the time is still free and asks to confirm.
@@ -19,19 +19,16 @@ from rasa_sdk.types import DomainDict
 
 from actions import slot_search
 from actions.common import (
+    ANY,
     StoreAction,
     buttons,
     caller_of,
-    end_flow,
     entity,
-    last_bot_text,
-    last_question_buttons,
     latest_intent,
     latest_text,
     log,
     parse_iso,
     payload,
-    payload_entities,
     pick_ordinal,
     picked_button,
     reset_flow,
@@ -46,6 +43,7 @@ from actions.common import (
 )
 from actions.forms import GuardedForm, current_caller
 from actions.offer_shift import shifted_time
+from actions.waitlist import join_waitlist, waitlist_answer
 from actions.when import EARLIEST, on_day, wanted
 from clinic import clock, practice, scheduling, text
 from clinic.errors import (
@@ -57,7 +55,6 @@ from clinic.errors import (
 )
 from clinic.identity import Caller
 
-ANY = "any"
 # "a checkup for my daughter": someone else's visit
 _FOR_SOMEONE_ELSE_RE = re.compile(
     r"\bfor my (daughter|son|child|kid|baby|wife|husband|partner|mother|mom|mum|father|dad|"
@@ -592,89 +589,3 @@ class ActionSubmitBooking(StoreAction):
                 text="OK, I haven't booked anything. Tell me if you'd like another time."
             )
         return reset_flow(tracker)
-
-
-WAITLIST_TYPE_QUESTION = "Which kind of visit should I watch for?"
-
-
-def join_waitlist(
-    dispatcher, tracker: Tracker, type_key: str | None, provider: str | None, session=None
-) -> list[EventType]:
-    """Put the caller on the waitlist for a visit type (and provider, and a window if the
-    message says one); without a type, ask which (the buttons carry the provider). In the
-    caller's transaction when given one (SQLite allows one writer: no second one inside)."""
-    if session is None:
-        with store() as own:
-            return join_waitlist(dispatcher, tracker, type_key, provider, own)
-    provider = None if provider in (None, ANY) else provider
-    window = None
-    for found in time_entities(tracker):
-        window = wanted(found.get("value"))
-    caller = caller_of(session, tracker)
-    if not caller.is_patient:
-        say_not_linked(dispatcher, tracker, "join the waitlist", caller)
-        return []
-    if not type_key:
-        kinds = [(k.name, k.key) for k in practice.appointment_types(session)]
-        dispatcher.utter_message(
-            text=WAITLIST_TYPE_QUESTION,
-            buttons=buttons(
-                (name, payload("join_waitlist", appointment_type=key, **_maybe(provider)))
-                for name, key in kinds
-            ),
-        )
-        # The waitlist is what they asked for now: a form left open would ask its own
-        # question right after this one.
-        return end_flow(tracker)
-    try:
-        entry = scheduling.join_waitlist(
-            session,
-            caller.actor,
-            type_key,
-            provider_key=provider,
-            earliest=window.start if window else None,
-            latest=window.end if window else None,
-        )
-        kind = entry.appointment_type.name.lower()
-        who = entry.provider.display_name if entry.provider else "any of our providers"
-    except DomainError as error:
-        say_error(dispatcher, error)
-        return []
-    dispatcher.utter_message(
-        text=f"You're on the waitlist for {slot_search.article(kind)} with {who}. If a time "
-        "opens up I'll message you straight away; whoever books it first gets it."
-    )
-    return end_flow(tracker)
-
-
-def _maybe(provider: str | None) -> dict[str, str]:
-    return {"provider": provider} if provider else {}
-
-
-def waitlist_answer(tracker: Tracker) -> tuple[str, str | None] | None:
-    """A visit type typed in answer to the waitlist's question ("a checkup"): the type, and
-    the provider the question's buttons carry. None for anything else."""
-    type_key = entity(tracker, "appointment_type")
-    if not type_key or latest_intent(tracker) != "inform":
-        return None
-    if last_bot_text(tracker) != WAITLIST_TYPE_QUESTION:
-        return None
-    carried = [
-        payload_entities(str(b.get("payload") or "")) for b in last_question_buttons(tracker)
-    ]
-    provider = entity(tracker, "provider") or next(
-        (c["provider"] for c in carried if c.get("provider")), None
-    )
-    return type_key, provider
-
-
-class ActionJoinWaitlist(StoreAction):
-    """Put me on the waitlist for a visit type (and provider, and a window if I said one)."""
-
-    def name(self) -> str:
-        return "action_join_waitlist"
-
-    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
-        type_key = entity(tracker, "appointment_type") or tracker.get_slot("appointment_type")
-        provider = entity(tracker, "provider") or tracker.get_slot("provider")
-        return join_waitlist(dispatcher, tracker, type_key, provider)

@@ -85,6 +85,8 @@ FLOW_SLOTS = (
     "last_appointment_id",
 )
 
+# a provider slot's value for "whoever is free first"
+ANY = "any"
 LINK_BUTTONS = (
     ("Link my account", "/link_account"),
     ("Register as a new patient", "/register"),

@@ -11,11 +11,11 @@ from actions.booking import (
     ActionAskAppointmentType,
     ActionAskProvider,
     ActionAskSlotStart,
-    ActionJoinWaitlist,
     ActionSubmitBooking,
     ValidateBookingForm,
 )
 from actions.common import payload_entities
+from actions.waitlist import ActionJoinWaitlist
 from clinic import scheduling, slots
 from clinic.audit import Actor
 from clinic.db import session_scope

@@ -1,0 +1,117 @@
+"""The waitlist: "tell me if something earlier opens up". A freed slot is offered to whoever
+waits for it by message (clinic.scheduling, the outbox); here a patient joins it, for a visit
+type, a provider if they name one, and a window if they say one.
+"""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.types import DomainDict
+
+from actions import slot_search
+from actions.common import (
+    ANY,
+    StoreAction,
+    buttons,
+    caller_of,
+    end_flow,
+    entity,
+    last_bot_text,
+    last_question_buttons,
+    latest_intent,
+    payload,
+    payload_entities,
+    say_error,
+    say_not_linked,
+    store,
+    time_entities,
+)
+from actions.when import wanted
+from clinic import practice, scheduling
+from clinic.errors import DomainError
+
+WAITLIST_TYPE_QUESTION = "Which kind of visit should I watch for?"
+
+
+def join_waitlist(
+    dispatcher, tracker: Tracker, type_key: str | None, provider: str | None, session=None
+) -> list[EventType]:
+    """Put the caller on the waitlist for a visit type (and provider, and a window if the
+    message says one); without a type, ask which (the buttons carry the provider). In the
+    caller's transaction when given one (SQLite allows one writer: no second one inside)."""
+    if session is None:
+        with store() as own:
+            return join_waitlist(dispatcher, tracker, type_key, provider, own)
+    provider = None if provider in (None, ANY) else provider
+    window = None
+    for found in time_entities(tracker):
+        window = wanted(found.get("value"))
+    caller = caller_of(session, tracker)
+    if not caller.is_patient:
+        say_not_linked(dispatcher, tracker, "join the waitlist", caller)
+        return []
+    if not type_key:
+        kinds = [(k.name, k.key) for k in practice.appointment_types(session)]
+        dispatcher.utter_message(
+            text=WAITLIST_TYPE_QUESTION,
+            buttons=buttons(
+                (name, payload("join_waitlist", appointment_type=key, **_maybe(provider)))
+                for name, key in kinds
+            ),
+        )
+        # The waitlist is what they asked for now: a form left open would ask its own
+        # question right after this one.
+        return end_flow(tracker)
+    try:
+        entry = scheduling.join_waitlist(
+            session,
+            caller.actor,
+            type_key,
+            provider_key=provider,
+            earliest=window.start if window else None,
+            latest=window.end if window else None,
+        )
+        kind = entry.appointment_type.name.lower()
+        who = entry.provider.display_name if entry.provider else "any of our providers"
+    except DomainError as error:
+        say_error(dispatcher, error)
+        return []
+    dispatcher.utter_message(
+        text=f"You're on the waitlist for {slot_search.article(kind)} with {who}. If a time "
+        "opens up I'll message you straight away; whoever books it first gets it."
+    )
+    return end_flow(tracker)
+
+
+def _maybe(provider: str | None) -> dict[str, str]:
+    return {"provider": provider} if provider else {}
+
+
+def waitlist_answer(tracker: Tracker) -> tuple[str, str | None] | None:
+    """A visit type typed in answer to the waitlist's question ("a checkup"): the type, and
+    the provider the question's buttons carry. None for anything else."""
+    type_key = entity(tracker, "appointment_type")
+    if not type_key or latest_intent(tracker) != "inform":
+        return None
+    if last_bot_text(tracker) != WAITLIST_TYPE_QUESTION:
+        return None
+    carried = [
+        payload_entities(str(b.get("payload") or "")) for b in last_question_buttons(tracker)
+    ]
+    provider = entity(tracker, "provider") or next(
+        (c["provider"] for c in carried if c.get("provider")), None
+    )
+    return type_key, provider
+
+
+class ActionJoinWaitlist(StoreAction):
+    """Put me on the waitlist for a visit type (and provider, and a window if I said one)."""
+
+    def name(self) -> str:
+        return "action_join_waitlist"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        type_key = entity(tracker, "appointment_type") or tracker.get_slot("appointment_type")
+        provider = entity(tracker, "provider") or tracker.get_slot("provider")
+        return join_waitlist(dispatcher, tracker, type_key, provider)
