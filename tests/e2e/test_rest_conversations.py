@@ -141,6 +141,30 @@ def test_staff_asks_for_todays_schedule(talk: Talk) -> None:
     assert "Dr. Anika Patel" in answer
 
 
+def test_follow_ups_in_a_few_words_are_read_against_what_was_just_said(talk: Talk) -> None:
+    aisha = "web:demo-aisha"
+    offers = said(talk(aisha, "I need a checkup with Dr Patel on Friday"))
+    assert "free times on Friday, March 5" in offers, offers
+    week = said(talk(aisha, "what about the week after"))
+    assert "between Monday, March 8 and Sunday, March 14" in week, week
+    later = said(talk(aisha, "anything later?"))
+    assert "after Thu, Mar 11" in later and "Shall I book" not in later, later
+    assert "Nothing was changed" in said(talk(aisha, "stop"))
+
+    today = said(talk(RITA, "who's in today?"))
+    assert today.startswith("Schedule for Monday, March 1:")
+    tomorrow = said(talk(RITA, "and tomorrow?"))
+    assert tomorrow.startswith("Schedule for Tuesday, March 2:"), tomorrow
+
+    february = said(talk(MARIA, "send me my bill from february 17"))
+    assert "Feb 17, 2027" in february and "nearest" not in february, february
+    january = said(talk(MARIA, "what about the one from january"))
+    assert "Jan 6, 2027" in january, january
+
+    spanish = said(talk("web:visitor-es", "hola, necesito una cita con el doctor"))
+    assert spanish.startswith("Lo siento, por ahora solo entiendo inglés."), spanish
+
+
 def test_an_unknown_identity_is_refused_patient_data(talk: Talk, store: Session) -> None:
     sender = "web:e2e-stranger"
     for text in ("when is my next appointment?", "how much do I owe?", "/ask_invoice"):
