@@ -31,6 +31,7 @@ from actions.common import (
     time_entities,
     today,
 )
+from actions.faq import provider_hours
 from actions.forms import GuardedForm, current_caller
 from actions.when import day_of, on_day, wanted
 from clinic import inbox, practice, staff, text
@@ -105,6 +106,12 @@ class ActionStaffSchedule(StoreAction):
             caller = caller_of(session, tracker)
             if not caller.is_staff:
                 log.info("staff.refused action=schedule")
+                named = entity(tracker, "provider")
+                if named and not (tracker.active_loop or {}).get("name"):
+                    # a patient's "is Dr Patel in tomorrow morning?": not the schedule (staff
+                    # only), but when the doctor sees patients, which anyone may know
+                    asked = [wanted(e.get("value")) for e in time_entities(tracker)]
+                    return provider_hours(dispatcher, str(named), [w for w in asked if w])
                 return refuse(dispatcher, tracker)
             own = caller.staff.provider
             if provider is None and own is not None and _OWN_RE.search(latest_text(tracker)):

@@ -109,6 +109,15 @@ def test_a_patient_or_stranger_is_refused_the_schedule(db):
         assert texts(said) == "Sorry, that is only available to the practice's staff."
 
 
+def test_a_patient_asking_who_a_doctor_sees_hears_when_they_work_not_whom(db):
+    morning = {"from": "2027-03-02T08:00:00-05:00", "to": "2027-03-02T12:00:00-05:00"}
+    _, said = run(ActionStaffSchedule(), tracker(MARIA, "is dr patel in tomorrow morning",
+                  "staff_schedule", entities=[ent("provider", "patel"),
+                                              ent("time", morning)]))  # fmt: skip
+    assert texts(said).startswith("Dr. Anika Patel sees patients on Tuesday, March 2:")
+    assert "Schedule" not in texts(said) and "Lopez" not in texts(said)
+
+
 def test_a_patient_mid_form_misread_as_asking_the_schedule_hears_not_understood(db):
     _, said = run(
         ActionStaffSchedule(),
