@@ -454,7 +454,8 @@ _ORDINALS = {
 }
 _ORDINAL_RE = re.compile(
     r"\b(?:(?P<word>first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th)\b"
-    r"|(?:option|number|no\.?|#)\s*(?P<num>[1-9])\b|(?P<last>last|latest)\b)",
+    r"|(?:option|number|no\.?|#)\s*(?P<num>[1-9])\b|(?P<last>last|latest|later one|latter)\b"
+    r"|(?P<earlier>earlier one|former)\b)",
     re.IGNORECASE,
 )
 _ONLY_DIGIT_RE = re.compile(r"^\s*#?([1-9])\s*[.)]?\s*$")
@@ -479,6 +480,8 @@ def pick_ordinal(text: str, count: int) -> int | None:
         return None
     if match.group("last"):
         return count - 1
+    if match.group("earlier"):
+        return 0
     index = _ORDINALS[match.group("word").lower()] if match.group("word") else None
     if match.group("num"):
         index = int(match.group("num")) - 1

@@ -744,6 +744,14 @@ def test_the_week_after_when_asked_to_confirm_searches_again_and_books_nothing(d
     assert len(maria_appointments(db)) == before
 
 
+def test_the_later_one_is_a_pick_not_a_new_search(db):
+    asked = offered_on_friday()
+    offered = asked["offered_slots"]
+    for said, expected in (("the later one", offered[-1]), ("the earlier one", offered[0])):
+        events, _ = run(ValidateBookingForm(), tracker(MARIA, said, form=FORM, slots=asked))
+        assert slots_of(events)["slot_start"] == expected["start"], said
+
+
 def test_later_that_is_not_about_times_is_not_a_new_search(db):
     asked = offered_on_friday()
     events, said = run(ValidateBookingForm(), tracker(MARIA, "I'll call you back later",
