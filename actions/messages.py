@@ -549,7 +549,7 @@ class ActionReportEmergency(StoreAction):
         return end_flow(tracker)
 
 
-_BARE_CANCEL_RE = re.compile(r"^\W*(cancel|/cancel)\W*(please|pls|it)?\W*$", re.IGNORECASE)
+_CANCEL_RE = re.compile(r"\bcancel", re.IGNORECASE)
 
 
 class ActionStop(StoreAction):
@@ -563,16 +563,13 @@ class ActionStop(StoreAction):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> list[EventType]:
         in_form = bool((tracker.active_loop or {}).get("name"))
-        if (
-            not in_form
-            and answered_before(tracker) == "action_list_appointments"
-            and re.search(r"\bcancel", latest_text(tracker), re.I)
-        ):
+        cancel = not in_form and _CANCEL_RE.search(latest_text(tracker))
+        if cancel and answered_before(tracker) == "action_list_appointments":
             # "cancel it", "cancel the second one" just after my appointments were listed:
             # one of them, not "stop" (the cancel form asks which, and to confirm)
             return [FollowupAction("cancel_form")]
-        if not in_form and _BARE_CANCEL_RE.match(latest_text(tracker)):
-            # "cancel" with nothing going on: most likely an appointment, so ask
+        if cancel:
+            # "cancel", "cancel everything" with nothing going on: most likely an appointment
             dispatcher.utter_message(
                 text="Would you like to cancel an appointment?",
                 buttons=buttons(

@@ -302,9 +302,10 @@ def test_stop_leaves_the_form_and_says_nothing_changed(db):
 
 
 def test_a_bare_cancel_with_no_form_asks_whether_an_appointment_is_meant(db):
-    _, said = run(ActionStop(), tracker(MARIA, "cancel", intent="stop"))
-    assert "cancel an appointment?" in texts(said)
-    assert [b["payload"] for b in buttons(said)] == ["/cancel_appointment", "/deny"]
+    for text in ("cancel", "cancel everything"):
+        _, said = run(ActionStop(), tracker(MARIA, text, intent="stop"))
+        assert "cancel an appointment?" in texts(said), text
+        assert [b["payload"] for b in buttons(said)] == ["/cancel_appointment", "/deny"]
     # mid-form it is "stop", as before
     _, said = run(ActionStop(), tracker(MARIA, "cancel", intent="stop", form="booking_form"))
     assert "Nothing was changed" in texts(said) and not buttons(said)
