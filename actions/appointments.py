@@ -50,6 +50,7 @@ from actions.common import (
     wants_earliest,
 )
 from actions.forms import GuardedForm, current_caller
+from actions.offer_shift import moved_from
 from actions.staff import ActionStaffSchedule
 from actions.when import days_of
 from clinic import clock, inbox, practice, scheduling, text
@@ -374,13 +375,28 @@ class ValidateRescheduleForm(PickAppointmentForm):
         ]
 
     def extract_time(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        if (
-            not self.answers(tracker)
-            or tracker.get_slot("requested_slot") != "time"
-            or time_entities(tracker)
-        ):
+        if not self.answers(tracker) or tracker.get_slot("requested_slot") != "time":
+            return {}
+        moved = self.relative_to_the_appointment(tracker)  # "later the same day"
+        if moved is not None:
+            return {"time": moved}
+        if time_entities(tracker):
             return {}
         return {"time": "earliest"} if wants_earliest(latest_text(tracker)) else {}
+
+    @staticmethod
+    def relative_to_the_appointment(tracker: Tracker) -> Any:
+        appointment_id = tracker.get_slot("appointment_id")
+        if not appointment_id:
+            return None
+        try:
+            with store(readonly=True) as session:
+                start = scheduling.get_appointment(
+                    session, current_caller().actor, str(appointment_id)
+                ).start_at
+        except DomainError:
+            return None
+        return moved_from(tracker, start)
 
     def extract_slot_start(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         return extract_picked_slot(self, dispatcher, tracker, waitlist=False)

@@ -6,7 +6,9 @@ the times just offered, when the person names no day or time of their own.
         label is how the search describes it: "after Tue, Mar 9 at 1:00 PM"), or None when the
         message asks for no such shift.
 
-Used by the booking and reschedule forms while times are on offer or one is being confirmed.
+Used by the booking and reschedule forms while times are on offer or one is being confirmed;
+`moved_from(tracker, start)` reads the same words relative to the appointment being moved
+("later the same day", "same time next week").
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ _SAME_DAY_RE = re.compile(
 )
 _SAME_WEEK_RE = re.compile(r"\b(in|that|the same) (the |that )?week\b", re.I)
 _WEEK_AFTER_RE = re.compile(r"\b(week after|following week|a week later|week later)\b", re.I)
+_SAME_TIME_RE = re.compile(r"\bsame time (next|the following|a) week\b|\ba week later\b", re.I)
 _DAY_AFTER_RE = re.compile(r"\b(day after|following day|next day|a day later|day later)\b", re.I)
 
 
@@ -64,6 +67,22 @@ def shifted_time(tracker: Tracker) -> dict[str, Any] | None:
     starts = offered_starts(tracker)
     if not starts or time_entities(tracker) or pick_ordinal(message, len(starts)) is not None:
         return None  # a day or time of their own, or a pick ("the second one"): not a shift
+    return shifted_from(message, starts, tracker.get_slot("time"))
+
+
+def moved_from(tracker: Tracker, start: datetime) -> dict[str, Any] | str | None:
+    """ "Later the same day", "same time next week", "the day after": a new time for an
+    appointment relative to when it is now (`start`), asked when moving it."""
+    message = latest_text(tracker)
+    if _SAME_TIME_RE.search(message):  # "same time next week": that very moment, a week on
+        return (text.local(start) + timedelta(days=7)).isoformat()
+    if time_entities(tracker):
+        return None  # a day or time of their own
+    return shifted_from(message, [start], None)
+
+
+def shifted_from(message: str, starts: list[datetime], asked: Any) -> dict[str, Any] | None:
+    """The window `message` asks for relative to `starts` (sorted), if it asks for one."""
     first, last = text.local(starts[0]), text.local(starts[-1])
     if _WEEK_AFTER_RE.search(message):
         monday = _monday(first.date()) + timedelta(days=7)
@@ -82,7 +101,7 @@ def shifted_time(tracker: Tracker) -> dict[str, Any] | None:
             end = _midnight(_monday(last.date()) + timedelta(days=7))
         elif not _SAME_DAY_RE.search(message):
             # "anything later?": on through what was asked for ("next week"), at least that day
-            asked = wanted(tracker.get_slot("time"))
-            end = max(end, asked.end) if asked is not None else end
+            window = wanted(asked)
+            end = max(end, window.end) if window is not None else end
         return _span(starts[-1] + timedelta(minutes=1), end, f"after {text.when(starts[-1])}")
     return None

@@ -18,6 +18,7 @@ from actions.appointments import (
     ValidateRescheduleForm,
 )
 from clinic import clock, scheduling, slots
+from clinic import text as clinic_text
 from clinic.db import session_scope
 from clinic.identity import register_patient, who_is
 from clinic.models import ACTIVE_STATUSES, Appointment, AppointmentStatus
@@ -528,3 +529,21 @@ def test_cancel_the_second_one_after_the_list_picks_the_second_listed(db):
     events, _ = run(ValidateCancelForm(), tracker(MARIA, "cancel the second one",
                     "cancel_appointment", form="cancel_form", activating=True))  # fmt: skip
     assert "appointment_id" not in slots_of(events)
+
+
+def test_moving_an_appointment_relative_to_when_it_is_now(db):
+    first = upcoming(db, MARIA)[0]  # the check-up with Dr Patel, Tue Mar 2 at 10:00
+    base = {"appointment_id": str(first.id), "appointment_type": "checkup", "provider": "patel",
+            "requested_slot": "time"}  # fmt: skip
+    events, said = run(ValidateRescheduleForm(), tracker(MARIA, "anything later the same day?",
+                       form="reschedule_form", slots=base))  # fmt: skip
+    offered = [datetime.fromisoformat(o["start"]) for o in slots_of(events)["offered_slots"]]
+    assert offered and all(first.start_at < start for start in offered)
+    assert f"after {clinic_text.when(first.start_at)}" in texts(said)
+
+    next_week = {"from": "2027-03-08", "to": "2027-03-14"}  # what the NLU makes of "next week"
+    events, _ = run(ValidateRescheduleForm(), tracker(MARIA, "same time next week",
+                    entities=[ent("time", next_week)], new_slots={"time": next_week},
+                    form="reschedule_form", slots=base))  # fmt: skip
+    week_on = clinic_text.local(first.start_at) + timedelta(days=7)
+    assert slots_of(events)["time"] == week_on.isoformat()
