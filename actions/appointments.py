@@ -21,6 +21,7 @@ from actions import slot_search
 from actions.also_asked import answers
 from actions.booking import (
     ANY,
+    asked_which_one,
     extract_picked_slot,
     on_the_day_discussed,
     search_slots_events,
@@ -400,6 +401,10 @@ class ValidateRescheduleForm(PickAppointmentForm):
 
     def extract_slot_start(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         return extract_picked_slot(self, dispatcher, tracker, waitlist=False)
+
+    def not_caught(self, dispatcher, tracker: Tracker, requested: str) -> None:
+        if not asked_which_one(dispatcher, tracker, requested):
+            super().not_caught(dispatcher, tracker, requested)
 
     def extract_reschedule_confirmed(self, dispatcher, tracker: Tracker, domain):
         return shift_at_confirmation(self, tracker, "reschedule_confirmed")

@@ -253,6 +253,15 @@ def extract_picked_slot(
     return {"slot_start": offer["start"], "provider": offer["provider"]}
 
 
+def asked_which_one(dispatcher, tracker: Tracker, requested: str) -> bool:
+    """ "Yes" to several offered times: ask which one (rather than "didn't catch that")."""
+    offers = tracker.get_slot("offered_slots") or []
+    if requested == "slot_start" and len(offers) > 1 and latest_intent(tracker) == "affirm":
+        dispatcher.utter_message(text='Which one? Tap a time, or say "the first one".')
+        return True
+    return False
+
+
 def shift_at_confirmation(form: GuardedForm, tracker: Tracker, confirm_slot: str) -> dict:
     """ "What about the week after?" when asked to confirm a time: search again (the search
     forgets the picked time) instead of reading it as yes or no."""
@@ -344,12 +353,8 @@ class ValidateBookingForm(GuardedForm):
                 buttons=buttons([("Talk to a person", "/request_human")]),
             )
             return
-        offers = tracker.get_slot("offered_slots") or []
-        if requested == "slot_start" and len(offers) > 1 and latest_intent(tracker) == "affirm":
-            # "yes" to several times: which one?
-            dispatcher.utter_message(text='Which one? Tap a time, or say "the first one".')
-            return
-        super().not_caught(dispatcher, tracker, requested)
+        if not asked_which_one(dispatcher, tracker, requested):
+            super().not_caught(dispatcher, tracker, requested)
 
     # --- validation ---------------------------------------------------------------------
 

@@ -547,3 +547,15 @@ def test_moving_an_appointment_relative_to_when_it_is_now(db):
                     form="reschedule_form", slots=base))  # fmt: skip
     week_on = clinic_text.local(first.start_at) + timedelta(days=7)
     assert slots_of(events)["time"] == week_on.isoformat()
+
+
+def test_yes_to_several_new_times_asks_which_one(db):
+    first = upcoming(db, MARIA)[0]
+    friday = datetime.fromisoformat("2027-03-05T00:00:00-05:00")
+    free = slots.find_free_slots(db, "checkup", "patel", friday, friday + timedelta(days=1), None)
+    state = {"appointment_id": str(first.id), "appointment_type": "checkup", "provider": "patel",
+             "time": "2027-03-05", "offered_slots": slot_search.as_offers(free[:3]),
+             "requested_slot": "slot_start"}  # fmt: skip
+    yes = tracker(MARIA, "yes", "affirm", form="reschedule_form", slots=state)
+    _, said = run(ValidateRescheduleForm(), yes)
+    assert texts(said).startswith("Which one?")
