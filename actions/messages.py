@@ -100,7 +100,8 @@ _FILLER_WORDS = """
     some hi hello hey doctor dr dr. doc nurse office desk front practice refill refills renew
     renewed renewal prescription prescriptions script meds medication medicine records record
     copy copies medical request requesting results file files thanks thank you someone somebody
-    tell let know
+    tell let know billing bill department dept reception receptionist team staff accounts
+    nurses doctors
 """
 _FILLER = frozenset(_FILLER_WORDS.split())
 MAX_MESSAGE = 2000
@@ -114,6 +115,13 @@ _URGENT_RE = re.compile(
     r"\b(urgent|urgently|asap|emergency|right away|straight away|today|important)\b"
     r"|\bas soon as (possible|you can)\b",
     re.I,
+)
+
+
+_CHANGES_THE_FLOW = ("stop", "report_emergency", "request_human", "goodbye")
+# A question to the assistant rather than words for the message
+_QUESTION_RE = re.compile(
+    r"\?\s*$|^\s*(what|when|where|how|which|do you|are you|is there|can i|could i)\b", re.I
 )
 
 
@@ -247,9 +255,15 @@ class ValidateMessageForm(GuardedForm):
             # the refill is for, and the question comes again
             dispatcher.utter_message(text=f"Noted: {text.strip()}.")
             return {"message_text": text}
-        if requested != "message_text" or latest_intent(tracker) in SIDE_INTENTS:
+        if requested != "message_text" or not text:
             return {}
-        return {"message_text": text} if text else {}
+        intent = latest_intent(tracker)
+        if intent in _CHANGES_THE_FLOW or (intent in SIDE_INTENTS and _QUESTION_RE.search(text)):
+            return {}  # "stop", "what are your hours?": not what the message says
+        # Asked what the message says, a statement is the message, whatever it is about ("I
+        # think I was charged twice" for billing reads like a billing question, but it is
+        # what they want billing to know)
+        return {"message_text": text}
 
     def validate_message_text(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         value = " ".join(str(value or "").split())

@@ -169,6 +169,27 @@ def test_urgency_answered_in_words_is_understood(db):
     assert slots_of(events).get("message_urgent") is None  # still unanswered: asked again
 
 
+def test_a_request_that_only_says_whom_asks_what_the_message_says(db):
+    events, _ = run(ValidateMessageForm(), tracker(MARIA, "I'd like to leave a message for the "
+                    "billing department", "leave_message", form=FORM, activating=True))  # fmt: skip
+    filled = slots_of(events)
+    assert filled["message_recipient"] == "billing"
+    assert "message_text" not in filled, "the message itself is still to come"
+
+
+def test_a_statement_asked_for_the_message_is_the_message_whatever_it_sounds_like(db):
+    asking = {"message_recipient": "billing", "requested_slot": "message_text"}
+    said = "i think i was charged twice for my february visit"
+    events, _ = run(ValidateMessageForm(), tracker(MARIA, said, "ask_invoice", form=FORM,
+                                                   slots=asking))  # fmt: skip
+    assert slots_of(events)["message_text"] == said
+    # a question to the assistant is answered instead, and "stop" stops
+    for text, intent in (("how much do I owe?", "ask_balance"), ("stop", "stop")):
+        events, _ = run(ValidateMessageForm(), tracker(MARIA, text, intent, form=FORM,
+                                                       slots=asking))  # fmt: skip
+        assert "message_text" not in slots_of(events), text
+
+
 def test_a_side_question_while_asked_for_the_message_is_not_taken_as_the_message(db):
     events, said = run(
         ValidateMessageForm(),
