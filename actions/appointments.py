@@ -517,11 +517,27 @@ class ActionSubmitReschedule(StoreAction):
 # --- cancel ------------------------------------------------------------------------------------
 
 
+# "cancel it", "yes cancel", asked whether to cancel: yes (the NLU reads it as "stop")
+_CANCEL_IT_RE = re.compile(r"\bcancel\b", re.I)
+_KEEP_RE = re.compile(r"\b(don'?t|do not|not|no|never|keep)\b", re.I)
+
+
 class ValidateCancelForm(PickAppointmentForm):
     verb = "cancel"
 
     def name(self) -> str:
         return "validate_cancel_form"
+
+    def extract_cancel_confirmed(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        said = latest_text(tracker)
+        if (
+            tracker.get_slot("requested_slot") == "cancel_confirmed"
+            and latest_intent(tracker) in ("stop", "cancel_appointment", "affirm")
+            and _CANCEL_IT_RE.search(said)
+            and not _KEEP_RE.search(said)
+        ):
+            return {"cancel_confirmed": True}
+        return {}
 
     def after(self, dispatcher, tracker: Tracker, changed: set[str], activating: bool):
         if not tracker.get_slot("appointment_id"):
@@ -658,10 +674,11 @@ class ActionConfirmAttendance(StoreAction):
                 if says_cannot_come(latest_text(tracker)):
                     self._ask_cannot_come(dispatcher, mine)
                     return []
-                if len(mine) != 1:
-                    self._ask_which(dispatcher, mine)
+                chosen = self._narrowed(tracker, mine)
+                if len(chosen) != 1:
+                    self._ask_which(dispatcher, chosen or mine)
                     return []
-                appointment_id = mine[0].id
+                appointment_id = chosen[0].id
             try:
                 appointment = scheduling.confirm_attendance(session, caller.actor, appointment_id)
                 what = scheduling.describe(appointment)
@@ -672,6 +689,19 @@ class ActionConfirmAttendance(StoreAction):
             text=f"Thanks, you're confirmed for your {what[0].lower()}{what[1:]}."
         )
         return []
+
+    def _narrowed(self, tracker: Tracker, mine: list[Appointment]) -> list[Appointment]:
+        """The appointments the message points at: "the one on Tuesday", "the blood test",
+        or "the first one" when asked which."""
+        said = next((e.get("value") for e in time_entities(tracker)), None)
+        chosen = in_days(mine, said) if said is not None else mine
+        if len(chosen) > 1:
+            ids = {c["id"] for c in named_in(tracker, as_choices(chosen), ("type", "provider"))}
+            chosen = [a for a in chosen if str(a.id) in ids]
+        if len(chosen) > 1 and answered_before(tracker) == self.name():
+            index = pick_ordinal(latest_text(tracker), len(chosen))
+            chosen = [chosen[index]] if index is not None else chosen
+        return chosen
 
     @staticmethod
     def _ask_cannot_come(dispatcher: CollectingDispatcher, mine: list[Appointment]) -> None:

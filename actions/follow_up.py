@@ -16,6 +16,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.types import DomainDict
 
+from actions.appointments import ActionConfirmAttendance
 from actions.billing import ActionAskClaimStatus, ActionAskInvoice
 from actions.common import (
     LINK_BUTTONS,
@@ -51,6 +52,8 @@ _NAME_RE = re.compile(
 
 # Answers a bare new day can be asked again for ("what about January?", "and Saturday?")
 ANSWERS_AGAIN = {a().name(): a for a in (ActionAskInvoice, ActionAskClaimStatus, ActionAskHours)}
+# Answers that asked "which one?" with buttons: a typed "the one on Tuesday" answers them
+WHICH_ONE = {a().name(): a for a in (ActionConfirmAttendance,)}
 
 
 class ActionInformWithoutContext(StoreAction):
@@ -69,6 +72,9 @@ class ActionInformWithoutContext(StoreAction):
         again = ANSWERS_AGAIN.get(before or "")
         if again is not None and time_entities(tracker):
             return again().run(dispatcher, tracker, domain)
+        which = WHICH_ONE.get(before or "")
+        if which is not None:
+            return which().run(dispatcher, tracker, domain)
         if caller.is_staff:
             dispatcher.utter_message(text=WHAT_NOW, buttons=buttons(STAFF_BUTTONS))
             return []

@@ -17,6 +17,7 @@ from actions.appointments import (
     ValidateCancelForm,
     ValidateRescheduleForm,
 )
+from actions.follow_up import ActionInformWithoutContext
 from clinic import clock, scheduling, slots
 from clinic import text as clinic_text
 from clinic.db import session_scope
@@ -559,3 +560,35 @@ def test_yes_to_several_new_times_asks_which_one(db):
     yes = tracker(MARIA, "yes", "affirm", form="reschedule_form", slots=state)
     _, said = run(ValidateRescheduleForm(), yes)
     assert texts(said).startswith("Which one?")
+
+
+def test_which_one_am_i_confirming_answered_in_words(db):
+    mine = upcoming(db, MARIA)
+    assert len(mine) >= 2
+    _, asked = run(ActionConfirmAttendance(), tracker(MARIA, "yes i'll be there",
+                                                      "confirm_attendance"))  # fmt: skip
+    assert texts(asked) == "Which appointment are you confirming?"
+    day = clinic_text.local(mine[0].start_at).date().isoformat()
+    answer = tracker(MARIA, "the one on tuesday", entities=[ent("time", day)])
+    answer.events[:0] = [
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "yes i'll be there"},
+        {"event": "action", "name": "action_confirm_attendance"},
+    ]
+    _, said = run(ActionInformWithoutContext(), answer)
+    assert "you're confirmed for your check-up" in texts(said)
+    db.rollback()
+    assert db.get(Appointment, mine[0].id).status is AppointmentStatus.CONFIRMED
+    assert db.get(Appointment, mine[1].id).status is mine[1].status, "only that one"
+
+
+def test_cancel_it_when_asked_to_confirm_the_cancellation_is_yes(db):
+    first = upcoming(db, MARIA)[0]
+    asking = {"appointment_id": str(first.id), "requested_slot": "cancel_confirmed"}
+    events, _ = run(ValidateCancelForm(), tracker(MARIA, "cancel it", "stop",
+                                                  form="cancel_form", slots=asking))  # fmt: skip
+    assert slots_of(events)["cancel_confirmed"] is True
+    for keep in ("no don't cancel it", "keep it, don't cancel"):
+        events, _ = run(ValidateCancelForm(), tracker(MARIA, keep, "stop", form="cancel_form",
+                                                      slots=asking))  # fmt: skip
+        assert slots_of(events).get("cancel_confirmed") is not True, keep
