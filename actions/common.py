@@ -265,6 +265,12 @@ def say_unknown_doctor(dispatcher, said: str) -> None:
 _PAYLOAD_RE = re.compile(r"^/(?P<intent>[\w-]+)(?P<entities>\{.*\})?$", re.DOTALL)
 
 
+def payload_intent(text: str) -> str | None:
+    """The intent a button payload sends: `/book_appointment{...}` gives book_appointment."""
+    match = _PAYLOAD_RE.match((text or "").strip())
+    return match.group("intent") if match else None
+
+
 def payload_entities(text: str) -> dict[str, Any]:
     """The entities a button payload carries: `/inform{"provider":"lee"}` gives provider lee."""
     match = _PAYLOAD_RE.match((text or "").strip())

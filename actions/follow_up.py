@@ -6,6 +6,9 @@ question open: read it against what was just answered, else ask what the person 
     staff, otherwise                   -> what staff can do, as buttons
     stranger who was asked to link     -> a name typed in: how to link or register
     anyone else                        -> book / reschedule / cancel, as buttons
+
+And a bare "yes" (`ActionAffirm`): to a question whose one button starts something ("Would you
+like to book another time?"), that thing; else "OK, what else?".
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import re
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.types import DomainDict
 
 from actions.appointments import ActionConfirmAttendance
@@ -26,6 +29,9 @@ from actions.common import (
     caller_of,
     last_question_buttons,
     latest_text,
+    log,
+    payload_entities,
+    payload_intent,
     store,
     time_entities,
 )
@@ -95,3 +101,51 @@ class ActionInformWithoutContext(StoreAction):
             return []
         dispatcher.utter_message(text=WHAT_NOW, buttons=buttons(PATIENT_BUTTONS))
         return []
+
+
+# What a "yes" to a question with one such button starts ("Would you like to book another
+# time? [Book a new time] [No, thanks]"): the form or action its payload's intent leads to
+YES_STARTS = {
+    "book_appointment": "booking_form",
+    "reschedule_appointment": "reschedule_form",
+    "cancel_appointment": "cancel_form",
+    "leave_message": "message_form",
+    "link_account": "link_form",
+    "register": "register_form",
+    "request_human": "action_request_human",
+    "join_waitlist": "action_join_waitlist",
+}
+# the payload entities that are slots of those forms, carried over
+CARRIED_SLOTS = ("appointment_type", "provider", "time", "appointment_id")
+
+
+class ActionAffirm(StoreAction):
+    """ "Yes" with no form open: to a question whose one button starts something, that
+    thing; otherwise "OK, what else?" (as before)."""
+
+    def name(self) -> str:
+        return "action_affirm"
+
+    def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        starts = []
+        for button in last_question_buttons(tracker):
+            intent = payload_intent(str(button.get("payload") or ""))
+            if intent in YES_STARTS:
+                starts.append((YES_STARTS[intent], button["payload"]))
+        if len(starts) == 1:
+            target, chosen = starts[0]
+            carried = payload_entities(chosen)
+            log.info("affirm.started target=%s", target)
+            return [
+                *(SlotSet(k, v) for k, v in carried.items() if k in CARRIED_SLOTS),
+                FollowupAction(target),
+            ]
+        dispatcher.utter_message(text="OK. What else can I help you with?", buttons=buttons(MENU))
+        return []
+
+
+MENU = (
+    ("Book an appointment", "/book_appointment"),
+    ("My appointments", "/list_appointments"),
+    ("What can you do?", "/help"),
+)

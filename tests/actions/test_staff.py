@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from actions.appointments import ActionListAppointments
-from actions.follow_up import ActionInformWithoutContext
+from actions.follow_up import ActionAffirm, ActionInformWithoutContext
 from actions.staff import (
     ActionStaffMessages,
     ActionStaffSchedule,
@@ -368,3 +368,22 @@ def test_a_stranger_who_types_their_name_when_asked_to_link_is_told_how(db):
     # not asked to link: no guessing that words are a name
     _, said = run(ActionInformWithoutContext(), tracker(STRANGER_WEB, "Jane Doe"))
     assert "Thanks" not in texts(said)
+
+
+def test_yes_to_a_question_with_one_thing_to_start_starts_it(db):
+    book_again = [{"title": "Book a new time",
+                   "payload": '/book_appointment{"appointment_type":"checkup","provider":"patel"}'},
+                  {"title": "No, thanks", "payload": "/deny"}]  # fmt: skip
+    t = tracker(MARIA, "yes", "affirm")
+    t.events[:0] = [{"event": "bot", "text": "Would you like to book another time?",
+                     "data": {"buttons": book_again}}]  # fmt: skip
+    events, said = run(ActionAffirm(), t)
+    assert not said.messages
+    assert [(e["event"], e.get("name"), e.get("value")) for e in events] == [
+        ("slot", "appointment_type", "checkup"),
+        ("slot", "provider", "patel"),
+        ("followup", "booking_form", None),
+    ]
+    # a yes to nothing in particular: what else?
+    _, said = run(ActionAffirm(), tracker(MARIA, "yes", "affirm"))
+    assert texts(said) == "OK. What else can I help you with?"
