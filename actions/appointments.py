@@ -698,7 +698,8 @@ class ActionConfirmAttendance(StoreAction):
         if len(chosen) > 1:
             ids = {c["id"] for c in named_in(tracker, as_choices(chosen), ("type", "provider"))}
             chosen = [a for a in chosen if str(a.id) in ids]
-        if len(chosen) > 1 and answered_before(tracker) == self.name():
+        asked_which = answered_before(tracker, skip="action_inform_without_context")
+        if len(chosen) > 1 and asked_which == self.name():
             index = pick_ordinal(latest_text(tracker), len(chosen))
             chosen = [chosen[index]] if index is not None else chosen
         return chosen

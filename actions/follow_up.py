@@ -32,6 +32,7 @@ from actions.common import (
     log,
     payload_entities,
     payload_intent,
+    pick_ordinal,
     store,
     time_entities,
 )
@@ -69,6 +70,12 @@ class ActionInformWithoutContext(StoreAction):
         return self.NAME
 
     def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        menu = last_question_buttons(tracker)
+        index = pick_ordinal(latest_text(tracker), len(menu))
+        if index is not None:  # "the second one" from a menu: what that button does
+            picked = started_by(str(menu[index].get("payload") or ""), PICKS)
+            if picked is not None:
+                return picked
         with store(readonly=True) as session:
             caller = caller_of(session, tracker)
         before = answered_before(tracker, skip=self.NAME)
@@ -117,6 +124,45 @@ YES_STARTS = {
 }
 # the payload entities that are slots of those forms, carried over
 CARRIED_SLOTS = ("appointment_type", "provider", "time", "appointment_id")
+# A button picked by its place in the list ("the second one") with no form open: what its
+# payload's intent leads to (data/rules.yml)
+PICKS = {
+    **YES_STARTS,
+    "staff_book_meeting": "meeting_form",
+    "help": "utter_help",
+    **{
+        intent: f"action_{intent}"
+        for intent in (
+            "list_appointments",
+            "confirm_attendance",
+            "ask_balance",
+            "ask_invoice",
+            "ask_claim_status",
+            "ask_insurance",
+            "request_payment_plan",
+            "ask_payment_options",
+            "ask_hours",
+            "ask_location",
+            "ask_visit_prep",
+            "staff_schedule",
+            "staff_messages",
+        )
+    },
+}
+
+
+def started_by(payload_text: str, targets: dict[str, str]) -> list[EventType] | None:
+    """The events that start what a button's payload would: its slots, then the form or
+    action (None when the payload leads to nothing in `targets`)."""
+    target = targets.get(payload_intent(payload_text) or "")
+    if target is None:
+        return None
+    carried = payload_entities(payload_text)
+    log.info("button.started_in_words target=%s", target)
+    return [
+        *(SlotSet(k, v) for k, v in carried.items() if k in CARRIED_SLOTS),
+        FollowupAction(target),
+    ]
 
 
 class ActionAffirm(StoreAction):
@@ -127,19 +173,13 @@ class ActionAffirm(StoreAction):
         return "action_affirm"
 
     def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        starts = []
-        for button in last_question_buttons(tracker):
-            intent = payload_intent(str(button.get("payload") or ""))
-            if intent in YES_STARTS:
-                starts.append((YES_STARTS[intent], button["payload"]))
+        starts = [
+            events
+            for button in last_question_buttons(tracker)
+            if (events := started_by(str(button.get("payload") or ""), YES_STARTS))
+        ]
         if len(starts) == 1:
-            target, chosen = starts[0]
-            carried = payload_entities(chosen)
-            log.info("affirm.started target=%s", target)
-            return [
-                *(SlotSet(k, v) for k, v in carried.items() if k in CARRIED_SLOTS),
-                FollowupAction(target),
-            ]
+            return starts[0]
         dispatcher.utter_message(text="OK. What else can I help you with?", buttons=buttons(MENU))
         return []
 

@@ -387,3 +387,15 @@ def test_yes_to_a_question_with_one_thing_to_start_starts_it(db):
     # a yes to nothing in particular: what else?
     _, said = run(ActionAffirm(), tracker(MARIA, "yes", "affirm"))
     assert texts(said) == "OK. What else can I help you with?"
+
+
+def test_the_second_one_from_a_menu_does_what_that_button_does(db):
+    menu = [{"title": "Book an appointment", "payload": "/book_appointment"},
+            {"title": "My appointments", "payload": "/list_appointments"}]  # fmt: skip
+    t = tracker(MARIA, "the second one")
+    t.events[:0] = [{"event": "bot", "text": "Here's what I can do.", "data": {"buttons": menu}}]
+    events, said = run(ActionInformWithoutContext(), t)
+    assert [(e["event"], e.get("name")) for e in events] == [
+        ("followup", "action_list_appointments")
+    ]
+    assert not said.messages
