@@ -13,9 +13,11 @@ like to book another time?"), that thing; else "OK, what else?".
 
 from __future__ import annotations
 
+import inspect
 import re
+from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.types import DomainDict
 
@@ -69,11 +71,13 @@ class ActionInformWithoutContext(StoreAction):
     def name(self) -> str:
         return self.NAME
 
-    def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         menu = last_question_buttons(tracker)
         index = pick_ordinal(latest_text(tracker), len(menu))
         if index is not None:  # "the second one" from a menu: what that button does
-            picked = started_by(str(menu[index].get("payload") or ""), PICKS)
+            picked = await started_by(
+                str(menu[index].get("payload") or ""), PICKS, dispatcher, tracker, domain
+            )
             if picked is not None:
                 return picked
         with store(readonly=True) as session:
@@ -84,10 +88,10 @@ class ActionInformWithoutContext(StoreAction):
             return ActionStaffSchedule().answer(dispatcher, tracker, asked)
         again = ANSWERS_AGAIN.get(before or "")
         if again is not None and time_entities(tracker):
-            return again().run(dispatcher, tracker, domain)
+            return await _ran(again().run(dispatcher, tracker, domain))
         which = WHICH_ONE.get(before or "")
         if which is not None:
-            return which().run(dispatcher, tracker, domain)
+            return await _ran(which().run(dispatcher, tracker, domain))
         if caller.is_staff:
             dispatcher.utter_message(text=WHAT_NOW, buttons=buttons(STAFF_BUTTONS))
             return []
@@ -151,18 +155,51 @@ PICKS = {
 }
 
 
-def started_by(payload_text: str, targets: dict[str, str]) -> list[EventType] | None:
-    """The events that start what a button's payload would: its slots, then the form or
-    action (None when the payload leads to nothing in `targets`)."""
+# Forms start by being the next action (their loop then waits for the answer); plain actions
+# run here, in this turn, as if their intent had been said (a follow-up action after this
+# one would leave the dialogue with no rule for what comes next).
+FORMS = frozenset(
+    ("booking_form", "reschedule_form", "cancel_form", "message_form", "link_form",
+     "register_form", "meeting_form")
+)  # fmt: skip
+
+
+def _action_named(name: str) -> Action | None:
+    pending = list(StoreAction.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if not inspect.isabstract(cls) and cls().name() == name:
+            return cls()
+    return None
+
+
+async def started_by(
+    payload_text: str, targets: dict[str, str], dispatcher, tracker: Tracker, domain
+) -> list[EventType] | None:
+    """What a button's payload would do: its slots, then its form (next) or its action (run
+    now). None when the payload leads to nothing in `targets`."""
     target = targets.get(payload_intent(payload_text) or "")
     if target is None:
         return None
-    carried = payload_entities(payload_text)
+    carried = {k: v for k, v in payload_entities(payload_text).items() if k in CARRIED_SLOTS}
+    slots = [SlotSet(k, v) for k, v in carried.items()]
     log.info("button.started_in_words target=%s", target)
-    return [
-        *(SlotSet(k, v) for k, v in carried.items() if k in CARRIED_SLOTS),
-        FollowupAction(target),
-    ]
+    if target in FORMS:
+        return [*slots, FollowupAction(target)]
+    if target.startswith("utter_"):
+        dispatcher.utter_message(response=target)
+        return slots
+    action = _action_named(target)
+    if action is None:
+        return None
+    tracker.slots.update(carried)
+    return [*slots, *await _ran(action.run(dispatcher, tracker, domain))]
+
+
+async def _ran(result: Any) -> list[EventType]:
+    """An action's run result (our runs are coroutines once wrapped by StoreAction)."""
+    return list((await result) if inspect.isawaitable(result) else result or [])
 
 
 class ActionAffirm(StoreAction):
@@ -172,14 +209,16 @@ class ActionAffirm(StoreAction):
     def name(self) -> str:
         return "action_affirm"
 
-    def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        starts = [
-            events
-            for button in last_question_buttons(tracker)
-            if (events := started_by(str(button.get("payload") or ""), YES_STARTS))
+    async def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        starting = [
+            str(b.get("payload") or "")
+            for b in last_question_buttons(tracker)
+            if payload_intent(str(b.get("payload") or "")) in YES_STARTS
         ]
-        if len(starts) == 1:
-            return starts[0]
+        if len(starting) == 1:
+            started = await started_by(starting[0], YES_STARTS, dispatcher, tracker, domain)
+            if started is not None:
+                return started
         dispatcher.utter_message(text="OK. What else can I help you with?", buttons=buttons(MENU))
         return []
 
