@@ -41,7 +41,7 @@ from actions.common import (
     time_entities,
     wants_earliest,
 )
-from actions.forms import GuardedForm, current_caller
+from actions.forms import GuardedForm, current_caller, is_activating
 from actions.offer_shift import shifted_time
 from actions.waitlist import join_waitlist, waitlist_answer
 from actions.when import EARLIEST, on_day, wanted
@@ -319,14 +319,21 @@ class ValidateBookingForm(GuardedForm):
         return {"provider": picked} if picked else {}
 
     def extract_appointment_type(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        asked = tracker.get_slot("requested_slot")
+        starting = is_activating(tracker, self.form_name())
         if (
             not self.answers(tracker)
-            or tracker.get_slot("requested_slot") != "appointment_type"
+            or (asked != "appointment_type" and not starting)
             or entity(tracker, "appointment_type")
+            or tracker.get_slot("appointment_type")
         ):
             return {}
-        picked = picked_button(tracker, "appointment_type")  # "the first one", "3"
-        return {"appointment_type": picked} if picked else {}
+        picked = picked_button(tracker, "appointment_type") if not starting else None
+        if picked:  # "the first one", "3"
+            return {"appointment_type": picked}
+        with store(readonly=True) as session:
+            misspelt = practice.type_like(session, latest_text(tracker))  # "a chekup"
+        return {"appointment_type": misspelt} if misspelt else {}
 
     def extract_time(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         if not self.answers(tracker) or time_entities(tracker) or tracker.get_slot("time"):

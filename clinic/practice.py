@@ -17,8 +17,10 @@ No patient data here, so no Actor and no audit.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
@@ -394,3 +396,33 @@ def provider_week(session: Session, key: str) -> list[tuple[str, list[tuple[time
     """(weekday name, intervals) for each weekday the provider sees patients, Monday first."""
     info = cache.practice(session).provider(key)
     return [(WEEKDAYS[i], list(day)) for i, day in enumerate(info.bookable) if day]
+
+
+MIN_FUZZY_LENGTH = 6
+FUZZY_SCORE = 0.85
+
+
+def type_like(session: Session, said: str) -> str | None:
+    """The visit type a misspelt request names ("chekup", "vacination", "blod test"): the key
+    of the type whose name or synonym a run of 1-3 words is closest to, if close enough.
+    Spelt right, the NLU's lookup already found it; short words are left alone ("shout" is no
+    "shot")."""
+    words = re.findall(r"[a-z]+(?:-[a-z]+)?", (said or "").lower())
+    runs = {" ".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)}
+    best: tuple[float, str] | None = None
+    for kind in cache.practice(session).types.values():
+        if not kind.active:
+            continue
+        for name in {kind.name.lower(), *kind.synonyms}:
+            if len(name) < MIN_FUZZY_LENGTH:
+                continue
+            for run in runs:
+                if 2 * min(len(run), len(name)) < FUZZY_SCORE * (len(run) + len(name)):
+                    continue  # lengths too far apart to come close
+                match = SequenceMatcher(None, run, name)
+                if match.quick_ratio() < FUZZY_SCORE:
+                    continue
+                score = match.ratio()
+                if score >= FUZZY_SCORE and (best is None or score > best[0]):
+                    best = (score, kind.key)
+    return best[1] if best else None

@@ -205,7 +205,8 @@ def find_times(
         raise ValueError("now must be timezone-aware")
     if date_order not in DATE_ORDERS:
         raise ValueError(f"date_order must be one of {DATE_ORDERS}, not {date_order!r}")
-    ctx = Context(text.replace("’", "'"), now, date_order, prefer_past)
+    plain, positions = _expand_shorthand(text.replace("’", "'"))
+    ctx = Context(plain, now, date_order, prefer_past)
     phrases: list[Piece] = []
     for piece in find_pieces(ctx):
         gap = ctx.text[phrases[-1].end : piece.start] if phrases else None
@@ -225,10 +226,41 @@ def find_times(
             continue
         value, grain = resolved
         hours = _window(piece) if piece.days else None
-        phrase = text[piece.start : piece.end]
+        start, end = positions[piece.start], positions[piece.end]  # in the text as typed
         dated = piece.moment is not None or piece.days is not None or piece.day is not None
-        matches.append(TimeMatch(piece.start, piece.end, phrase, value, grain, hours, dated))
+        matches.append(TimeMatch(start, end, text[start:end], value, grain, hours, dated))
     return matches
+
+
+# Shorthand the patterns don't know, spelled out before parsing: "nxt wk", "this wknd"
+_SHORTHAND = (
+    (re.compile(r"\bnxt\b", re.I), "next"),
+    (re.compile(r"\bwknd\b", re.I), "weekend"),
+)
+
+
+def _expand_shorthand(text: str) -> tuple[str, list[int]]:
+    """`text` with shorthand spelled out, and for each position in it (and its end) the
+    position in `text`, so entities keep offsets into what was typed."""
+    spans = sorted(
+        (found.start(), found.end(), full)
+        for pattern, full in _SHORTHAND
+        for found in pattern.finditer(text)
+    )
+    if not spans:
+        return text, list(range(len(text) + 1))
+    out: list[str] = []
+    positions: list[int] = []
+    cursor = 0
+    for start, end, full in spans:
+        out.append(text[cursor:start])
+        positions.extend(range(cursor, start))
+        out.append(full)
+        positions.extend([start] * len(full))  # inside the expansion: its first character
+        cursor = end
+    out.append(text[cursor:])
+    positions.extend(range(cursor, len(text) + 1))
+    return "".join(out), positions
 
 
 def reference_now(environ: Mapping[str, str] | None = None) -> datetime:

@@ -797,3 +797,12 @@ def test_mornings_said_before_the_provider_still_limit_the_times_offered_after_i
     clinic_times = [local(start) for start in offered]
     assert clinic_times and all(8 <= t.hour < 12 for t in clinic_times), clinic_times
     assert "8:00 AM to 12:00 PM" in texts(said)
+
+
+def test_a_misspelt_visit_type_is_understood_when_booking_starts_or_when_asked(db):
+    events, _ = run(ValidateBookingForm(), start(text="i wnat to book a chekup"))
+    assert slots_of(events)["appointment_type"] == "checkup"
+    asking = {"requested_slot": "appointment_type"}
+    events, _ = run(ValidateBookingForm(), tracker(MARIA, "vacination", "nlu_fallback",
+                                                   form=FORM, slots=asking))  # fmt: skip
+    assert slots_of(events)["appointment_type"] == "vaccination"

@@ -120,3 +120,21 @@ def test_unreadable_files(clinic_session, tmp_path: Path):
     (tmp_path / "broken.yml").write_text("clinic: [unclosed\n")
     with pytest.raises(InvalidInput):
         practice.load_clinic_file(clinic_session, tmp_path / "broken.yml")
+
+
+@pytest.mark.parametrize(
+    ("said", "key"),
+    [
+        ("i wnat to book a chekup", "checkup"),
+        ("need a vacination", "vaccination"),
+        ("blod test tomorrow", "blood_test"),
+        ("a phisical please", "physical"),
+        ("folow up with dr lee", "follow_up"),
+        ("consultaion", "consultation"),
+        ("i want to book for my daughter", None),
+        ("shout at me", None),  # "shot" is a synonym, but too short to guess at
+        ("check", None),
+    ],
+)
+def test_a_misspelt_visit_type_is_recognised_and_nothing_else_is(clinic_session, said, key):
+    assert practice.type_like(clinic_session, said) == key

@@ -197,3 +197,11 @@ def test_a_month_in_the_past():
     assert booking.value == december
     (ahead,) = find_times("book for next april", _now({}), prefer_past=True)
     assert ahead.value == {"from": "2027-04-01", "to": "2027-04-30"}, "'next' is ahead, always"
+
+
+def test_shorthand_is_read_and_offsets_stay_in_the_typed_text():
+    text = "see you nxt tuesday at 9, or nxt wk"
+    first, second = find_times(text, _now({}))
+    assert (first.start, first.end, first.text) == (8, 24, "nxt tuesday at 9")
+    assert first.value == "2027-03-09T09:00:00-05:00"
+    assert text[second.start : second.end] == "nxt wk" == second.text
