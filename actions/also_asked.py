@@ -105,3 +105,66 @@ def answers(intent: str):
         return cls
 
     return register
+
+
+# Requests that start a flow of questions, the words that show a message makes them, and how
+# to name them when they have to wait for the flow already started
+LATER_REQUESTS = {
+    "request_refill": (
+        re.compile(
+            r"\b(refill|renew(al)?|prescription|script|meds|medication|running (low|out))\b"
+        ),
+        "your refill",
+        "Request the refill",
+    ),
+    "leave_message": (
+        re.compile(r"\b(message|tell (dr|doctor|the)|let (dr|the doctor|the nurse) know)\b"),
+        "your message",
+        "Leave the message",
+    ),
+    "request_records": (
+        re.compile(r"\b(records?|results|copy of my)\b"),
+        "your records request",
+        "Request records",
+    ),
+    "book_appointment": (
+        re.compile(r"\b(book|appointment|appt|see (a|the) doctor|come in)\b"),
+        "the booking",
+        "Book an appointment",
+    ),
+    "cancel_appointment": (re.compile(r"\bcancel\b"), "the cancellation", "Cancel an appointment"),
+    "reschedule_appointment": (
+        re.compile(r"\b(reschedul\w*|move)\b"),
+        "moving your appointment",
+        "Move an appointment",
+    ),
+}
+
+
+def other_request(tracker: Tracker, started: str) -> str | None:
+    """Another request the message makes besides `started` ("I need a refill and also want to
+    book a checkup"): the classifier ranked it, the message joins two requests, and it has
+    that request's own words. It waits until the first one is done (`offer_the_other`)."""
+    text = latest_text(tracker).lower()
+    if not _JOINED_RE.search(text):
+        return None
+    for ranked in ((tracker.latest_message or {}).get("intent_ranking") or [])[:4]:
+        name = ranked.get("name")
+        if name == started or name not in LATER_REQUESTS:
+            continue
+        if (ranked.get("confidence") or 0) >= _LEAST_CONFIDENCE and LATER_REQUESTS[name][0].search(
+            text
+        ):
+            return name
+    return None
+
+
+def offer_the_other(dispatcher, tracker: Tracker) -> None:
+    """At the end of a flow, the request that was waiting for it, as a button."""
+    waiting = tracker.get_slot("also_wanted")
+    if waiting in LATER_REQUESTS:
+        _, named, button = LATER_REQUESTS[waiting]
+        dispatcher.utter_message(
+            text=f"You also asked about {named}.",
+            buttons=[{"title": button, "payload": f"/{waiting}"}],
+        )

@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import slot_search
-from actions.also_asked import answers
+from actions.also_asked import answers, offer_the_other
 from actions.booking import (
     ANY,
     asked_which_one,
@@ -511,6 +511,7 @@ class ActionSubmitReschedule(StoreAction):
                     say_error(dispatcher, error)
         elif tracker.get_slot("reschedule_confirmed") is False:
             dispatcher.utter_message(text="OK, I've left your appointment as it was.")
+        offer_the_other(dispatcher, tracker)  # "...and also a refill"
         return reset_flow(tracker)
 
 
@@ -579,6 +580,7 @@ class ActionSubmitCancel(StoreAction):
                 )
         elif tracker.get_slot("cancel_confirmed") is False:
             dispatcher.utter_message(text="OK, I've kept your appointment.")
+        offer_the_other(dispatcher, tracker)  # "...and also a refill"
         return reset_flow(tracker)
 
 

@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import slot_search
+from actions.also_asked import offer_the_other
 from actions.common import (
     ANY,
     StoreAction,
@@ -600,4 +601,5 @@ class ActionSubmitBooking(StoreAction):
             dispatcher.utter_message(
                 text="OK, I haven't booked anything. Tell me if you'd like another time."
             )
+        offer_the_other(dispatcher, tracker)  # "...and also a refill"
         return reset_flow(tracker)

@@ -56,6 +56,7 @@ SIDE_INTENTS = (
 
 # Every slot a form fills: reset when a flow ends so nothing leaks into the next one.
 FLOW_SLOTS = (
+    "also_wanted",
     "appointment_type",
     "provider",
     "time",

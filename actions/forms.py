@@ -25,6 +25,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions.also_asked import LATER_REQUESTS, other_request
 from actions.common import (
     answers_on_failure,
     buttons,
@@ -120,6 +121,20 @@ class GuardedForm(FormValidationAction):
         """Is the form starting on this message, or starting over?"""
         return _starting_over.get(False) or is_activating(tracker, self.form_name())
 
+    def note_the_other_request(self, dispatcher, tracker: Tracker) -> list[EventType]:
+        """ "I need a refill and also want to book a checkup": one thing at a time; the other
+        is offered when this one is done."""
+        started = latest_intent(tracker) or FORM_START_INTENTS.get(self.form_name()) or ""
+        other = other_request(tracker, started)
+        if other is None:
+            return []
+        first = LATER_REQUESTS[started][1] if started in LATER_REQUESTS else "this"
+        waiting = LATER_REQUESTS[other][1]
+        dispatcher.utter_message(
+            text=f"One thing at a time: first {first}, then I'll come back to {waiting}."
+        )
+        return [SlotSet("also_wanted", other)]
+
     def after(
         self,
         dispatcher: CollectingDispatcher,
@@ -159,6 +174,8 @@ class GuardedForm(FormValidationAction):
             events = await super().run(dispatcher, tracker, domain)
             changed = before | set(slot_events(events))
             events += self.after(dispatcher, tracker, changed, activating)
+            if activating and not over:
+                events += self.note_the_other_request(dispatcher, tracker)
         finally:
             _caller.reset(token)
             _starting_over.reset(over_token)

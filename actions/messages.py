@@ -17,6 +17,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.also_asked import offer_the_other
 from actions.common import (
     DOCTOR_LIKE,
     SIDE_INTENTS,
@@ -492,6 +493,7 @@ class ActionSubmitMessage(StoreAction):
         if urgent:
             said += f" If it becomes an emergency, call {emergency} right away."
         dispatcher.utter_message(text=said)
+        offer_the_other(dispatcher, tracker)  # "...and also a refill"
         return reset_flow(tracker)
 
 

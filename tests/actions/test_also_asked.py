@@ -4,9 +4,10 @@ plainly asks it."""
 from __future__ import annotations
 
 from actions.appointments import ActionListAppointments
+from actions.booking import ActionSubmitBooking, ValidateBookingForm
 from actions.faq import ActionAskInsurance
 from clinic import scheduling
-from tests.actions.helpers import MARIA, STRANGER_WEB, run, texts, tracker
+from tests.actions.helpers import MARIA, STRANGER_WEB, buttons, run, texts, tracker
 from tests.actions.test_appointments import upcoming
 
 
@@ -53,3 +54,31 @@ def test_insurance_and_address_for_a_stranger(db):
     _, said = run(ActionAskInsurance(), t)
     assert texts(said).startswith("Yes, we accept Aetna.")
     assert "Maple Street" in texts(said)  # the address, answered second
+
+
+def test_a_second_request_waits_for_the_first_and_is_offered_after_it(db):
+    text = "hi i need a refill on my metformin and also want to book a checkup"
+    t = tracker(MARIA, text, "book_appointment", form="booking_form", activating=True,
+                new_slots={"appointment_type": "checkup"})  # fmt: skip
+    t.latest_message["intent_ranking"] = [
+        {"name": "book_appointment", "confidence": 0.6},
+        {"name": "request_refill", "confidence": 0.3},
+    ]
+    events, said = run(ValidateBookingForm(), t)
+    assert "first the booking, then I'll come back to your refill." in texts(said)
+    assert {"event": "slot", "name": "also_wanted", "value": "request_refill"} in [
+        {k: e.get(k) for k in ("event", "name", "value")} for e in events
+    ]
+    done = {"also_wanted": "request_refill", "booking_confirmed": False}
+    _, said = run(ActionSubmitBooking(), tracker(MARIA, slots=done))
+    assert "You also asked about your refill." in texts(said)
+    assert buttons(said)[-1]["payload"] == "/request_refill"
+    # one request alone: nothing waits
+    t = tracker(MARIA, "book a checkup and make it quick", "book_appointment",
+                form="booking_form", activating=True)  # fmt: skip
+    t.latest_message["intent_ranking"] = [
+        {"name": "book_appointment", "confidence": 0.9},
+        {"name": "request_refill", "confidence": 0.05},
+    ]
+    events, said = run(ValidateBookingForm(), t)
+    assert "One thing at a time" not in texts(said)
