@@ -327,6 +327,8 @@ def moved_label(slot: Slot) -> str:
 
 
 class ValidateRescheduleForm(PickAppointmentForm):
+    offers_the_other = True
+
     verb = "move"
     # "move my checkup to Dr Lee": a provider named when starting may be the new one
     naming_keys = ("type",)
@@ -524,6 +526,8 @@ _KEEP_RE = re.compile(r"\b(don'?t|do not|not|no|never|keep)\b", re.I)
 
 
 class ValidateCancelForm(PickAppointmentForm):
+    offers_the_other = True
+
     verb = "cancel"
 
     def name(self) -> str:

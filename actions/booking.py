@@ -279,6 +279,8 @@ def offer_buttons(offers: list[dict[str, str]], intent: str = "inform") -> list[
 
 
 class ValidateBookingForm(GuardedForm):
+    offers_the_other = True
+
     def name(self) -> str:
         return "validate_booking_form"
 

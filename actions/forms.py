@@ -116,6 +116,9 @@ class GuardedForm(FormValidationAction):
         return False
 
     restart_slots: tuple[str, ...] = ()
+    # whether the form's submit action offers a second request made with its first message
+    # (actions/also_asked.py `offer_the_other`)
+    offers_the_other = False
 
     def starting(self, tracker: Tracker) -> bool:
         """Is the form starting on this message, or starting over?"""
@@ -174,7 +177,7 @@ class GuardedForm(FormValidationAction):
             events = await super().run(dispatcher, tracker, domain)
             changed = before | set(slot_events(events))
             events += self.after(dispatcher, tracker, changed, activating)
-            if activating and not over:
+            if activating and not over and self.offers_the_other:
                 events += self.note_the_other_request(dispatcher, tracker)
         finally:
             _caller.reset(token)

@@ -155,6 +155,8 @@ def whom(session, recipient: str) -> str:
 
 
 class ValidateMessageForm(GuardedForm):
+    offers_the_other = True
+
     def name(self) -> str:
         return "validate_message_form"
 
