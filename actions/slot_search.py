@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from actions.faq import provider_day_answer
 from actions.when import Wanted
 from clinic import clock, practice, slots, text
 from clinic.errors import DomainError, OutsideHours, ProviderDoesNotOffer, SlotTaken
@@ -118,14 +119,28 @@ def _window(session: Session, type_key: str, provider_key: str | None, want: Wan
     )
     later = [slot for slot in later if want.allows(slot.start)][:ALTERNATIVES]  # mornings too
     if later:
+        why = _provider_absent(session, provider_key, want)
         return Found(
             offers=later,
-            note=f"Sorry, nothing is free {want.describe()}. The next free times are below.",
+            note=(why or f"Sorry, nothing is free {want.describe()}.")
+            + " The next free times are below.",
         )
     return Found(
         note=f"Sorry, nothing is free {want.describe()} or in the month after. "
         "Try another time, or ask me to put you on the waitlist."
     )
+
+
+def _provider_absent(session: Session, provider_key: str | None, want: Wanted) -> str | None:
+    """ "Dr. Daniel Lee is away on Monday, March 8." when the one day asked for with one
+    provider is a day they don't work (rather than "nothing is free")."""
+    first = text.local(want.start).date()
+    if provider_key is None or first != text.local(want.end - timedelta(microseconds=1)).date():
+        return None
+    day = practice.provider_day(session, provider_key, first)
+    if day.sees_patients or not practice.hours_on(session, first).is_open:
+        return None  # a closed Sunday is "nothing is free", not the doctor's absence
+    return provider_day_answer(practice.get_provider(session, provider_key).display_name, day)
 
 
 def search(session: Session, type_key: str, provider_key: str | None, want: Wanted) -> Found:

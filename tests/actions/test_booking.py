@@ -806,3 +806,13 @@ def test_a_misspelt_visit_type_is_understood_when_booking_starts_or_when_asked(d
     events, _ = run(ValidateBookingForm(), tracker(MARIA, "vacination", "nlu_fallback",
                                                    form=FORM, slots=asking))  # fmt: skip
     assert slots_of(events)["appointment_type"] == "vaccination"
+
+
+def test_a_day_the_doctor_is_away_or_off_says_so_with_the_next_free_times(db):
+    away = "Dr. Daniel Lee is away on Monday, March 8."
+    off = "Dr. Daniel Lee doesn't see patients on Tuesday, March 2."
+    for day, why in (("2027-03-08", away), ("2027-03-02", off)):
+        events, said = run(ValidateBookingForm(), start(text=f"checkup with dr lee on {day}",
+                           appointment_type="checkup", provider="lee", time=day))  # fmt: skip
+        assert texts(said).startswith(why + " The next free times are below."), texts(said)
+        assert slots_of(events)["offered_slots"]
