@@ -92,3 +92,22 @@ def buttons(dispatcher: CollectingDispatcher) -> list[dict[str, str]]:
 
 def customs(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
     return [m["custom"] for m in dispatcher.messages if m.get("custom")]
+
+
+def answered_by(t: Tracker, *actions: str) -> Tracker:
+    """`t` as if `actions` had answered the messages before its latest one, in turn."""
+    earlier: list[dict[str, Any]] = []
+    for action in actions:
+        earlier += [
+            {"event": "action", "name": "action_listen"},
+            {"event": "user", "text": "earlier"},
+            {"event": "action", "name": action},
+        ]
+    t.events[:0] = earlier
+    return t
+
+
+def after_question(t: Tracker, text: str, buttons: list[dict[str, str]] | None = None) -> Tracker:
+    """`t` as if the bot's last message, before the latest one, was `text` with `buttons`."""
+    t.events[:0] = [{"event": "bot", "text": text, "data": {"buttons": buttons or []}}]
+    return t

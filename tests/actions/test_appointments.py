@@ -29,6 +29,7 @@ from tests.actions.helpers import (
     MARIA,
     RITA,
     STRANGER_WEB,
+    answered_by,
     buttons,
     ent,
     run,
@@ -519,11 +520,7 @@ def test_cancel_the_second_one_after_the_list_picks_the_second_listed(db):
     mine = upcoming(db, MARIA)
     assert len(mine) >= 2
     t = tracker(MARIA, "cancel the second one", "stop", form="cancel_form", activating=True)
-    t.events[:0] = [
-        {"event": "action", "name": "action_listen"},
-        {"event": "user", "text": "my appointments"},
-        {"event": "action", "name": "action_list_appointments"},
-    ]
+    answered_by(t, "action_list_appointments")
     events, _ = run(ValidateCancelForm(), t)
     assert slots_of(events)["appointment_id"] == str(mine[1].id)
     # not after the list: which one is asked
@@ -570,11 +567,7 @@ def test_which_one_am_i_confirming_answered_in_words(db):
     assert texts(asked) == "Which appointment are you confirming?"
     day = clinic_text.local(mine[0].start_at).date().isoformat()
     answer = tracker(MARIA, "the one on tuesday", entities=[ent("time", day)])
-    answer.events[:0] = [
-        {"event": "action", "name": "action_listen"},
-        {"event": "user", "text": "yes i'll be there"},
-        {"event": "action", "name": "action_confirm_attendance"},
-    ]
+    answered_by(answer, "action_confirm_attendance")
     _, said = run(ActionInformWithoutContext(), answer)
     assert "you're confirmed for your check-up" in texts(said)
     db.rollback()

@@ -21,6 +21,7 @@ from tests.actions.helpers import (
     MARIA,
     RITA,
     STRANGER_WEB,
+    answered_by,
     customs,
     ent,
     run,
@@ -201,11 +202,7 @@ def test_what_about_january_after_a_bill_shows_januarys_bill(db):
     january = invoice_with_service_on(db, patient_id(db, MARIA), "2027-01-06")
     month = {"from": "2028-01-01", "to": "2028-01-31"}
     follow = tracker(MARIA, "what about the one from january", entities=[ent("time", month)])
-    follow.events[:0] = [
-        {"event": "action", "name": "action_listen"},
-        {"event": "user", "text": "send me my bill from february 17"},
-        {"event": "action", "name": "action_ask_invoice"},
-    ]
+    answered_by(follow, "action_ask_invoice")
     _, said = run(ActionInformWithoutContext(), follow)
     assert f"Invoice {january.number}" in texts(said)
     # the same words with no bill asked just before: what would you like to do?

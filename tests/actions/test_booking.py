@@ -27,6 +27,7 @@ from tests.actions.helpers import (
     MARIA,
     STRANGER_TG,
     STRANGER_WEB,
+    after_question,
     buttons,
     customs,
     ent,
@@ -471,8 +472,7 @@ def test_a_visit_type_typed_for_the_waitlist_question_joins_the_waitlist_not_a_b
     answer = start(text="a checkup", appointment_type="checkup")
     answer.latest_message["intent"]["name"] = "inform"
     answer.latest_message["entities"] = [ent("appointment_type", "checkup")]
-    answer.events[:0] = [{"event": "bot", "text": question["text"],
-                          "data": {"buttons": question["buttons"]}}]  # fmt: skip
+    after_question(answer, question["text"], question["buttons"])
     before = len(maria_appointments(db))
     events, said = run(ValidateBookingForm(), answer)
     assert "You're on the waitlist for a check-up with Dr. Anika Patel" in texts(said)
@@ -587,10 +587,7 @@ def answering(question_action, sender, text, **kwargs):
     """A tracker where `text` answers the question `question_action` just asked (its buttons
     on the bot's last message, as Rasa records them)."""
     asked, said = run(question_action, tracker(sender, "", **kwargs))
-    answer = tracker(sender, text, **kwargs)
-    answer.events.insert(
-        0, {"event": "bot", "text": texts(said), "data": {"buttons": buttons(said)}}
-    )
+    answer = after_question(tracker(sender, text, **kwargs), texts(said), buttons(said))
     return answer, buttons(said)
 
 

@@ -26,6 +26,7 @@ from tests.actions.helpers import (
     MARIA,
     STRANGER_TG,
     STRANGER_WEB,
+    answered_by,
     buttons,
     ent,
     run,
@@ -332,18 +333,10 @@ def test_a_bare_cancel_with_no_form_asks_whether_an_appointment_is_meant(db):
     assert "Nothing was changed" in texts(said) and not buttons(said)
 
 
-def after_the_list(t):
-    """`t` as if my appointments had just been listed."""
-    t.events[:0] = [
-        {"event": "action", "name": "action_listen"},
-        {"event": "user", "text": "my appointments"},
-        {"event": "action", "name": "action_list_appointments"},
-    ]
-    return t
-
-
 def test_cancel_it_right_after_my_appointments_are_listed_cancels_one_of_them(db):
-    events, said = run(ActionStop(), after_the_list(tracker(MARIA, "cancel it", "stop")))
+    events, said = run(
+        ActionStop(), answered_by(tracker(MARIA, "cancel it", "stop"), "action_list_appointments")
+    )
     assert [(e["event"], e["name"]) for e in events] == [("followup", "cancel_form")]
     assert not said.messages, "the cancel form asks which, and to confirm"
     # with nothing listed before, "cancel it" is still "stop"

@@ -21,6 +21,8 @@ from tests.actions.helpers import (
     RITA,
     STRANGER_TG,
     STRANGER_WEB,
+    after_question,
+    answered_by,
     buttons,
     ent,
     run,
@@ -305,19 +307,6 @@ def test_a_patient_cannot_book_a_meeting_room(db):
     assert "only available to the practice's staff" in texts(said)
 
 
-def previous_answer(t, *actions: str):
-    """`t` as if `actions` had answered the messages before its latest one, in turn."""
-    earlier = []
-    for action in actions:
-        earlier += [
-            {"event": "action", "name": "action_listen"},
-            {"event": "user", "text": "earlier"},
-            {"event": "action", "name": action},
-        ]
-    t.events[:0] = earlier
-    return t
-
-
 def test_and_tomorrow_after_a_schedule_shows_tomorrows_schedule(db):
     events, _ = run(ActionStaffSchedule(), tracker(RITA, "who is Dr Lee seeing today?",
                     "staff_schedule", entities=[ent("provider", "lee")]))  # fmt: skip
@@ -326,9 +315,7 @@ def test_and_tomorrow_after_a_schedule_shows_tomorrows_schedule(db):
 
     tomorrow = tracker(RITA, "and tomorrow?", entities=[ent("time", "2027-03-02")],
                        slots={"schedule_asked": asked})  # fmt: skip
-    events, said = run(
-        ActionInformWithoutContext(), previous_answer(tomorrow, "action_staff_schedule")
-    )
+    events, said = run(ActionInformWithoutContext(), answered_by(tomorrow, "action_staff_schedule"))
     assert texts(said).startswith("Schedule for Tuesday, March 2:")
     assert "Dr. Daniel Lee" in texts(said) and "Dr. Anika Patel" not in texts(said), "still Dr Lee"
     asked = slots_of(events)["schedule_asked"]
@@ -337,7 +324,7 @@ def test_and_tomorrow_after_a_schedule_shows_tomorrows_schedule(db):
                     slots={"schedule_asked": asked})  # fmt: skip
     _, said = run(
         ActionInformWithoutContext(),
-        previous_answer(patel, "action_staff_schedule", "action_inform_without_context"),
+        answered_by(patel, "action_staff_schedule", "action_inform_without_context"),
     )
     assert texts(said).startswith("Schedule for Tuesday, March 2:"), "still tomorrow"
     assert "Dr. Anika Patel" in texts(said) and "Dr. Daniel Lee" not in texts(said)
@@ -345,23 +332,21 @@ def test_and_tomorrow_after_a_schedule_shows_tomorrows_schedule(db):
 
 def test_a_bare_detail_from_staff_with_no_schedule_before_offers_staff_things(db):
     t = tracker(RITA, "tomorrow", entities=[ent("time", "2027-03-02")])
-    _, said = run(ActionInformWithoutContext(), previous_answer(t, "action_staff_messages"))
+    _, said = run(ActionInformWithoutContext(), answered_by(t, "action_staff_messages"))
     assert [b["payload"] for b in buttons(said)] == [
         "/staff_schedule", "/staff_messages", "/staff_book_meeting"
     ]  # fmt: skip
     # a patient who says "and tomorrow?" sees no schedule, whatever slot they carry
     t = tracker(MARIA, "and tomorrow?", entities=[ent("time", "2027-03-02")],
                 slots={"schedule_asked": {"day": "2027-03-01", "provider": None}})  # fmt: skip
-    _, said = run(ActionInformWithoutContext(), previous_answer(t, "action_staff_schedule"))
+    _, said = run(ActionInformWithoutContext(), answered_by(t, "action_staff_schedule"))
     assert "Schedule" not in texts(said)
     assert "/book_appointment" in [b["payload"] for b in buttons(said)]
 
 
 def test_a_stranger_who_types_their_name_when_asked_to_link_is_told_how(db):
-    t = tracker(STRANGER_WEB, "Jane Doe")
-    t.events[:0] = [{"event": "bot", "text": "Link or register",
-                     "data": {"buttons": [{"title": "Register as a new patient",
-                                           "payload": "/register"}]}}]  # fmt: skip
+    register = [{"title": "Register as a new patient", "payload": "/register"}]
+    t = after_question(tracker(STRANGER_WEB, "Jane Doe"), "Link or register", register)
     _, said = run(ActionInformWithoutContext(), t)
     assert texts(said).startswith("Thanks, Jane Doe.")
     assert [b["payload"] for b in buttons(said)] == ["/link_account", "/register"]
@@ -374,9 +359,8 @@ def test_yes_to_a_question_with_one_thing_to_start_starts_it(db):
     book_again = [{"title": "Book a new time",
                    "payload": '/book_appointment{"appointment_type":"checkup","provider":"patel"}'},
                   {"title": "No, thanks", "payload": "/deny"}]  # fmt: skip
-    t = tracker(MARIA, "yes", "affirm")
-    t.events[:0] = [{"event": "bot", "text": "Would you like to book another time?",
-                     "data": {"buttons": book_again}}]  # fmt: skip
+    asked = "Would you like to book another time?"
+    t = after_question(tracker(MARIA, "yes", "affirm"), asked, book_again)
     events, said = run(ActionAffirm(), t)
     assert not said.messages
     assert [(e["event"], e.get("name"), e.get("value")) for e in events] == [
@@ -392,12 +376,10 @@ def test_yes_to_a_question_with_one_thing_to_start_starts_it(db):
 def test_the_second_one_from_a_menu_does_what_that_button_does(db):
     menu = [{"title": "Book an appointment", "payload": "/book_appointment"},
             {"title": "My appointments", "payload": "/list_appointments"}]  # fmt: skip
-    t = tracker(MARIA, "the second one")
-    t.events[:0] = [{"event": "bot", "text": "Here's what I can do.", "data": {"buttons": menu}}]
+    t = after_question(tracker(MARIA, "the second one"), "Here's what I can do.", menu)
     _, said = run(ActionInformWithoutContext(), t)
     assert texts(said).startswith("Your upcoming appointments:"), "answered in this turn"
     # a form is started as the next action, its loop then waits for the answers
-    t = tracker(MARIA, "the first one")
-    t.events[:0] = [{"event": "bot", "text": "Here's what I can do.", "data": {"buttons": menu}}]
+    t = after_question(tracker(MARIA, "the first one"), "Here's what I can do.", menu)
     events, _ = run(ActionInformWithoutContext(), t)
     assert [(e["event"], e.get("name")) for e in events] == [("followup", "booking_form")]
