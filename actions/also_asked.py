@@ -73,7 +73,7 @@ def second_question(tracker: Tracker, answered: str) -> str | None:
     return name
 
 
-async def _awaited(result: Any) -> list[Any]:
+async def awaited(result: Any) -> list[Any]:
     """An action's `run` result (our runs are async once wrapped by StoreAction)."""
     return (await result if inspect.isawaitable(result) else result) or []
 
@@ -88,7 +88,7 @@ def answers(intent: str):
 
         @functools.wraps(run)
         async def run_and_answer_the_second(self, dispatcher, tracker, domain) -> list[Any]:
-            events = await _awaited(run(self, dispatcher, tracker, domain))
+            events = await awaited(run(self, dispatcher, tracker, domain))
             if _answering_second.get():
                 return events
             second = second_question(tracker, intent)
@@ -96,7 +96,7 @@ def answers(intent: str):
                 return events
             token = _answering_second.set(True)
             try:
-                more = await _awaited(_ANSWERS[second]().run(dispatcher, tracker, domain))
+                more = await awaited(_ANSWERS[second]().run(dispatcher, tracker, domain))
             finally:
                 _answering_second.reset(token)
             return [*events, *more]

@@ -13,16 +13,20 @@ like to book another time?"), that thing; else "OK, what else?".
 
 from __future__ import annotations
 
-import inspect
 import re
-from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.types import DomainDict
 
-from actions.appointments import ActionConfirmAttendance
-from actions.billing import ActionAskClaimStatus, ActionAskInvoice
+from actions.also_asked import awaited
+from actions.appointments import ActionConfirmAttendance, ActionListAppointments
+from actions.billing import (
+    ActionAskBalance,
+    ActionAskClaimStatus,
+    ActionAskInvoice,
+    ActionRequestPaymentPlan,
+)
 from actions.common import (
     LINK_BUTTONS,
     StoreAction,
@@ -38,8 +42,17 @@ from actions.common import (
     store,
     time_entities,
 )
-from actions.faq import ActionAskHours
-from actions.staff import SCHEDULE_ASKED, ActionStaffSchedule
+from actions.faq import (
+    ActionAskHours,
+    ActionAskInsurance,
+    ActionAskLocation,
+    ActionAskPaymentOptions,
+    ActionAskVisitPrep,
+)
+from actions.identity import without_name_lead
+from actions.messages import ActionRequestHuman
+from actions.staff import SCHEDULE_ASKED, ActionStaffMessages, ActionStaffSchedule
+from actions.waitlist import ActionJoinWaitlist
 
 WHAT_NOW = "Got it. What would you like to do?"
 PATIENT_BUTTONS = (
@@ -53,10 +66,7 @@ STAFF_BUTTONS = (
     ("Book a meeting room", "/staff_book_meeting"),
 )
 # "Jane Doe", "maria lopez": two to four words of letters, nothing else
-_NAME_RE = re.compile(
-    r"^\s*(?:my name is |i am |i'm |it's )?([a-z][a-z'.-]+(?: [a-z][a-z'.-]+){1,3})\s*[.!]?\s*$",
-    re.I,
-)
+_NAME_RE = re.compile(r"^[a-z][a-z'.-]+(?: [a-z][a-z'.-]+){1,3}$", re.I)
 
 
 # Answers a bare new day can be asked again for ("what about January?", "and Saturday?")
@@ -88,15 +98,15 @@ class ActionInformWithoutContext(StoreAction):
             return ActionStaffSchedule().answer(dispatcher, tracker, asked)
         again = ANSWERS_AGAIN.get(before or "")
         if again is not None and time_entities(tracker):
-            return await _ran(again().run(dispatcher, tracker, domain))
+            return await awaited(again().run(dispatcher, tracker, domain))
         which = WHICH_ONE.get(before or "")
         if which is not None:
-            return await _ran(which().run(dispatcher, tracker, domain))
+            return await awaited(which().run(dispatcher, tracker, domain))
         if caller.is_staff:
             dispatcher.utter_message(text=WHAT_NOW, buttons=buttons(STAFF_BUTTONS))
             return []
         offered = {b.get("payload") for b in last_question_buttons(tracker)}
-        name = _NAME_RE.match(latest_text(tracker))
+        name = _NAME_RE.match(without_name_lead(latest_text(tracker)))
         if (
             not caller.is_patient
             and name
@@ -104,7 +114,7 @@ class ActionInformWithoutContext(StoreAction):
             and ("/register" in offered or "/link_account" in offered)
         ):
             dispatcher.utter_message(
-                text=f"Thanks, {name.group(1).title()}. If you have been to the practice "
+                text=f"Thanks, {name.group(0).title()}. If you have been to the practice "
                 "before, tap Link my account; if you are new, tap Register as a new patient, "
                 "and I'll ask for your details.",
                 buttons=buttons(LINK_BUTTONS),
@@ -115,67 +125,46 @@ class ActionInformWithoutContext(StoreAction):
 
 
 # What a "yes" to a question with one such button starts ("Would you like to book another
-# time? [Book a new time] [No, thanks]"): the form or action its payload's intent leads to
-YES_STARTS = {
+# time? [Book a new time] [No, thanks]"): the form (a name: it becomes the next action, its
+# loop then waits for the answers) or the action (a class: it runs here, in this turn, as if
+# its intent had been said; as a next action it would leave the dialogue with no rule for
+# what comes after it)
+YES_STARTS: dict[str, str | type[Action]] = {
     "book_appointment": "booking_form",
     "reschedule_appointment": "reschedule_form",
     "cancel_appointment": "cancel_form",
     "leave_message": "message_form",
     "link_account": "link_form",
     "register": "register_form",
-    "request_human": "action_request_human",
-    "join_waitlist": "action_join_waitlist",
+    "request_human": ActionRequestHuman,
+    "join_waitlist": ActionJoinWaitlist,
 }
 # the payload entities that are slots of those forms, carried over
 CARRIED_SLOTS = ("appointment_type", "provider", "time", "appointment_id")
 # A button picked by its place in the list ("the second one") with no form open: what its
-# payload's intent leads to (data/rules.yml)
-PICKS = {
+# payload's intent leads to (as in data/rules.yml)
+PICKS: dict[str, str | type[Action]] = {
     **YES_STARTS,
     "staff_book_meeting": "meeting_form",
     "help": "utter_help",
-    **{
-        intent: f"action_{intent}"
-        for intent in (
-            "list_appointments",
-            "confirm_attendance",
-            "ask_balance",
-            "ask_invoice",
-            "ask_claim_status",
-            "ask_insurance",
-            "request_payment_plan",
-            "ask_payment_options",
-            "ask_hours",
-            "ask_location",
-            "ask_visit_prep",
-            "staff_schedule",
-            "staff_messages",
-        )
-    },
+    "list_appointments": ActionListAppointments,
+    "confirm_attendance": ActionConfirmAttendance,
+    "ask_balance": ActionAskBalance,
+    "ask_invoice": ActionAskInvoice,
+    "ask_claim_status": ActionAskClaimStatus,
+    "ask_insurance": ActionAskInsurance,
+    "request_payment_plan": ActionRequestPaymentPlan,
+    "ask_payment_options": ActionAskPaymentOptions,
+    "ask_hours": ActionAskHours,
+    "ask_location": ActionAskLocation,
+    "ask_visit_prep": ActionAskVisitPrep,
+    "staff_schedule": ActionStaffSchedule,
+    "staff_messages": ActionStaffMessages,
 }
 
 
-# Forms start by being the next action (their loop then waits for the answer); plain actions
-# run here, in this turn, as if their intent had been said (a follow-up action after this
-# one would leave the dialogue with no rule for what comes next).
-FORMS = frozenset(
-    ("booking_form", "reschedule_form", "cancel_form", "message_form", "link_form",
-     "register_form", "meeting_form")
-)  # fmt: skip
-
-
-def _action_named(name: str) -> Action | None:
-    pending = list(StoreAction.__subclasses__())
-    while pending:
-        cls = pending.pop()
-        pending.extend(cls.__subclasses__())
-        if not inspect.isabstract(cls) and cls().name() == name:
-            return cls()
-    return None
-
-
 async def started_by(
-    payload_text: str, targets: dict[str, str], dispatcher, tracker: Tracker, domain
+    payload_text: str, targets: dict[str, str | type[Action]], dispatcher, tracker, domain
 ) -> list[EventType] | None:
     """What a button's payload would do: its slots, then its form (next) or its action (run
     now). None when the payload leads to nothing in `targets`."""
@@ -184,22 +173,16 @@ async def started_by(
         return None
     carried = {k: v for k, v in payload_entities(payload_text).items() if k in CARRIED_SLOTS}
     slots = [SlotSet(k, v) for k, v in carried.items()]
-    log.info("button.started_in_words target=%s", target)
-    if target in FORMS:
+    if isinstance(target, str):
+        log.info("button.started_in_words target=%s", target)
+        if target.startswith("utter_"):
+            dispatcher.utter_message(response=target)
+            return slots
         return [*slots, FollowupAction(target)]
-    if target.startswith("utter_"):
-        dispatcher.utter_message(response=target)
-        return slots
-    action = _action_named(target)
-    if action is None:
-        return None
+    action = target()
+    log.info("button.started_in_words target=%s", action.name())
     tracker.slots.update(carried)
-    return [*slots, *await _ran(action.run(dispatcher, tracker, domain))]
-
-
-async def _ran(result: Any) -> list[EventType]:
-    """An action's run result (our runs are coroutines once wrapped by StoreAction)."""
-    return list((await result) if inspect.isawaitable(result) else result or [])
+    return [*slots, *await awaited(action.run(dispatcher, tracker, domain))]
 
 
 class ActionAffirm(StoreAction):

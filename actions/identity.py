@@ -61,6 +61,11 @@ _NAME_LEAD_RE = re.compile(
 )
 
 
+def without_name_lead(text: str) -> str:
+    """The name alone: "my name's Tom O'Neil." -> "Tom O'Neil"."""
+    return _NAME_LEAD_RE.sub("", str(text).strip()).strip(" .!")
+
+
 def parse_date_of_birth(text: str) -> date | None | str:
     """A date of birth, None if none is there, or a sentence saying what is wrong with it."""
     text = (text or "").strip()
@@ -140,7 +145,7 @@ class ValidateRegisterForm(_AskOwnData):
         return self._typed(tracker, "full_name")
 
     def validate_full_name(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        text = _NAME_LEAD_RE.sub("", str(value).strip()).strip(" .!")
+        text = without_name_lead(str(value))
         parts = text.split()
         if len(parts) < 2 or len(text) > 160 or any(ch.isdigit() for ch in text):
             dispatcher.utter_message(text="Please give your first and last name.")
