@@ -176,6 +176,59 @@ def _resolve(piece: Piece, ctx: Context) -> tuple[str | dict[str, str], str] | N
     return None
 
 
+# "from the 8th to the 12th", "march 8 - 12th", "between march 8 and march 12"
+_DAYS_TO_RE = re.compile(r"\s*(?:-|–|to|through|thru|till|until)\s*(?:the\s+)?", re.I)
+_DAYS_AND_RE = re.compile(r"\s*and\s*(?:the\s+)?", re.I)
+_BETWEEN_RE = re.compile(r"\b(?:between|from)\s+(?:the\s+)?$", re.I)
+# How far "after the 10th" reaches: the slot search offers the earliest anyway
+_AFTER_DAY = timedelta(days=28)
+
+
+def _plain_day(piece: Piece) -> bool:
+    return piece.day is not None and not (
+        piece.clock or piece.clock_range or piece.part or piece.days or piece.moment
+    )
+
+
+def _day_range(left: Piece, right: Piece, ctx: Context) -> Piece | None:
+    """Two days joined by "to" (or "between ... and") are the run of days from one to the
+    other."""
+    if not (_plain_day(left) and _plain_day(right)) or right.day <= left.day:
+        return None
+    gap = ctx.text[left.end : right.start]
+    if not _DAYS_TO_RE.fullmatch(gap) and not (
+        _DAYS_AND_RE.fullmatch(gap) and _BETWEEN_RE.search(ctx.text[: left.start])
+    ):
+        return None
+    return Piece(start=left.start, end=right.end, days=(left.day, right.day))
+
+
+def _around_day(piece: Piece, ctx: Context) -> Piece:
+    """ "the week of march 8": that Monday to Sunday; "after the 10th": the days after it;
+    "before the 20th": the days up to it."""
+    if not _plain_day(piece):
+        return piece
+    before = ctx.text[: piece.start]
+    week_of = re.search(r"\b(?:the\s+)?week\s+of\s+(?:the\s+)?$", before, re.I)
+    if week_of:
+        monday = piece.day - timedelta(days=piece.day.weekday())
+        first = monday if ctx.prefer_past else max(monday, ctx.today)
+        week = (first, monday + timedelta(days=6))
+        return replace(piece, start=week_of.start(), day=None, days=week)
+    side = re.search(r"\b(?P<w>after|before|until|till|by)\s+(?:the\s+)?$", before, re.I)
+    if side is None or ctx.prefer_past:
+        return piece
+    if side["w"].lower() == "after":
+        first = piece.day + timedelta(days=1)
+        days = (first, first + _AFTER_DAY)
+    else:
+        last = piece.day - timedelta(days=1) if side["w"].lower() == "before" else piece.day
+        if last < ctx.today:
+            return piece
+        days = (ctx.today, last)
+    return replace(piece, start=side.start(), day=None, days=days)
+
+
 def _leading_modifier(piece: Piece, ctx: Context) -> Piece:
     """ "early tomorrow morning": the modifier sits before the day, not next to the part."""
     before = re.search(r"\b(early|late)\s+$", ctx.text[: piece.start], re.IGNORECASE)
@@ -210,6 +263,9 @@ def find_times(
     phrases: list[Piece] = []
     for piece in find_pieces(ctx):
         gap = ctx.text[phrases[-1].end : piece.start] if phrases else None
+        if phrases and (joined := _day_range(phrases[-1], piece, ctx)) is not None:
+            phrases[-1] = joined
+            continue
         if gap is not None and _GAP_RE.fullmatch(gap):
             merged = _merge(phrases[-1], piece)
             if merged is not None:
@@ -220,7 +276,7 @@ def find_times(
     for piece in phrases:
         if piece.weak:
             continue
-        piece = _leading_modifier(piece, ctx)
+        piece = _around_day(_leading_modifier(piece, ctx), ctx)
         resolved = _resolve(piece, ctx)
         if resolved is None:
             continue
@@ -236,6 +292,7 @@ def find_times(
 _SHORTHAND = (
     (re.compile(r"\bnxt\b", re.I), "next"),
     (re.compile(r"\bwknd\b", re.I), "weekend"),
+    (re.compile(r"\b(?:a\s+)?fortnight\b", re.I), "two weeks"),  # "in a fortnight"
 )
 
 

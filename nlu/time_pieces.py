@@ -459,6 +459,49 @@ _FROM_SUFFIX_RE = re.compile(
 _UNTIL_SUFFIX_RE = re.compile(r"\s*(?:or\s+(?:earlier|before|sooner))\b", re.I)
 
 
+# "take 2 in the morning" is a dose, "10 in the morning" a time
+_DOSE_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        "take takes took taking taken have has had get gets got use uses used need needs only "
+        "about like ate eat drink drank do does did give gives gave",
+    )
+)
+
+
+def _clock_before_part(found: re.Match, ctx: Context) -> Piece | None:
+    """ "10 in the morning", "eight in the evening": a bare hour made a clock time by the part
+    of the day after it (which then joins it: 10:00, 20:00)."""
+    if set(_words_before(ctx, found.start(), 5)) & _DOSE_WORDS:
+        return None
+    return _clock_words(found, ctx)
+
+
+def _week_of_month(found: re.Match, ctx: Context) -> Piece | None:
+    """ "the first week of april": days 1-7 (then 8-14, ...); "the last week of april": its
+    last seven days; the next such week that has not passed."""
+    which = found["ord"].lower()
+    if found["mon"]:
+        month = FULL_MONTHS[found["mon"].lower()]
+        year = ctx.today.year if month >= ctx.today.month else ctx.today.year + 1
+        years = (year, year + 1)
+    else:
+        shift = 1 if (found["rel"] or "").lower() == "next" else 0
+        year, month = _add_months(ctx.today.year, ctx.today.month, shift)
+        years = (year,)
+    for year in years:
+        end = _month_end(year, month)
+        if which in ("last", "final"):
+            first = end - timedelta(days=6)
+        else:
+            index = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2}
+            first = date(year, month, 1 + 7 * index.get(which, 3))
+        last = min(first + timedelta(days=6), end)
+        if last >= ctx.today:
+            return _span(found, days=(max(first, ctx.today), last))
+    return None
+
+
 def _with_prefix(found: re.Match, clock: ClockTime, ctx: Context | None = None) -> Piece:
     prefix = re.sub(r"\s+", " ", (found.groupdict().get("pre") or "").lower())
     after = ctx.text[found.end() :] if ctx is not None else ""
@@ -660,6 +703,11 @@ _PATTERNS: list[tuple[str, Maker]] = [
         _relative_month,
     ),
     (r"\b(?P<q>end\s+of)\s+(?P<which>)month\b", _relative_month),
+    (
+        r"\b(?:the\s+)?(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|last|final)\s+"
+        rf"(?:full\s+)?week\s+(?:of|in)\s+(?:(?P<mon>{FULL_MONTH_RE})|(?P<rel>this|next)\s+month)\b",
+        _week_of_month,
+    ),
     # offsets from now
     (r"\bin\s+(?P<half>half\s+an\s+hour)\b", _offset),
     (
@@ -715,6 +763,15 @@ _PATTERNS: list[tuple[str, Maker]] = [
         r"(?<!\w)(?P<pre>at|around|about|after|before|by|until|till)\s+"
         rf"(?P<hw>{HOUR_WORD_RE})(?:\s+(?P<mw>{MINUTE_WORD_RE}))?(?:\s*-?\s*ish)?{_CLOCK_FOLLOW}",
         _clock_words,
+    ),
+    (
+        rf"(?<!\w)(?P<hw>{HOUR_WORD_RE})\s+(?P<mw>{MINUTE_WORD_RE})(?:\s*-?\s*ish)?{_CLOCK_FOLLOW}",
+        _clock_words,
+    ),
+    (
+        rf"(?<![\w:.$/])(?:(?P<h>1[0-2]|0?[1-9])|(?P<hw>{HOUR_WORD_RE}))"
+        r"(?=\s+in\s+the\s+(?:morning|afternoon|evening)\b)",
+        _clock_before_part,
     ),
     (
         r"(?<!\w)(?:(?P<pre>at|around|about|after|before|by|until|till)\s+)?(?:12\s*)?"
