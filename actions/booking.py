@@ -532,8 +532,10 @@ class ActionAskAppointmentType(StoreAction):
         return "action_ask_appointment_type"
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        provider = tracker.get_slot("provider")
         with store(readonly=True) as session:
-            kinds = [(k.name, k.key) for k in practice.appointment_types(session)]
+            offered = practice.appointment_types(session, None if provider == ANY else provider)
+            kinds = [(k.name, k.key) for k in offered]
         dispatcher.utter_message(
             text="What kind of visit do you need?",
             buttons=buttons((name, payload("inform", appointment_type=key)) for name, key in kinds),

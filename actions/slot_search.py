@@ -13,7 +13,7 @@ later "the second one" or a button press can be matched to what was actually sho
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -69,7 +69,9 @@ def _exact(session: Session, type_key: str, provider_key: str | None, at: dateti
     if match is not None:
         return Found(exact=match)
     # Say precisely why not (closed, outside hours, too soon, taken), then what is near.
-    reason = _why_not(session, type_key, provider_key, at)
+    reason = _provider_absent(session, provider_key, text.local(at).date()) or _why_not(
+        session, type_key, provider_key, at
+    )
     near = slots.nearest_alternatives(session, type_key, provider_key, at, limit=ALTERNATIVES)
     if not near:
         return Found(note=reason + " I couldn't find a free time near it; try another day.")
@@ -119,7 +121,7 @@ def _window(session: Session, type_key: str, provider_key: str | None, want: Wan
     )
     later = [slot for slot in later if want.allows(slot.start)][:ALTERNATIVES]  # mornings too
     if later:
-        why = _provider_absent(session, provider_key, want)
+        why = _provider_absent(session, provider_key, _one_day(want))
         return Found(
             offers=later,
             note=(why or f"Sorry, nothing is free {want.describe()}.")
@@ -131,14 +133,18 @@ def _window(session: Session, type_key: str, provider_key: str | None, want: Wan
     )
 
 
-def _provider_absent(session: Session, provider_key: str | None, want: Wanted) -> str | None:
-    """ "Dr. Daniel Lee is away on Monday, March 8." when the one day asked for with one
-    provider is a day they don't work (rather than "nothing is free")."""
+def _one_day(want: Wanted) -> date | None:
     first = text.local(want.start).date()
-    if provider_key is None or first != text.local(want.end - timedelta(microseconds=1)).date():
+    return first if first == text.local(want.end - timedelta(microseconds=1)).date() else None
+
+
+def _provider_absent(session: Session, provider_key: str | None, asked: date | None) -> str | None:
+    """ "Dr. Daniel Lee is away on Monday, March 8." when the one day asked for with one
+    provider is a day they don't work (rather than "nothing is free" or "taken")."""
+    if provider_key is None or asked is None:
         return None
-    day = practice.provider_day(session, provider_key, first)
-    if day.sees_patients or not practice.hours_on(session, first).is_open:
+    day = practice.provider_day(session, provider_key, asked)
+    if day.sees_patients or not practice.hours_on(session, asked).is_open:
         return None  # a closed Sunday is "nothing is free", not the doctor's absence
     return provider_day_answer(practice.get_provider(session, provider_key).display_name, day)
 

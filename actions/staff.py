@@ -71,12 +71,23 @@ def unread_parts(
     return notes
 
 
-def refuse(dispatcher, tracker: Tracker) -> list[EventType]:
+def refuse(dispatcher, tracker: Tracker, offer_booking: bool = False) -> list[EventType]:
     """The plain staff-only refusal; but a patient in the middle of a form who seems to ask a
     staff question was almost surely misread ("next blursday" when asked for a time), so they
-    hear that, and the form asks its question again."""
+    hear that, and the form asks its question again. A patient asking what is on a day ("do
+    you have room on wednesday?") most likely wants a free time: offered, with their own
+    appointments."""
     if (tracker.active_loop or {}).get("name"):
         dispatcher.utter_message(text="Sorry, I didn't catch that.")
+        return []
+    if offer_booking:
+        dispatcher.utter_message(
+            text="The practice's schedule is for staff only, but I can find you a free time.",
+            buttons=[
+                {"title": "Book an appointment", "payload": "/book_appointment"},
+                {"title": "My appointments", "payload": "/list_appointments"},
+            ],
+        )
         return []
     say_error(dispatcher, NotStaff())
     return []
@@ -112,7 +123,7 @@ class ActionStaffSchedule(StoreAction):
                     # only), but when the doctor sees patients, which anyone may know
                     asked = [wanted(e.get("value")) for e in time_entities(tracker)]
                     return provider_hours(dispatcher, str(named), [w for w in asked if w])
-                return refuse(dispatcher, tracker)
+                return refuse(dispatcher, tracker, offer_booking=found_day is not None)
             own = caller.staff.provider
             if provider is None and own is not None and _OWN_RE.search(latest_text(tracker)):
                 provider = own.key  # a doctor's "my schedule", "who am I seeing today"

@@ -324,12 +324,20 @@ def providers(session: Session, type_key: str | None = None) -> list[Provider]:
     return list(session.scalars(query))
 
 
-def appointment_types(session: Session) -> list[AppointmentType]:
-    return list(
+def appointment_types(session: Session, provider_key: str | None = None) -> list[AppointmentType]:
+    """The active visit types, or those `provider_key` offers (all, if the key is unknown)."""
+    kinds = list(
         session.scalars(
             select(AppointmentType).where(AppointmentType.active).order_by(AppointmentType.key)
         )
     )
+    if provider_key:
+        snapshot = cache.practice(session)
+        offered = [
+            k for k in kinds if any(p.key == provider_key for p in snapshot.type(k.key).offered_by)
+        ]
+        return offered or kinds
+    return kinds
 
 
 def rooms(session: Session, kind: RoomKind | None = None) -> list[Room]:

@@ -813,3 +813,20 @@ def test_a_day_the_doctor_is_away_or_off_says_so_with_the_next_free_times(db):
                            appointment_type="checkup", provider="lee", time=day))  # fmt: skip
         assert texts(said).startswith(why + " The next free times are below."), texts(said)
         assert slots_of(events)["offered_slots"]
+    # a clock time that day too: not "that time is already taken"
+    at_ten = "2027-03-08T10:00:00-05:00"
+    events, said = run(ValidateBookingForm(), start(text="follow up with dr lee at 10 in the "
+                       "morning on the 8th", appointment_type="follow_up", provider="lee",
+                       time=at_ten))  # fmt: skip
+    assert texts(said).startswith(away + " The nearest free times are below."), texts(said)
+
+
+def test_the_visit_type_question_lists_only_what_the_chosen_doctor_offers(db):
+    garcia = {"provider": "garcia"}
+    _, said = run(ActionAskAppointmentType(), tracker(MARIA, "when's the earliest I could see "
+                  "dr garcia", "book_appointment", form=FORM, slots=garcia))  # fmt: skip
+    offered = {b["title"] for b in buttons(said)}
+    assert offered and "Check-up" not in offered and "Vaccination" not in offered
+    _, said = run(ActionAskAppointmentType(), tracker(MARIA, "book", "book_appointment",
+                  form=FORM, slots={"provider": "any"}))  # fmt: skip
+    assert {"Check-up", "Vaccination"} <= {b["title"] for b in buttons(said)}

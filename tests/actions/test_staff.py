@@ -111,6 +111,15 @@ def test_a_patient_or_stranger_is_refused_the_schedule(db):
         assert texts(said) == "Sorry, that is only available to the practice's staff."
 
 
+def test_a_patient_asking_what_is_on_a_day_is_offered_a_booking_not_the_schedule(db):
+    wednesday = [ent("time", "2027-03-03")]
+    _, said = run(ActionStaffSchedule(), tracker(MARIA, "do you have room for one more patient "
+                  "on wednesday", "staff_schedule", entities=wednesday))  # fmt: skip
+    assert texts(said).startswith("The practice's schedule is for staff only")
+    assert "Schedule for" not in texts(said) and "Dr. Anika Patel" not in texts(said)
+    assert [b["payload"] for b in buttons(said)] == ["/book_appointment", "/list_appointments"]
+
+
 def test_a_patient_asking_who_a_doctor_sees_hears_when_they_work_not_whom(db):
     morning = {"from": "2027-03-02T08:00:00-05:00", "to": "2027-03-02T12:00:00-05:00"}
     _, said = run(ActionStaffSchedule(), tracker(MARIA, "is dr patel in tomorrow morning",
