@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from actions.faq import provider_day_answer
-from actions.when import Wanted
+from actions.when import SOONEST, Wanted
 from clinic import clock, practice, slots, text
 from clinic.errors import DomainError, OutsideHours, ProviderDoesNotOffer, SlotTaken
 from clinic.slots import Slot
@@ -109,6 +109,8 @@ def _window(session: Session, type_key: str, provider_key: str | None, want: Wan
     free = slots.find_free_slots(session, type_key, provider_key, want.start, want.end, limit)
     free = [slot for slot in free if want.allows(slot.start)][:OFFER_COUNT]
     if free:
+        if want.label == SOONEST:
+            return Found(offers=free, note="Here are the earliest free times.")
         return Found(offers=free, note=f"Here are free times {want.describe()}.")
     after = max(want.end, clock.now())
     later = slots.find_free_slots(

@@ -17,6 +17,7 @@ from nlu.time_parsing import find_times, to_interval
 
 EARLIEST = "earliest"
 EARLIEST_SPAN = timedelta(days=120)
+SOONEST = "as soon as possible"  # how an "earliest" window is said
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def wanted(value: Any, hours: Any = None) -> Wanted | None:
     tz = clock.clinic_tz()
     if isinstance(value, str) and value.strip().lower() == EARLIEST:
         now = clock.now().astimezone(tz)
-        return Wanted(now, now + EARLIEST_SPAN)
+        return Wanted(now, now + EARLIEST_SPAN, label=SOONEST)
     if not isinstance(value, str | Mapping):
         return None
     if isinstance(value, Mapping) and not {"from", "to"} <= set(value):

@@ -518,6 +518,7 @@ def test_asap_when_asking_means_the_earliest_time(db):
     filled = slots_of(events)
     assert filled["time"] == "earliest"
     assert filled["offered_slots"], texts(said)  # the earliest free times, at once
+    assert texts(said).startswith("Here are the earliest free times."), texts(said)
 
 
 def test_yes_to_the_only_offered_time_or_any_of_them_takes_one(db):
