@@ -351,6 +351,34 @@ STAFF_NOT_PATIENT = (
 )
 
 
+NEED_TO_KNOW = "I first need to know who you are"
+CARRY_ON_TITLE = 50  # characters of the request shown on its button
+
+
+def asked_before_linking(tracker: Tracker) -> str | None:
+    """What a stranger asked that needed their record ("I'd like to book a checkup"), if the
+    linking prompt answered it in this session: offered again once they are known, so nobody
+    has to type it twice."""
+    asked = None
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "session_started":
+            return None
+        if kind == "bot" and NEED_TO_KNOW in (event.get("text") or ""):
+            asked = ""  # the request is the user message before this prompt
+        elif kind == "user" and asked == "":
+            return (event.get("text") or "").strip() or None
+    return None
+
+
+def carry_on_button(tracker: Tracker) -> list[dict[str, str]]:
+    asked = asked_before_linking(tracker)
+    if not asked:
+        return []
+    shown = asked if len(asked) <= CARRY_ON_TITLE else asked[: CARRY_ON_TITLE - 1] + "…"
+    return [{"title": f"Carry on: “{shown}”", "payload": asked}]
+
+
 def say_not_linked(
     dispatcher: CollectingDispatcher, tracker: Tracker, what: str = "", caller: Caller | None = None
 ) -> None:
@@ -363,7 +391,7 @@ def say_not_linked(
             text=STAFF_NOT_PATIENT.format(name=caller.staff.name, purpose=purpose)
         )
         return
-    lead = f"To {what}, I first need to know who you are. " if what else ""
+    lead = f"To {what}, {NEED_TO_KNOW}. " if what else ""
     if is_telegram(tracker):
         dispatcher.utter_message(
             json_message={

@@ -24,6 +24,7 @@ from actions.common import (
     SIDE_INTENTS,
     StoreAction,
     buttons,
+    carry_on_button,
     is_telegram,
     latest_intent,
     latest_text,
@@ -184,7 +185,8 @@ class ActionSubmitLink(StoreAction):
         log.info("identity.linked")
         dispatcher.utter_message(
             text=f"Thanks, {first_name}, your account is linked. You can now book and manage "
-            "your appointments and ask about your bills."
+            "your appointments and ask about your bills.",
+            buttons=carry_on_button(tracker),
         )
         return reset_flow(tracker)
 
@@ -222,6 +224,7 @@ class ActionSubmitRegister(StoreAction):
         dispatcher.utter_message(
             text=f"Welcome, {first_name}! You're registered as a new patient and can book "
             "appointments now.",
-            buttons=buttons([("Book an appointment", "/book_appointment")]),
+            buttons=carry_on_button(tracker)
+            or buttons([("Book an appointment", "/book_appointment")]),
         )
         return reset_flow(tracker)

@@ -20,6 +20,7 @@ from tests.actions.helpers import (
     MARIA,
     STRANGER_TG,
     STRANGER_WEB,
+    after_question,
     buttons,
     customs,
     run,
@@ -159,3 +160,29 @@ def test_a_new_patient_is_asked_their_number_not_the_number_on_file(db):
     assert texts(registering) == "What is your phone number? (with area code)"
     _, linking = run(ActionAskLinkPhone(), tracker(STRANGER_WEB, "", form="link_form"))
     assert "on file" in texts(linking)
+
+
+def _after_asking_first(t, request: str):
+    """`t` as if the stranger had first asked `request` and been told to link or register."""
+    after_question(t, "To book an appointment, I first need to know who you are. Link your "
+                   "patient record ...")  # fmt: skip
+    t.events[:0] = [{"event": "user", "text": request}]
+    return t
+
+
+def test_what_a_stranger_asked_before_linking_is_offered_again_once_known(db):
+    request = "I'd like to book a checkup tomorrow afternoon"
+    linked = tracker(STRANGER_WEB, slots={"link_phone": "+14135550187", "link_dob": "1972-09-30"})
+    _, said = run(ActionSubmitLink(), _after_asking_first(linked, request))
+    (carry_on,) = buttons(said)
+    assert carry_on == {"title": f"Carry on: “{request}”", "payload": request}
+    new = {"full_name": "Ada Byron", "link_dob": "1990-12-10", "link_phone": "+14135550778"}
+    _, said = run(ActionSubmitRegister(), _after_asking_first(tracker(STRANGER_WEB, slots=new),
+                  "cancel my appointment on the 12th please, I'm away that week"))  # fmt: skip
+    (carry_on,) = buttons(said)
+    assert carry_on["title"] == "Carry on: “cancel my appointment on the 12th please, I'm awa…”"
+    assert carry_on["payload"].endswith("I'm away that week")
+    # nothing asked before: registering offers booking, linking nothing
+    other = {"full_name": "Ann Other", "link_dob": "1991-01-10", "link_phone": "+14135550779"}
+    _, said = run(ActionSubmitRegister(), tracker(STRANGER_WEB, slots=other))
+    assert [b["payload"] for b in buttons(said)] == ["/book_appointment"]
