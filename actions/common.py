@@ -398,6 +398,8 @@ def say_not_linked(
                 "request_contact": True,
                 "text": lead + 'Tap "Share my phone number" below and confirm your date of '
                 "birth to link your patient record; new patients can register the same way.",
+                # the bot carries on with the request once the chat is linked
+                "held_request": bool(what),
             }
         )
         return

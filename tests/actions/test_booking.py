@@ -395,6 +395,7 @@ def test_a_stranger_is_refused_and_the_form_ends(db):
 
     _, on_telegram = run(ValidateBookingForm(), start(STRANGER_TG, appointment_type="checkup"))
     assert customs(on_telegram)[0]["request_contact"] is True
+    assert customs(on_telegram)[0]["held_request"] is True, "the bot books once they link"
 
 
 def test_deny_at_the_confirmation_books_nothing(db):

@@ -40,6 +40,7 @@ def test_on_telegram_linking_asks_the_bot_for_the_share_contact_button(db):
     assert slots_of(events)["requested_slot"] is None
     (custom,) = customs(said)
     assert custom["request_contact"] is True and "Share my phone number" in custom["text"]
+    assert custom["held_request"] is False, "linking itself is not a request to carry on with"
 
 
 def test_a_linked_patient_is_told_so(db):

@@ -66,7 +66,9 @@ async def test_a_new_patient_links_by_contact_and_books(fake_telegram, rasa_serv
         fake.send_text(james, JAMES["dob"])
         assert "James, your account is linked" in (await fake.next_message(james.id)).text
 
-        fake.send_text(james, "I need a checkup with Dr Patel next week")
+        # Linked: the request they made before goes on, without typing it again.
+        lead = await message_like(fake, james.id, "Now, about what you asked")
+        assert "checkup with Dr Patel next week" in lead.text
         offers = await message_like(fake, james.id, "Which time suits you")
         title, data = offers.inline_buttons[0]
         assert data.startswith("k:"), "slot payloads are longer than 64 bytes: stored keys"

@@ -114,6 +114,43 @@ async def test_linking_is_rate_limited_and_can_be_left(gateway, rasa):
     assert "already linked" in linked_already.text
 
 
+async def test_what_a_stranger_asked_before_linking_is_carried_on_once_linked(gateway, rasa):
+    stranger, asked = "tg:9550", "I'd like a checkup with Dr Lee tomorrow"
+    prompt = {"request_contact": True, "text": "To book an appointment, I first need to know "
+              "who you are. Tap Share my phone number...", "held_request": True}  # fmt: skip
+    rasa.script = [(200, [{"custom": prompt}], 0)]
+    (link_prompt,) = await gateway.message(stranger, asked)
+    assert link_prompt.request_contact
+    await gateway.contact(stranger, "+1 413 555 0161")
+    rasa.script = [(200, [{"text": "Which time suits you?"}], 0)]
+    linked, lead, answer = await gateway.message(stranger, "9 November 1914")
+    assert linked.text == texts.LINKED.format(name="Hedy")
+    assert asked in lead.text and answer.text == "Which time suits you?"
+    assert rasa.received[-1] == {"sender": stranger, "message": asked}, "asked again, once"
+    assert len(rasa.received) == 2
+
+
+async def test_a_request_held_for_linking_is_dropped_when_old_or_not_a_request(
+    gateway, rasa, monkeypatch
+):
+    # a plain "link my account" drew the prompt: nothing to carry on with
+    rasa.script = [(200, [{"custom": {"request_contact": True, "text": "Tap Share..."}}], 0)]
+    await gateway.message("tg:9560", "link my account")
+    await gateway.contact("tg:9560", "+1 413 555 0161")
+    replies = await gateway.message("tg:9560", "9 November 1914")
+    assert [r.text for r in replies] == [texts.LINKED.format(name="Hedy")]
+    # a request held, but the person linked only the next day: not asked again
+    held = {"request_contact": True, "text": "...", "held_request": True}
+    rasa.script = [(200, [{"custom": held}], 0)]
+    await gateway.message("tg:9570", "what do I owe?")
+    tomorrow = clock.now() + timedelta(days=1)
+    monkeypatch.setattr(clock, "now", lambda: tomorrow)
+    await gateway.contact("tg:9570", "+1 413 555 0161")
+    replies = await gateway.message("tg:9570", "9 November 1914")
+    assert [r.text for r in replies] == [texts.LINKED.format(name="Hedy")]
+    assert len(rasa.received) == 2, "nothing re-sent"
+
+
 async def test_linking_carries_on_after_a_bot_restart_and_expires(store, rasa, monkeypatch):
     """The progress lives in the store: a new gateway (a restarted or second bot process)
     picks up where the person was, and what they type next is not sent to the NLU."""
