@@ -189,9 +189,9 @@ class ValidateMessageForm(GuardedForm):
             and not entity(tracker, "provider")
         ):
             say_unknown_doctor(dispatcher, latest_text(tracker))  # "tell Dr Kim": not silently lost
-            if not activating and "message_urgent" in changed:  # "it's not urgent" said early
-                urgent = tracker.get_slot("message_urgent")
-                dispatcher.utter_message(text=f"Noted: {'urgent' if urgent else 'not urgent'}.")
+        if not activating and "message_urgent" in changed and asked != "message_urgent":
+            urgent = tracker.get_slot("message_urgent")  # "it's not urgent", said early
+            dispatcher.utter_message(text=f"Noted: {'urgent' if urgent else 'not urgent'}.")
         if not activating:
             return []
         kind = message_kind(tracker)
@@ -306,6 +306,8 @@ class ValidateMessageForm(GuardedForm):
         intent = latest_intent(tracker)
         if current_caller().is_patient and (intent == "affirm" or _ON_FILE_RE.search(text)):
             return {"callback_number": ON_FILE}
+        if urgency_in(text) is not None and not re.search(r"\d", text):
+            return {}  # "no, it's not urgent": about urgency (extract_message_urgent), not this
         if intent == "deny" and not re.search(r"\d", text):
             if current_caller().is_patient and last_bot_text(tracker) == OTHER_NUMBER_QUESTION:
                 # "no" to the number on file, then "no" to giving another: no loop; they can
@@ -352,8 +354,8 @@ class ValidateMessageForm(GuardedForm):
         early = asked in ("message_recipient", "callback_number") and not re.search(r"\d", text)
         if asked != "message_urgent" and not early:
             return {}
-        if latest_intent(tracker) in ("affirm", "deny"):
-            return {}
+        if asked == "message_urgent" and latest_intent(tracker) in ("affirm", "deny"):
+            return {}  # a plain yes / no: the slot mappings
         urgent = urgency_in(text)
         return {} if urgent is None else {"message_urgent": urgent}
 

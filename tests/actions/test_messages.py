@@ -476,3 +476,15 @@ def test_urgency_said_when_asked_for_whom_is_kept_and_whom_asked_again(db):
     assert slots_of(events)["message_urgent"] is False
     assert "Noted: not urgent." in texts(said)
     assert "didn't catch" not in texts(said)
+
+
+def test_no_its_not_urgent_when_asked_for_the_number_is_urgency_not_a_refused_number(db):
+    asking_number = {"message_kind": "refill", "message_recipient": "patel",
+                     "message_text": "metformin", "requested_slot": "callback_number"}  # fmt: skip
+    for said_text, intent in (("no it's not urgent", "deny"), ("it can wait", "inform")):
+        events, said = run(ValidateMessageForm(), tracker(MARIA, said_text, intent, form=FORM,
+                                                          slots=asking_number))  # fmt: skip
+        filled = slots_of(events)
+        assert filled["message_urgent"] is False, said_text
+        assert filled.get("callback_number") is None, "the number question comes again"
+        assert texts(said) == "Noted: not urgent.", said_text
