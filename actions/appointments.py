@@ -619,6 +619,23 @@ class ActionListAppointments(StoreAction):
         dispatcher.utter_message(text="\n".join([head, *lines]), buttons=next_buttons)
         return []
 
+    def pick(self, dispatcher, tracker: Tracker) -> list[EventType] | None:
+        """ "the second one" after the list: that appointment, and what can be done with it
+        (the list's own buttons are for the first one only); None if it names none."""
+        with store(readonly=True) as session:
+            caller = caller_of(session, tracker)
+            if not caller.is_patient:
+                return None
+            mine = upcoming(session, caller)
+            index = pick_ordinal(latest_text(tracker), len(mine))
+            if index is None:
+                return None
+            picked = mine[index]
+            said = f"Your {lower_describe(picked)}: would you like to move it or cancel it?"
+            choices = scheduling.appointment_buttons(picked)
+        dispatcher.utter_message(text=said, buttons=choices)
+        return []
+
 
 class ActionRunningLate(StoreAction):
     """ "I'm running late": the front desk is told, about the visit that is about to start."""

@@ -82,6 +82,10 @@ class ActionInformWithoutContext(StoreAction):
         return self.NAME
 
     async def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if answered_before(tracker, skip=self.NAME) == ActionListAppointments().name():
+            picked = ActionListAppointments().pick(dispatcher, tracker)
+            if picked is not None:  # "the second one": of the appointments listed
+                return picked
         menu = last_question_buttons(tracker)
         index = pick_ordinal(latest_text(tracker), len(menu))
         if index is not None:  # "the second one" from a menu: what that button does

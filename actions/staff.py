@@ -33,7 +33,7 @@ from actions.common import (
 )
 from actions.faq import provider_hours
 from actions.forms import GuardedForm, current_caller
-from actions.when import day_of, on_day, wanted
+from actions.when import bare_clock, days_of, on_day, wanted
 from clinic import inbox, practice, staff, text
 from clinic.errors import DomainError, NotStaff
 from clinic.models import RoomKind, Urgency
@@ -110,7 +110,8 @@ class ActionStaffSchedule(StoreAction):
         """The schedule for the day and provider the message names; what it leaves out comes
         from `before`, the day and provider asked last ("and tomorrow?", "what about Dr Lee?"),
         else today and everyone."""
-        found_day = next((day_of(e.get("value")) for e in time_entities(tracker)), None)
+        found_days = next((days_of(e.get("value")) for e in time_entities(tracker)), None)
+        found_day = found_days[0] if found_days else None
         day = found_day or _day_or_none(before.get("day")) or today()
         provider = entity(tracker, "provider") or before.get("provider")
         with store() as session:
@@ -128,8 +129,11 @@ class ActionStaffSchedule(StoreAction):
             if provider is None and own is not None and _OWN_RE.search(latest_text(tracker)):
                 provider = own.key  # a doctor's "my schedule", "who am I seeing today"
             try:
-                days = staff.day_schedule(session, caller.staff_actor, day, provider)
-                answer = staff.format_schedule(days, day)
+                if found_days and found_days[0] != found_days[1]:  # "next week"
+                    answer = staff.format_days(session, caller.staff_actor, *found_days, provider)
+                else:
+                    days = staff.day_schedule(session, caller.staff_actor, day, provider)
+                    answer = staff.format_schedule(days, day)
             except DomainError as error:
                 say_error(dispatcher, error)
                 return []
@@ -266,6 +270,16 @@ class ValidateMeetingForm(GuardedForm):
                     )
                 )
         return events
+
+    def extract_time(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        """ "2 to 3" when asked what time: a time, on the day said before."""
+        if tracker.get_slot("requested_slot") != "time" or time_entities(tracker):
+            return {}
+        value = bare_clock(latest_text(tracker))
+        if value is None:
+            return {}
+        day = day_said_before(tracker)
+        return {"time": on_day(value, day) if day else value}
 
     def validate_room(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         try:

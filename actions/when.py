@@ -7,6 +7,7 @@ A moment means "exactly then, if free"; the others mean "show me free times in t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -151,6 +152,24 @@ def shifted(moment: datetime, days: timedelta) -> str:
 
 # As in config.yml (the NLU time extractor's `date_order`): US month/day by default.
 DATE_ORDER = "MDY"
+
+
+_BARE_CLOCK_RE = re.compile(r"[\d\s:.]+(?:\s*(?:-|–|to|till|until)\s*[\d\s:.]+)?", re.I)
+
+
+def bare_clock(message: str) -> Any | None:
+    """A bare clock answer to "what time?" ("2 to 3", "2-3", "10:30"): on its own the NLU reads
+    "2-3" as a count, not a time, but as the answer to that question it is one. The value is
+    for today or tomorrow, like any time said without a day."""
+    plain = (message or "").strip().rstrip(".!")
+    if not plain or not _BARE_CLOCK_RE.fullmatch(plain):
+        return None
+    now = clock.now().astimezone(clock.clinic_tz())
+    for lead in ("from ", "at "):
+        found = find_times(lead + plain, now, DATE_ORDER)
+        if len(found) == 1 and found[0].start == 0 and found[0].end == len(lead + plain):
+            return found[0].value
+    return None
 
 
 def past_values(message: str) -> list[Any]:

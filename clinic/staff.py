@@ -151,6 +151,43 @@ def format_schedule(days: Sequence[ProviderDay], day: date) -> str:
     return "\n".join(lines)
 
 
+MAX_SUMMARY_DAYS = 14
+
+
+def format_days(
+    session: Session, actor: Actor, first: date, last: date, provider_key: str | None = None
+) -> str:
+    """A run of days ("next week", "the first week of April"), one line a day: how many are
+    booked, by provider; one day's list is one question away."""
+    last = min(last, first + timedelta(days=MAX_SUMMARY_DAYS - 1))
+    who = (
+        f" for {practice.get_provider(session, provider_key).display_name}" if provider_key else ""
+    )
+    lines = [f"Schedule{who}, {text.days(first, last)}:"]
+    day = first
+    while day <= last:
+        booked = [
+            (d.provider, [a for a in d.appointments if a.status in ACTIVE_STATUSES], d.away)
+            for d in day_schedule(session, actor, day, provider_key)
+        ]
+        total = sum(len(active) for _, active, _ in booked)
+        if not practice.hours_on(session, day).is_open:
+            detail = "closed"
+        elif provider_key:
+            _, active, away = booked[0]
+            detail = f"{len(active)} booked" if active or not away else away
+            if active:
+                detail += f", {text.clock_time(active[0].start_at)}–"
+                detail += text.clock_time(active[-1].start_at)
+        else:
+            each = ", ".join(f"{p.name.split()[-1]} {len(a)}" for p, a, _ in booked if a)
+            detail = f"{total} booked" + (f" ({each})" if each else "")
+        lines.append(f"• {day:%a, %b} {day.day}: {detail}")
+        day += timedelta(days=1)
+    lines.append('Ask for a day ("Tuesday") to see its appointments.')
+    return "\n".join(lines)
+
+
 def staff_list(session: Session, actor: Actor) -> list[Staff]:
     _staff(session, actor)
     return list(session.scalars(select(Staff).where(Staff.active).order_by(Staff.name)))

@@ -529,6 +529,19 @@ def test_cancel_the_second_one_after_the_list_picks_the_second_listed(db):
     assert "appointment_id" not in slots_of(events)
 
 
+def test_the_second_one_alone_after_the_list_asks_what_to_do_with_the_second_listed(db):
+    mine = upcoming(db, MARIA)
+    t = answered_by(tracker(MARIA, "the second one"), "action_list_appointments")
+    events, said = run(ActionInformWithoutContext(), t)
+    assert events == [], "nothing starts before they say what they want"
+    second = str(mine[1].id)
+    assert texts(said).startswith(f"Your {mine[1].appointment_type.name.lower()}")
+    assert [b["payload"] for b in buttons(said)] == [
+        f'/reschedule_appointment{{"appointment_id":"{second}"}}',
+        f'/cancel_appointment{{"appointment_id":"{second}"}}',
+    ]
+
+
 def test_moving_an_appointment_relative_to_when_it_is_now(db):
     first = upcoming(db, MARIA)[0]  # the check-up with Dr Patel, Tue Mar 2 at 10:00
     base = {"appointment_id": str(first.id), "appointment_type": "checkup", "provider": "patel",

@@ -105,6 +105,20 @@ def test_a_date_or_doctor_not_understood_is_said_not_silently_replaced(db):
         assert texts(said).startswith("Schedule for"), plain
 
 
+def test_a_week_asked_for_is_one_line_a_day(db):
+    week = [ent("time", {"from": "2027-03-08", "to": "2027-03-14"})]
+    _, said = run(ActionStaffSchedule(), tracker(RITA, "schedule for next week",
+                  "staff_schedule", entities=week))  # fmt: skip
+    lines = texts(said).splitlines()
+    assert lines[0] == "Schedule, Monday, March 8 to Sunday, March 14:"
+    days = [line for line in lines if line.startswith("• ")]
+    assert len(days) == 7 and days[-1] == "• Sun, Mar 14: closed"
+    assert "Maria" not in texts(said), "counts, not patients"
+    _, said = run(ActionStaffSchedule(), tracker(RITA, "dr lee next week", "staff_schedule",
+                  entities=[*week, ent("provider", "lee")]))  # fmt: skip
+    assert "• Tue, Mar 9: not working on Tuesdays" in texts(said)
+
+
 def test_a_patient_or_stranger_is_refused_the_schedule(db):
     for sender in (MARIA, STRANGER_TG):
         _, said = run(ActionStaffSchedule(), tracker(sender, intent="staff_schedule"))
@@ -254,6 +268,16 @@ def test_a_meeting_day_then_its_hours_make_one_time(db):
     earlier = {"event": "user", "text": "book the conference room tomorrow", "parse_data": parsed}
     answer.events.insert(0, earlier)
     events, said = run(ValidateMeetingForm(), answer)
+    assert slots_of(events)["time"] == {
+        "from": "2027-03-02T14:00:00-05:00",
+        "to": "2027-03-02T15:00:00-05:00",
+    }, texts(said)
+
+    # "2 to 3" bare (the NLU finds no time in it: alone it could be a count) is that too
+    bare = tracker(RITA, "2 to 3", "inform", form=FORM,
+                   slots={"room": "conference", "requested_slot": "time"})  # fmt: skip
+    bare.events.insert(0, earlier)
+    events, said = run(ValidateMeetingForm(), bare)
     assert slots_of(events)["time"] == {
         "from": "2027-03-02T14:00:00-05:00",
         "to": "2027-03-02T15:00:00-05:00",
