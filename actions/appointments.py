@@ -36,11 +36,14 @@ from actions.common import (
     caller_of,
     entity,
     entity_values,
+    last_question_buttons,
     latest_intent,
     latest_text,
     log,
     parse_iso,
     payload,
+    payload_entities,
+    payload_intent,
     pick_ordinal,
     reset_flow,
     say_error,
@@ -203,9 +206,24 @@ class PickAppointmentForm(GuardedForm):
             index = pick_ordinal(latest_text(tracker), len(mine)) if listed else None
             if index is not None and not selects:  # "cancel the second one" after the list
                 chosen = [mine[index]]
+            offered = self.offered_by_button(tracker, mine)
+            if len(chosen) > 1 and offered is not None and not selects:
+                chosen = [offered]  # "cancel" typed where a Cancel button for one was shown
             if len(chosen) == 1:
                 return [*events, *self.chosen_events(chosen[0])]
             return [*events, SlotSet("offered_appointments", as_choices(chosen))]
+
+    def offered_by_button(self, tracker: Tracker, mine: list[Appointment]) -> Appointment | None:
+        """The appointment of the button for this form in the question just asked ("would you
+        like to move it or cancel it?" [Reschedule] [Cancel]), for a person who types "cancel"
+        or "move it" rather than tap."""
+        intent = self.name().removeprefix("validate_").removesuffix("_form") + "_appointment"
+        for button in last_question_buttons(tracker):
+            sent = str(button.get("payload") or "")
+            if payload_intent(sent) == intent:
+                wanted_id = str(payload_entities(sent).get("appointment_id") or "")
+                return next((a for a in mine if str(a.id) == wanted_id), None)
+        return None
 
     def chosen_events(self, appointment: Appointment) -> list[EventType]:
         return [

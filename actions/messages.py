@@ -29,10 +29,12 @@ from actions.common import (
     entity,
     has_phone,
     last_bot_text,
+    last_question_buttons,
     latest_intent,
     latest_text,
     log,
     payload,
+    payload_intent,
     phone_in,
     reset_flow,
     say_error,
@@ -584,7 +586,13 @@ class ActionStop(StoreAction):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> list[EventType]:
         in_form = bool((tracker.active_loop or {}).get("name"))
         cancel = not in_form and _CANCEL_RE.search(latest_text(tracker))
-        if cancel and answered_before(tracker) == "action_list_appointments":
+        offered = [
+            payload_intent(str(b.get("payload") or "")) for b in last_question_buttons(tracker)
+        ]
+        if cancel and (
+            answered_before(tracker) == "action_list_appointments"
+            or "cancel_appointment" in offered  # a Cancel button was just shown: that one
+        ):
             # "cancel it", "cancel the second one" just after my appointments were listed:
             # one of them, not "stop" (the cancel form asks which, and to confirm)
             return [FollowupAction("cancel_form")]

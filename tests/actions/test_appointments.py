@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from rasa_sdk.events import FollowupAction
 from sqlalchemy import select
 
 from actions import slot_search
@@ -18,6 +19,7 @@ from actions.appointments import (
     ValidateRescheduleForm,
 )
 from actions.follow_up import ActionInformWithoutContext
+from actions.messages import ActionStop
 from clinic import clock, scheduling, slots
 from clinic import text as clinic_text
 from clinic.db import session_scope
@@ -29,6 +31,7 @@ from tests.actions.helpers import (
     MARIA,
     RITA,
     STRANGER_WEB,
+    after_question,
     answered_by,
     buttons,
     ent,
@@ -540,6 +543,27 @@ def test_the_second_one_alone_after_the_list_asks_what_to_do_with_the_second_lis
         f'/reschedule_appointment{{"appointment_id":"{second}"}}',
         f'/cancel_appointment{{"appointment_id":"{second}"}}',
     ]
+
+
+def test_cancel_or_move_typed_where_buttons_for_one_appointment_were_shown_means_that_one(db):
+    second = upcoming(db, MARIA)[1]
+    shown = scheduling.appointment_buttons(second)  # [Reschedule] [Cancel] for the second
+    question = f"Your {second.appointment_type.name.lower()}: would you like to move it or ...?"
+    events, said = run(ActionStop(), after_question(tracker(MARIA, "cancel", "stop"), question,
+                                                    shown))  # fmt: skip
+    assert events == [FollowupAction("cancel_form")] and texts(said) == ""
+    for form, text, intent in (
+        (ValidateCancelForm(), "cancel", "stop"),
+        (ValidateRescheduleForm(), "move it", "reschedule_appointment"),
+    ):
+        t = tracker(MARIA, text, intent, form=form.name().removeprefix("validate_"),
+                    activating=True)  # fmt: skip
+        events, _ = run(form, after_question(t, question, shown))
+        assert slots_of(events)["appointment_id"] == str(second.id), text
+    # with no such buttons shown, which one is asked
+    events, _ = run(ValidateCancelForm(), tracker(MARIA, "cancel", "stop", form="cancel_form",
+                                                  activating=True))  # fmt: skip
+    assert "appointment_id" not in slots_of(events)
 
 
 def test_moving_an_appointment_relative_to_when_it_is_now(db):
