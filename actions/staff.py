@@ -17,6 +17,7 @@ from actions.common import (
     DATE_LIKE,
     DOCTOR_LIKE,
     StoreAction,
+    answered_before,
     buttons,
     caller_of,
     day_said_before,
@@ -104,13 +105,24 @@ class ActionStaffSchedule(StoreAction):
         return "action_staff_schedule"
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        asked = tracker.get_slot(SCHEDULE_ASKED)
+        if (
+            isinstance(asked, dict)
+            and asked.get("days")
+            and answered_before(tracker) == self.name()
+        ):
+            # "tuesday's schedule" just after a week's summary: that week's Tuesday
+            return self.answer(dispatcher, tracker, {"days": asked["days"]})
         return self.answer(dispatcher, tracker, {})
 
     def answer(self, dispatcher, tracker, before: dict[str, Any]) -> list[EventType]:
         """The schedule for the day and provider the message names; what it leaves out comes
         from `before`, the day and provider asked last ("and tomorrow?", "what about Dr Lee?"),
         else today and everyone."""
-        found_days = next((days_of(e.get("value")) for e in time_entities(tracker)), None)
+        said = next(iter(time_entities(tracker)), None)
+        found_days = days_of(said.get("value")) if said else None
+        if found_days and said and before.get("days"):
+            found_days = _in_days_shown(found_days, said, before["days"], latest_text(tracker))
         found_day = found_days[0] if found_days else None
         day = found_day or _day_or_none(before.get("day")) or today()
         provider = entity(tracker, "provider") or before.get("provider")
@@ -128,8 +140,10 @@ class ActionStaffSchedule(StoreAction):
             own = caller.staff.provider
             if provider is None and own is not None and _OWN_RE.search(latest_text(tracker)):
                 provider = own.key  # a doctor's "my schedule", "who am I seeing today"
+            shown: tuple[date, date] | None = None
             try:
                 if found_days and found_days[0] != found_days[1]:  # "next week"
+                    shown = found_days
                     answer = staff.format_days(session, caller.staff_actor, *found_days, provider)
                 else:
                     days = staff.day_schedule(session, caller.staff_actor, day, provider)
@@ -142,7 +156,27 @@ class ActionStaffSchedule(StoreAction):
             note = "; ".join(notes)
             dispatcher.utter_message(text=note[0].upper() + note[1:] + ".")
         dispatcher.utter_message(text=answer)
-        return [SlotSet(SCHEDULE_ASKED, {"day": day.isoformat(), "provider": provider})]
+        asked = {"day": day.isoformat(), "provider": provider}
+        if shown:
+            asked["days"] = [shown[0].isoformat(), shown[1].isoformat()]
+        return [SlotSet(SCHEDULE_ASKED, asked)]
+
+
+_WEEKDAY_ONLY_RE = re.compile(
+    r"(?:on\s+)?(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?", re.IGNORECASE
+)
+
+
+def _in_days_shown(
+    found: tuple[date, date], said: dict[str, Any], shown: list[str], message: str
+) -> tuple[date, date]:
+    """ "tuesday" after the week's summary: the Tuesday of the days shown, not this week's."""
+    words = message[said.get("start", 0) : said.get("end", len(message))].strip()
+    first, last = (_day_or_none(d) for d in shown)
+    if found[0] != found[1] or not first or not last or not _WEEKDAY_ONLY_RE.fullmatch(words):
+        return found
+    day = first + timedelta(days=(found[0].weekday() - first.weekday()) % 7)
+    return (day, day) if day <= last else found
 
 
 def _day_or_none(value: Any) -> date | None:

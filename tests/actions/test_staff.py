@@ -114,9 +114,18 @@ def test_a_week_asked_for_is_one_line_a_day(db):
     days = [line for line in lines if line.startswith("• ")]
     assert len(days) == 7 and days[-1] == "• Sun, Mar 14: closed"
     assert "Maria" not in texts(said), "counts, not patients"
-    _, said = run(ActionStaffSchedule(), tracker(RITA, "dr lee next week", "staff_schedule",
+    events, said = run(ActionStaffSchedule(), tracker(RITA, "dr lee next week", "staff_schedule",
                   entities=[*week, ent("provider", "lee")]))  # fmt: skip
     assert "• Tue, Mar 9: not working on Tuesdays" in texts(said)
+
+    # then "tuesday": that week's Tuesday, not this week's (as a follow-up or a new question)
+    (asked,) = [e["value"] for e in events if e.get("name") == "schedule_asked"]
+    tuesday = {**ent("time", "2027-03-02"), "start": 0, "end": 7}
+    for intent, action in (("inform", ActionInformWithoutContext()),
+                           ("staff_schedule", ActionStaffSchedule())):  # fmt: skip
+        t = tracker(RITA, "tuesday", intent, entities=[tuesday], slots={"schedule_asked": asked})
+        _, said = run(action, answered_by(t, "action_staff_schedule"))
+        assert texts(said).startswith("Schedule for Tuesday, March 9:"), intent
 
 
 def test_a_patient_or_stranger_is_refused_the_schedule(db):
