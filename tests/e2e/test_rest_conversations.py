@@ -184,7 +184,7 @@ def test_an_unknown_identity_is_refused_patient_data(talk: Talk, store: Session)
     store.rollback()
     assert store.get(Appointment, target).status is marias[0].status
     staff_only = said(talk(sender, "what's on today?"))
-    assert "only available to the practice's staff" in staff_only
+    assert "schedule is for staff only" in staff_only and "Schedule for" not in staff_only
     on_telegram = talk("tg:424242", "link my account")
     assert on_telegram[0]["custom"]["request_contact"] is True
 
