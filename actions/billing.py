@@ -5,6 +5,8 @@ looked up through clinic.billing with the sender's actor.
 
 from __future__ import annotations
 
+import re
+
 from rasa_sdk.events import EventType
 from rasa_sdk.types import DomainDict
 
@@ -26,7 +28,7 @@ from actions.common import (
 from actions.when import days_of, past_values
 from clinic import billing, practice, text
 from clinic.errors import DomainError
-from clinic.models import Invoice
+from clinic.models import ClaimStatus, Invoice
 
 RECENT_CLAIMS = 5
 
@@ -162,6 +164,13 @@ class ActionAskInvoice(StoreAction):
         return []
 
 
+# "why was it denied?", "they rejected it", "can you appeal it?": the denied claims
+_DENIED_RE = re.compile(
+    r"\b(denied|deny|denial|reject\w*|declined?|turned down|refused|appeal\w*|dispute\w*)\b", re.I
+)
+BILLING_MESSAGE = '/leave_message{"provider":"billing"}'
+
+
 @answers("ask_claim_status")
 class ActionAskClaimStatus(StoreAction):
     def name(self) -> str:
@@ -179,12 +188,27 @@ class ActionAskClaimStatus(StoreAction):
                 first, last = span
                 dated = [c for c in claims if c.service_from <= last and c.service_to >= first]
                 claims = dated or claims
+            note = ""
+            if _DENIED_RE.search(latest_text(tracker)):  # "why was it denied?", "appeal it"
+                denied = [c for c in claims if c.status is ClaimStatus.DENIED]
+                if not denied and claims:
+                    note = "None of these claims was denied. "
+                claims = denied or claims
             lines = [billing.claim_status_text(c) for c in claims[:RECENT_CLAIMS]]
+            any_denied = any(c.status is ClaimStatus.DENIED for c in claims[:RECENT_CLAIMS])
         if not lines:
             dispatcher.utter_message(text="There are no insurance claims on file for you.")
             return []
         head = "Your insurance claim:" if len(lines) == 1 else "Your recent insurance claims:"
-        dispatcher.utter_message(text="\n".join([head, *(f"• {line}" for line in lines)]))
+        answer = "\n".join([note + head, *(f"• {line}" for line in lines)])
+        if not any_denied:
+            dispatcher.utter_message(text=answer)
+            return []
+        dispatcher.utter_message(
+            text=answer + "\nIf you think a claim was denied by mistake, the billing office can "
+            "look into it with your insurer.",
+            buttons=buttons([("Message the billing office", BILLING_MESSAGE)]),
+        )
         return []
 
 

@@ -207,6 +207,9 @@ class ActionAskLocation(StoreAction):
         return []
 
 
+_FASTING_RE = re.compile(r"\b(fast|fasting|eat|eating|food|drink|breakfast)\b", re.IGNORECASE)
+
+
 @answers("ask_visit_prep")
 class ActionAskVisitPrep(StoreAction):
     def name(self) -> str:
@@ -228,6 +231,13 @@ class ActionAskVisitPrep(StoreAction):
             name = kind.name.lower() if kind else None
             length = f" It takes about {kind.duration_minutes} minutes." if kind else ""
         lead = f"For your {name}: " if name else ""
+        if name and _FASTING_RE.search(latest_text(tracker)) and not _FASTING_RE.search(advice):
+            # "do I need to fast?" for a visit whose instructions don't say: say that they
+            # don't, rather than answer a question that wasn't asked
+            lead = (
+                f"The instructions for your {name} don't ask you to fast (if your doctor told "
+                "you to, do as they said). "
+            )
         dispatcher.utter_message(text=lead + advice + length)
         return []
 

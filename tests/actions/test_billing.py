@@ -22,6 +22,7 @@ from tests.actions.helpers import (
     RITA,
     STRANGER_WEB,
     answered_by,
+    buttons,
     customs,
     ent,
     run,
@@ -151,6 +152,21 @@ def test_claim_status_per_visit_with_the_denial_reason(db):
         assert claim.number in texts(said)
     denied = [c for c in claims if c.status is ClaimStatus.DENIED]
     assert denied and denied[0].denial_reason in texts(said)
+
+
+def test_why_was_it_denied_shows_the_denied_claims_and_the_way_to_billing(db):
+    for asked in ("why was it denied", "can you appeal it?"):
+        _, said = run(ActionAskClaimStatus(), tracker(MARIA, asked, "ask_claim_status"))
+        lines = [line for line in texts(said).splitlines() if line.startswith("• ")]
+        assert lines and all("denied" in line for line in lines), asked
+        assert "CO-96" in texts(said)
+        assert [b["payload"] for b in buttons(said)] == ['/leave_message{"provider":"billing"}']
+    # the January claim was partly paid, not denied: said so
+    january = {"from": "2027-01-01", "to": "2027-01-31"}
+    _, said = run(ActionAskClaimStatus(), tracker(MARIA, "why was the january one denied",
+                  "ask_claim_status", entities=[ent("time", january)]))  # fmt: skip
+    assert texts(said).startswith("None of these claims was denied.")
+    assert "partially paid" in texts(said) and not buttons(said)
 
 
 def test_a_payment_plan_explains_the_policy_and_leaves_a_task_for_billing(db):

@@ -63,6 +63,14 @@ def test_visit_prep_for_a_blood_test_mentions_fasting(db):
     assert "Fast for 8 hours" in texts(said) and "photo ID" in texts(said)
 
 
+def test_do_i_need_to_fast_is_answered_for_a_visit_whose_instructions_say_nothing_of_it(db):
+    _, said = run(ActionAskVisitPrep(), tracker(AISHA, "do I need to fast?", "ask_visit_prep"))
+    assert texts(said).startswith("The instructions for your physical exam don't ask you to fast")
+    _, said = run(ActionAskVisitPrep(), tracker(AISHA, "do I need to fast before my blood test?",
+                  "ask_visit_prep", entities=[ent("appointment_type", "blood_test")]))  # fmt: skip
+    assert "Fast for 8 hours" in texts(said) and "don't ask you to fast" not in texts(said)
+
+
 def test_visit_prep_for_my_next_appointment(db):
     _, said = run(ActionAskVisitPrep(), tracker(AISHA, intent="ask_visit_prep"))
     assert texts(said).startswith("For your physical exam:")
