@@ -14,12 +14,14 @@ from actions import slot_search
 from actions.also_asked import answers
 from actions.common import (
     StoreAction,
+    answered_before,
     buttons,
     caller_of,
     entity,
     latest_text,
     log,
     payload,
+    previous_user_text,
     say_error,
     say_not_linked,
     store,
@@ -178,6 +180,10 @@ class ActionAskClaimStatus(StoreAction):
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
         span = next((days_of(v) for v in past_values(latest_text(tracker))), None)
+        asking_denied = bool(_DENIED_RE.search(latest_text(tracker)))
+        if span is None and asking_denied and answered_before(tracker) == self.name():
+            # "why was it denied?" about the claim just shown ("did they pay for January?")
+            span = next((days_of(v) for v in past_values(previous_user_text(tracker))), None)
         with store() as session:
             caller = caller_of(session, tracker)
             if not caller.is_patient:
@@ -189,7 +195,7 @@ class ActionAskClaimStatus(StoreAction):
                 dated = [c for c in claims if c.service_from <= last and c.service_to >= first]
                 claims = dated or claims
             note = ""
-            if _DENIED_RE.search(latest_text(tracker)):  # "why was it denied?", "appeal it"
+            if asking_denied:  # "why was it denied?", "can you appeal it?"
                 denied = [c for c in claims if c.status is ClaimStatus.DENIED]
                 if not denied and claims:
                     note = "None of these claims was denied. "

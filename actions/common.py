@@ -301,6 +301,12 @@ def last_bot_text(tracker: Tracker) -> str | None:
     return None
 
 
+def previous_user_text(tracker: Tracker) -> str:
+    """What the person said before their latest message."""
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    return (users[-2].get("text") or "").strip() if len(users) >= 2 else ""
+
+
 def answered_before(tracker: Tracker, skip: str = "") -> str | None:
     """The action that answered the person's previous message (looking through `skip`, an
     action that only passes a follow-up on: "bill from Feb 3" -> "and January?" -> "and

@@ -167,6 +167,13 @@ def test_why_was_it_denied_shows_the_denied_claims_and_the_way_to_billing(db):
                   "ask_claim_status", entities=[ent("time", january)]))  # fmt: skip
     assert texts(said).startswith("None of these claims was denied.")
     assert "partially paid" in texts(said) and not buttons(said)
+    # "why was it denied?" just after the January claim was shown: that claim
+    t = tracker(MARIA, "why was it denied", "ask_claim_status")
+    t.events[:0] = [{"event": "user", "text": "did my insurance pay for the january visit"},
+                    {"event": "action", "name": "action_ask_claim_status"}]  # fmt: skip
+    _, said = run(ActionAskClaimStatus(), t)
+    assert texts(said).startswith("None of these claims was denied.")
+    assert "Jan 6, 2027" in texts(said) and "Dec 2, 2026" not in texts(said)
 
 
 def test_a_payment_plan_explains_the_policy_and_leaves_a_task_for_billing(db):
