@@ -37,6 +37,7 @@ from actions.common import (
     today,
 )
 from actions.forms import GuardedForm
+from clinic.config import date_order
 from clinic.db import session_scope
 from clinic.errors import (
     AlreadyRegistered,
@@ -47,11 +48,13 @@ from clinic.errors import (
 )
 from clinic.identity import link_identity, normalize_phone, register_patient
 
-DOB_SETTINGS = {
-    "DATE_ORDER": "MDY",
-    "PREFER_DATES_FROM": "past",
-    "REQUIRE_PARTS": ["day", "month", "year"],
-}
+
+def dob_settings() -> dict:
+    return {
+        "DATE_ORDER": date_order(),
+        "PREFER_DATES_FROM": "past",
+        "REQUIRE_PARTS": ["day", "month", "year"],
+    }
 
 
 # "my name's Tom O'Neil", "it's Jane Doe": the name itself
@@ -72,9 +75,9 @@ def parse_date_of_birth(text: str) -> date | None | str:
     text = (text or "").strip()
     if not text or len(text) > 60 or not re.search(r"\d", text):
         return None
-    parsed = dateparser.parse(text, languages=["en"], settings=DOB_SETTINGS)
+    parsed = dateparser.parse(text, languages=["en"], settings=dob_settings())
     if parsed is None:  # "I was born on 3 Feb 1950", "dob 4/12/85": the date inside
-        found = search_dates(text, languages=["en"], settings=DOB_SETTINGS) or []
+        found = search_dates(text, languages=["en"], settings=dob_settings()) or []
         if len(found) != 1:
             return None
         parsed = found[0][1]

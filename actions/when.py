@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from clinic import clock, text
+from clinic.config import date_order
 from nlu.time_parsing import find_times, to_interval
 
 EARLIEST = "earliest"
@@ -150,10 +151,6 @@ def shifted(moment: datetime, days: timedelta) -> str:
     return local.isoformat()
 
 
-# As in config.yml (the NLU time extractor's `date_order`): US month/day by default.
-DATE_ORDER = "MDY"
-
-
 _BARE_CLOCK_RE = re.compile(r"[\d\s:.]+(?:\s*(?:-|–|to|till|until)\s*[\d\s:.]+)?", re.I)
 
 
@@ -166,7 +163,7 @@ def bare_clock(message: str) -> Any | None:
         return None
     now = clock.now().astimezone(clock.clinic_tz())
     for lead in ("from ", "at "):
-        found = find_times(lead + plain, now, DATE_ORDER)
+        found = find_times(lead + plain, now, date_order())
         if len(found) == 1 and found[0].start == 0 and found[0].end == len(lead + plain):
             return found[0].value
     return None
@@ -177,6 +174,6 @@ def past_values(message: str) -> list[Any]:
     insurance pay for the December visit"), re-read so that a date without a year, a month
     or a bare weekday is the last one rather than the next (the NLU entity prefers the future,
     for booking)."""
-    found = find_times(message or "", clock.now().astimezone(clock.clinic_tz()), DATE_ORDER,
+    found = find_times(message or "", clock.now().astimezone(clock.clinic_tz()), date_order(),
                        prefer_past=True)  # fmt: skip
     return [match.value for match in found]

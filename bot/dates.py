@@ -14,6 +14,8 @@ from datetime import date, datetime, time
 
 import dateparser
 
+from clinic.config import date_order
+
 FORMAT_HINT = "Please write your date of birth with the month in letters, e.g. 31 March 1980."
 NUMERIC = re.compile(r"^\s*(\d{1,2})\s*[./\-\s]\s*(\d{1,2})\s*[./\-\s]\s*(\d{2}|\d{4})\s*$")
 ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
@@ -73,7 +75,7 @@ def parse_date_of_birth(text: str, today: date) -> DobAnswer:
         settings={
             "PREFER_DATES_FROM": "past",
             "REQUIRE_PARTS": ["day", "month", "year"],
-            "DATE_ORDER": "MDY",
+            "DATE_ORDER": date_order(),
             "STRICT_PARSING": True,
             "RELATIVE_BASE": datetime.combine(today, time(12)),
         },

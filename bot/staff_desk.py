@@ -18,6 +18,7 @@ from bot.clinic_bridge import ClinicBridge
 from bot.replies import Reply
 from bot.staff_refs import ACTIONS, parse_action, parse_reference, tag_of
 from clinic import clock
+from clinic.config import date_order
 from clinic.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def parse_day(text: str, today: date) -> date | None:
         settings={
             "PREFER_DATES_FROM": "future",
             "RELATIVE_BASE": clock.local_now().replace(tzinfo=None),
-            "DATE_ORDER": "MDY",
+            "DATE_ORDER": date_order(),
         },
     )
     return parsed.date() if parsed else None

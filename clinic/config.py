@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import yaml
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
@@ -130,3 +131,21 @@ def load_settings(**overrides: object) -> Settings:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return load_settings()
+
+
+DATE_ORDERS = ("MDY", "DMY")
+
+
+@lru_cache
+def date_order() -> str:
+    """How "3/4" is read everywhere (US "MDY" or "DMY"): the NLU time extractor's `date_order`
+    in config.yml, so the actions and the bot read dates as the NLU does."""
+    try:
+        pipeline = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text()).get("pipeline")
+    except (OSError, yaml.YAMLError, AttributeError):
+        return "MDY"
+    for component in pipeline or []:
+        if isinstance(component, dict) and str(component.get("name", "")).endswith("TimeExtractor"):
+            order = str(component.get("date_order", "MDY")).upper()
+            return order if order in DATE_ORDERS else "MDY"
+    return "MDY"

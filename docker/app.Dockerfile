@@ -10,7 +10,7 @@ COPY bot ./bot
 COPY medsec ./medsec
 COPY nlu ./nlu
 COPY migrations ./migrations
-COPY alembic.ini ./
+COPY alembic.ini config.yml ./
 RUN pip install --no-cache-dir --no-deps -e .
 RUN useradd --system --uid 1001 medsec && mkdir -p /app/var && chown medsec /app/var
 USER medsec

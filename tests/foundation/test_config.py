@@ -2,7 +2,7 @@
 
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -79,3 +79,26 @@ def test_cli_prints_one_line_and_exits_2(monkeypatch):
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1
     assert "MEDSEC_TIMEZONE" in lines[0] and "Nowhere/Land" in lines[0]
+
+
+def test_date_order_is_the_nlu_time_extractors_so_actions_and_bot_read_dates_alike(
+    monkeypatch, tmp_path, frozen_now
+):
+    from clinic import config
+
+    frozen_now()  # Monday 2027-03-01
+    config.date_order.cache_clear()
+    assert config.date_order() == "MDY"  # the shipped config.yml
+    shipped = (config.PROJECT_ROOT / "config.yml").read_text()
+    (tmp_path / "config.yml").write_text(shipped.replace("date_order: MDY", "date_order: DMY"))
+    monkeypatch.setattr(config, "PROJECT_ROOT", tmp_path)
+    config.date_order.cache_clear()
+    try:
+        assert config.date_order() == "DMY"
+        from actions.when import past_values
+        from bot.dates import parse_date_of_birth
+
+        assert past_values("my bill from 3/2")[0] == "2027-02-03"  # 3 February, said in March
+        assert parse_date_of_birth("25/12/1950", date(2027, 3, 1)).value == date(1950, 12, 25)
+    finally:
+        config.date_order.cache_clear()
