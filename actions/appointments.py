@@ -30,6 +30,7 @@ from actions.booking import (
     with_hours,
 )
 from actions.common import (
+    CANCEL_WORD_RE,
     StoreAction,
     answered_before,
     buttons,
@@ -539,7 +540,6 @@ class ActionSubmitReschedule(StoreAction):
 
 
 # "cancel it", "yes cancel", asked whether to cancel: yes (the NLU reads it as "stop")
-_CANCEL_IT_RE = re.compile(r"\bcancel\b", re.I)
 _KEEP_RE = re.compile(r"\b(don'?t|do not|not|no|never|keep)\b", re.I)
 
 
@@ -556,7 +556,7 @@ class ValidateCancelForm(PickAppointmentForm):
         if (
             tracker.get_slot("requested_slot") == "cancel_confirmed"
             and latest_intent(tracker) in ("stop", "cancel_appointment", "affirm")
-            and _CANCEL_IT_RE.search(said)
+            and CANCEL_WORD_RE.search(said)
             and not _KEEP_RE.search(said)
         ):
             return {"cancel_confirmed": True}

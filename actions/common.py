@@ -531,6 +531,8 @@ def pick_ordinal(text: str, count: int) -> int | None:
     return index if index is not None and index < count else None
 
 
+# "cancel", "cancel it", "cancellation": the word, wherever it leads
+CANCEL_WORD_RE = re.compile(r"\bcancel", re.IGNORECASE)
 _PHONE_RE = re.compile(r"\+?\(?\d[\d\s().-]{5,}\d")
 
 

@@ -19,6 +19,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.also_asked import offer_the_other
 from actions.common import (
+    CANCEL_WORD_RE,
     DOCTOR_LIKE,
     SIDE_INTENTS,
     StoreAction,
@@ -571,9 +572,6 @@ class ActionReportEmergency(StoreAction):
         return end_flow(tracker)
 
 
-_CANCEL_RE = re.compile(r"\bcancel", re.IGNORECASE)
-
-
 class ActionStop(StoreAction):
     """Leave any open form, forgetting its answers, and say so."""
 
@@ -585,7 +583,7 @@ class ActionStop(StoreAction):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> list[EventType]:
         in_form = bool((tracker.active_loop or {}).get("name"))
-        cancel = not in_form and _CANCEL_RE.search(latest_text(tracker))
+        cancel = not in_form and CANCEL_WORD_RE.search(latest_text(tracker))
         offered = [
             payload_intent(str(b.get("payload") or "")) for b in last_question_buttons(tracker)
         ]
