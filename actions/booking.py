@@ -22,6 +22,7 @@ from actions.also_asked import offer_the_other
 from actions.common import (
     ANY,
     StoreAction,
+    asked_in_this_form,
     buttons,
     caller_of,
     entity,
@@ -38,6 +39,7 @@ from actions.common import (
     say_if_date_unread,
     say_not_linked,
     say_unknown_doctor,
+    slot_before_message,
     store,
     time_entities,
     wants_earliest,
@@ -45,7 +47,7 @@ from actions.common import (
 from actions.forms import GuardedForm, current_caller, is_activating
 from actions.offer_shift import shifted_time
 from actions.waitlist import join_waitlist, waitlist_answer
-from actions.when import EARLIEST, on_day, wanted
+from actions.when import EARLIEST, days_of, on_day, wanted
 from clinic import clock, practice, scheduling, text
 from clinic.errors import (
     DomainError,
@@ -163,12 +165,16 @@ def with_hours(tracker: Tracker, value: Any) -> Any:
 
 def on_the_day_discussed(tracker: Tracker, value: Any) -> Any:
     """A clock time said without a day ("9:30", "in the afternoon") while times on a day are on
-    offer means that day, not today (the NLU resolves it to the next such time from now)."""
-    offers = tracker.get_slot("offered_slots") or []
-    if not offers or not said_without_day(tracker, value):
+    offer, or after one day was asked for ("Thursday morning" ... "9 o'clock"), means that day,
+    not today (the NLU resolves it to the next such time from now)."""
+    if not said_without_day(tracker, value):
         return value
-    start = parse_iso(offers[0].get("start"))
-    return on_day(value, text.local(start).date()) if start else value
+    offers = tracker.get_slot("offered_slots") or []
+    if offers:
+        start = parse_iso(offers[0].get("start"))
+        return on_day(value, text.local(start).date()) if start else value
+    days = days_of(slot_before_message(tracker, "time"))
+    return on_day(value, days[0]) if days and days[0] == days[1] else value
 
 
 # "None of these", "no", "something later": the offered times don't suit.
@@ -357,9 +363,11 @@ class ValidateBookingForm(GuardedForm):
     def not_caught(self, dispatcher, tracker: Tracker, requested: str) -> None:
         if requested == "appointment_type" and _UNSURE_RE.search(latest_text(tracker)):
             # "any", "not sure": nobody should be stuck on a question they can't answer
+            with store(readonly=True) as session:
+                help_text = practice.clinic_info(session).visit_type_help
             dispatcher.utter_message(
-                text="No problem: pick the one that sounds closest. If none of them fits, the "
-                "front desk can help you choose.",
+                text=f"No problem. {help_text or 'Pick the one that sounds closest.'} If none "
+                "of them fits, the front desk can help you choose.",
                 buttons=buttons([("Talk to a person", "/request_human")]),
             )
             return
@@ -527,17 +535,25 @@ def say_noted(dispatcher, tracker: Tracker, changed: set[str]) -> None:
         dispatcher.utter_message(text=f"Noted: {' '.join(parts)}.")
 
 
+TYPE_QUESTION = "What kind of visit do you need?"
+
+
 class ActionAskAppointmentType(StoreAction):
     def name(self) -> str:
         return "action_ask_appointment_type"
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
         provider = tracker.get_slot("provider")
+        question = TYPE_QUESTION
         with store(readonly=True) as session:
             offered = practice.appointment_types(session, None if provider == ANY else provider)
             kinds = [(k.name, k.key) for k in offered]
+            help_text = practice.clinic_info(session).visit_type_help
+        if help_text and asked_in_this_form(tracker, TYPE_QUESTION):
+            # asked before and still not answered ("my knee has been bad", "Dr Patel", "at 9")
+            question = f"{TYPE_QUESTION} {help_text}"
         dispatcher.utter_message(
-            text="What kind of visit do you need?",
+            text=question,
             buttons=buttons((name, payload("inform", appointment_type=key)) for name, key in kinds),
         )
         return []

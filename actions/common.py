@@ -301,6 +301,27 @@ def last_bot_text(tracker: Tracker) -> str | None:
     return None
 
 
+def asked_in_this_form(tracker: Tracker, question: str) -> bool:
+    """Has the bot already asked `question` (its text) since the open form started?"""
+    for event in reversed(tracker.events):
+        if event.get("event") == "active_loop" and event.get("name"):
+            return False
+        if event.get("event") == "bot" and (event.get("text") or "").startswith(question):
+            return True
+    return False
+
+
+def slot_before_message(tracker: Tracker, slot: str) -> Any:
+    """The value `slot` had before the person's latest message (the form sets it anew)."""
+    seen_latest = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen_latest = True
+        elif seen_latest and event.get("event") == "slot" and event.get("name") == slot:
+            return event.get("value")
+    return None
+
+
 def previous_user_text(tracker: Tracker) -> str:
     """What the person said before their latest message."""
     users = [e for e in tracker.events if e.get("event") == "user"]

@@ -107,6 +107,7 @@ class SettingsInfo:
     payment_methods: tuple[str, ...]
     payment_plan_policy: str | None
     insurance_update: str | None
+    visit_type_help: str | None
     visit_prep: dict[str, Any]
     slot_step_minutes: int
 
@@ -221,6 +222,7 @@ def _load(connection: Any, token: str | None) -> Practice:
             payment_methods=tuple(settings_row.payment_methods or ()),
             payment_plan_policy=settings_row.payment_plan_policy,
             insurance_update=settings_row.insurance_update,
+            visit_type_help=settings_row.visit_type_help,
             visit_prep=dict(settings_row.visit_prep or {}),
             slot_step_minutes=settings_row.slot_step_minutes or 15,
         )

@@ -59,6 +59,7 @@ class ClinicInfo:
     payment_methods: list[str]
     payment_plan_policy: str | None
     insurance_update: str | None
+    visit_type_help: str | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ def load_clinic(session: Session, data: dict[str, Any]) -> dict[str, int]:
     settings.payment_methods = list(spec.get("payment_methods") or [])
     settings.payment_plan_policy = spec.get("payment_plan_policy")
     settings.insurance_update = spec.get("insurance_update")
+    settings.visit_type_help = spec.get("visit_type_help")
     settings.visit_prep = dict(spec.get("visit_prep") or {})
     settings.slot_step_minutes = int(spec.get("slot_step_minutes") or 15)
     settings.updated_at = clock.now()
@@ -249,6 +251,7 @@ def clinic_info(session: Session) -> ClinicInfo:
         payment_methods=list(s.payment_methods),
         payment_plan_policy=s.payment_plan_policy,
         insurance_update=s.insurance_update,
+        visit_type_help=s.visit_type_help,
     )
 
 

@@ -55,6 +55,8 @@ class ClinicSettings(Base):
     payment_methods: Mapped[list[str]]
     payment_plan_policy: Mapped[str | None] = mapped_column(Text)
     insurance_update: Mapped[str | None] = mapped_column(Text)
+    # how to choose a visit type, in the practice's words (the booking question's help)
+    visit_type_help: Mapped[str | None] = mapped_column(Text)
     # {"general": "...", "<type key>": "..."}
     visit_prep: Mapped[dict[str, Any]]
     slot_step_minutes: Mapped[int] = mapped_column(Integer, default=15)

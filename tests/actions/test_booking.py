@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from rasa_sdk.events import SlotSet
 from sqlalchemy import select
 
 from actions.booking import (
@@ -554,6 +555,21 @@ def test_a_clock_time_alone_means_the_day_on_offer_not_today(db):
     assert slots_of(events)["time"] == "2027-03-08T10:30:00-05:00"
 
 
+def test_a_clock_time_alone_after_a_day_was_asked_for_means_that_day(db):
+    """ "Thursday morning would be best" (noted while the visit type was still open), then
+    "the 9 o'clock one": Thursday at 9, not tomorrow at 9."""
+    thursday_morning = {"from": "2027-03-04T08:00:00-05:00", "to": "2027-03-04T12:00:00-05:00"}
+    nine = "2027-03-02T09:00:00-05:00"  # what the NLU makes of "9 o'clock" at 9:00 on Monday
+    found = {**ent("time", nine), "additional_info": {"grain": "moment", "dated": False}}
+    answer = tracker(MARIA, "the 9 o'clock one", form=FORM, entities=[found],
+                     slots={"provider": "patel", "time": thursday_morning,
+                            "requested_slot": "appointment_type"},
+                     new_slots={"time": nine})  # fmt: skip
+    answer.events.insert(0, SlotSet("time", thursday_morning))  # set on an earlier turn
+    events, said = run(ValidateBookingForm(), answer)
+    assert slots_of(events)["time"] == "2027-03-04T09:00:00-05:00", texts(said)
+
+
 def test_after_a_clock_time_means_after_it_on_the_day_on_offer(db):
     asked = offered_on_friday()
     after_3 = {"from": "2027-03-01T15:00:00-05:00", "to": "2027-03-02T00:00:00-05:00"}
@@ -622,8 +638,22 @@ def test_not_sure_which_visit_type_gets_help_not_a_loop(db):
     )  # fmt: skip
     events, said = run(ValidateBookingForm(), t)
     assert slots_of(events).get("appointment_type") is None
-    assert "closest" in texts(said) and "didn't catch" not in texts(said)
+    assert texts(said).startswith("No problem. A check-up is for a new problem")  # clinic file
+    assert "front desk can help" in texts(said) and "didn't catch" not in texts(said)
     assert {"title": "Talk to a person", "payload": "/request_human"} in buttons(said)
+
+
+def test_the_visit_type_question_asked_again_says_how_to_choose(db):
+    first = tracker(MARIA, "I'd like to see the doctor, my knee has been bad", "book_appointment",
+                    form=FORM, activating=True)  # fmt: skip
+    _, said = run(ActionAskAppointmentType(), first)
+    assert texts(said) == "What kind of visit do you need?"
+    again = tracker(MARIA, "Dr Patel if she is free", form=FORM,
+                    slots={"requested_slot": "appointment_type"})  # fmt: skip
+    again.events[:0] = [{"event": "active_loop", "name": FORM},
+                        {"event": "bot", "text": texts(said)}]  # fmt: skip
+    _, said = run(ActionAskAppointmentType(), again)
+    assert texts(said).startswith("What kind of visit do you need? A check-up is for a new problem")
 
 
 def test_an_ordinal_with_no_list_asked_is_not_a_pick(db):
