@@ -486,6 +486,15 @@ class ValidateBookingForm(GuardedForm):
         type_key = tracker.get_slot("appointment_type")
         provider = tracker.get_slot("provider")
         asked = tracker.get_slot("requested_slot")
+        chosen: list[EventType] = []
+        if type_key and not provider and "appointment_type" in changed:
+            with store(readonly=True) as session:
+                offering = practice.providers(session, type_key)
+            if len(offering) == 1:  # a blood test: only the nurse takes them, no need to ask
+                provider = offering[0].key
+                chosen = [SlotSet("provider", provider)]
+                changed = changed | {"provider"}
+                tracker.slots["provider"] = provider
         if not activating and asked in _ASKED_FIRST and not tracker.get_slot(asked):
             say_noted(dispatcher, tracker, changed - {asked})  # the question comes again
         if (activating or asked == "provider") and not provider and not entity(tracker, "provider"):
@@ -494,12 +503,12 @@ class ValidateBookingForm(GuardedForm):
             say_if_date_unread(dispatcher, tracker)  # "a checkup on feb 30"
         time_value = tracker.get_slot("time")
         if not (type_key and provider and time_value):
-            return []
+            return chosen
         if "slot_start" in changed:  # a time was picked (and checked) or refused just now
-            return []  # a time was just picked (and checked)
+            return chosen
         if not (changed & {"appointment_type", "provider", "time"}):
-            return []
-        return search_slots_events(
+            return chosen
+        return chosen + search_slots_events(
             dispatcher,
             tracker,
             type_key,

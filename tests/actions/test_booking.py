@@ -862,3 +862,14 @@ def test_the_visit_type_question_lists_only_what_the_chosen_doctor_offers(db):
     _, said = run(ActionAskAppointmentType(), tracker(MARIA, "book", "book_appointment",
                   form=FORM, slots={"provider": "any"}))  # fmt: skip
     assert {"Check-up", "Vaccination"} <= {b["title"] for b in buttons(said)}
+
+
+def test_a_visit_only_one_provider_offers_does_not_ask_who(db):
+    at_nine = "2027-03-03T09:00:00-05:00"
+    events, said = run(ValidateBookingForm(), start(text="I need a blood test on the 3rd at 9",
+                       appointment_type="blood_test", time=at_nine))  # fmt: skip
+    filled = slots_of(events)
+    assert filled["provider"] == "okafor"  # the only one who takes blood tests
+    assert filled.get("slot_start") or filled.get("offered_slots"), texts(said)
+    events, _ = run(ValidateBookingForm(), start(text="book a checkup", appointment_type="checkup"))
+    assert "provider" not in slots_of(events), "three offer check-ups: asked"
