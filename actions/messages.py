@@ -43,8 +43,8 @@ from actions.common import (
     store,
 )
 from actions.forms import GuardedForm, current_caller, is_activating
+from actions.red_flags import emergency_number
 from clinic import inbox, practice
-from clinic.config import get_settings
 from clinic.errors import DomainError, InvalidPhone
 from clinic.identity import normalize_phone
 from clinic.models import Desk, SlipKind, Urgency
@@ -535,15 +535,6 @@ class ActionRequestHuman(StoreAction):
             buttons=[{"title": "End chat with staff", "payload": "#done"}],
         )
         return end_flow(tracker)
-
-
-def emergency_number() -> str:
-    try:
-        with store(readonly=True) as session:
-            return practice.clinic_info(session).emergency_number
-    except Exception:  # the store is down: the number from the environment still goes out
-        log.exception("emergency.number_lookup_failed")
-        return get_settings().emergency_number
 
 
 class ActionReportEmergency(StoreAction):
