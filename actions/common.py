@@ -357,6 +357,23 @@ def last_question_buttons(tracker: Tracker) -> list[dict[str, Any]]:
     return []
 
 
+def _plain_words(text: Any) -> str:
+    return " ".join(re.findall(r"[a-z0-9']+", str(text or "").lower()))
+
+
+def button_named(tracker: Tracker) -> str | None:
+    """The payload of the button, in the question just asked, whose title the message repeats
+    ("Carry on", "yes book it", "book an appointment"): people type what they see."""
+    said = _plain_words(latest_text(tracker))
+    if len(said) < 3:
+        return None
+    for button in last_question_buttons(tracker):
+        title = _plain_words(button.get("title"))
+        if title == said or (len(said.split()) >= 2 and title.startswith(said + " ")):
+            return str(button.get("payload") or "") or None
+    return None
+
+
 def picked_button(tracker: Tracker, slot: str) -> Any:
     """The value for `slot` in the button the person picked by its place in the list ("the first
     one", "2", "the last"), for people who type rather than tap."""
@@ -382,28 +399,45 @@ NEED_TO_KNOW = "I first need to know who you are"
 CARRY_ON_TITLE = 50  # characters of the request shown on its button
 
 
-def asked_before_linking(tracker: Tracker) -> str | None:
-    """What a stranger asked that needed their record ("I'd like to book a checkup"), if the
-    linking prompt answered it in this session: offered again once they are known, so nobody
-    has to type it twice."""
-    asked = None
+CARRIED_ENTITIES = ("appointment_type", "provider", "time", "insurer", "appointment_id")
+
+
+def asked_before_linking(tracker: Tracker) -> dict[str, Any] | None:
+    """The user event of what a stranger asked that needed their record ("I'd like to book a
+    checkup"), if the linking prompt answered it in this session: offered again once they are
+    known, so nobody has to type it twice."""
+    prompted = False
     for event in reversed(tracker.events):
         kind = event.get("event")
         if kind == "session_started":
             return None
         if kind == "bot" and NEED_TO_KNOW in (event.get("text") or ""):
-            asked = ""  # the request is the user message before this prompt
-        elif kind == "user" and asked == "":
-            return (event.get("text") or "").strip() or None
+            prompted = True  # the request is the user message before this prompt
+        elif kind == "user" and prompted:
+            return event if (event.get("text") or "").strip() else None
     return None
 
 
 def carry_on_button(tracker: Tracker) -> list[dict[str, str]]:
+    """The request asked before linking, as a button: its intent and entities as understood
+    then (so a typed "yes" can press it too), or its words when the intent is unknown."""
     asked = asked_before_linking(tracker)
-    if not asked:
+    if asked is None:
         return []
-    shown = asked if len(asked) <= CARRY_ON_TITLE else asked[: CARRY_ON_TITLE - 1] + "…"
-    return [{"title": f"Carry on: “{shown}”", "payload": asked}]
+    said = (asked.get("text") or "").strip()
+    parsed = asked.get("parse_data") or {}
+    intent = (parsed.get("intent") or {}).get("name")
+    if said.startswith("/") or not intent or intent == "nlu_fallback":
+        sent = said
+    else:
+        entities = {
+            e["entity"]: e["value"]
+            for e in parsed.get("entities") or []
+            if e.get("entity") in CARRIED_ENTITIES and e.get("value") is not None
+        }
+        sent = f"/{intent}" + (json.dumps(entities, separators=(",", ":")) if entities else "")
+    shown = said if len(said) <= CARRY_ON_TITLE else said[: CARRY_ON_TITLE - 1] + "…"
+    return [{"title": f"Carry on: “{shown}”", "payload": sent}]
 
 
 def say_not_linked(

@@ -15,7 +15,15 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.types import DomainDict
 
-from actions.common import HUMAN_BUTTON, StoreAction, buttons, latest_text, log, store
+from actions.common import (
+    HUMAN_BUTTON,
+    StoreAction,
+    button_named,
+    buttons,
+    latest_text,
+    log,
+    store,
+)
 from clinic import practice
 
 # Common words of languages our patients write in, that English doesn't use ("a", "me", "no",
@@ -99,7 +107,15 @@ NOT_UNDERSTOOD = (
 class _Unclear(StoreAction):
     answer = ""
 
-    def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        pressed = button_named(tracker)
+        if pressed:  # a button's title typed ("Carry on"): what the button does
+            # imported here: actions.follow_up imports the forms, which import this module
+            from actions.follow_up import PICKS, started_by
+
+            picked = await started_by(pressed, PICKS, dispatcher, tracker, domain)
+            if picked is not None:
+                return picked
         if not say_if_other_language(dispatcher, tracker):
             dispatcher.utter_message(text=self.answer, buttons=buttons(MENU_BUTTONS))
         return []

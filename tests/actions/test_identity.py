@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from rasa_sdk.events import FollowupAction, SlotSet
 from sqlalchemy import select
 
 from actions.identity import (
@@ -163,11 +164,11 @@ def test_a_new_patient_is_asked_their_number_not_the_number_on_file(db):
     assert "on file" in texts(linking)
 
 
-def _after_asking_first(t, request: str):
+def _after_asking_first(t, request: str, parsed: dict | None = None):
     """`t` as if the stranger had first asked `request` and been told to link or register."""
     after_question(t, "To book an appointment, I first need to know who you are. Link your "
                    "patient record ...")  # fmt: skip
-    t.events[:0] = [{"event": "user", "text": request}]
+    t.events[:0] = [{"event": "user", "text": request, "parse_data": parsed or {}}]
     return t
 
 
@@ -187,3 +188,23 @@ def test_what_a_stranger_asked_before_linking_is_offered_again_once_known(db):
     other = {"full_name": "Ann Other", "link_dob": "1991-01-10", "link_phone": "+14135550779"}
     _, said = run(ActionSubmitRegister(), tracker(STRANGER_WEB, slots=other))
     assert [b["payload"] for b in buttons(said)] == ["/book_appointment"]
+
+
+def test_the_request_carried_on_keeps_what_was_understood_so_yes_can_press_it(db):
+    from actions.follow_up import ActionAffirm
+
+    request = "I'd like a checkup with Dr Lee tomorrow"
+    parsed = {"intent": {"name": "book_appointment"}, "entities": [
+        {"entity": "appointment_type", "value": "checkup"}, {"entity": "provider", "value": "lee"},
+        {"entity": "time", "value": "2027-03-02"}]}  # fmt: skip
+    linked = tracker(STRANGER_WEB, slots={"link_phone": "+14135550187", "link_dob": "1972-09-30"})
+    _, said = run(ActionSubmitLink(), _after_asking_first(linked, request, parsed))
+    (carry_on,) = buttons(said)
+    assert carry_on["payload"] == (
+        '/book_appointment{"appointment_type":"checkup","provider":"lee","time":"2027-03-02"}'
+    )
+    # "yes" typed instead of tapping: the booking starts with those answers
+    yes = after_question(tracker(STRANGER_WEB, "yes", "affirm"), texts(said), [carry_on])
+    events, _ = run(ActionAffirm(), yes)
+    assert FollowupAction("booking_form") in events
+    assert SlotSet("provider", "lee") in events and SlotSet("time", "2027-03-02") in events

@@ -56,3 +56,21 @@ def test_an_answer_in_another_language_inside_a_form_gets_the_same_help(db):
                   "nlu_fallback", form="booking_form", slots=asking))  # fmt: skip
     assert texts(said).startswith("Lo siento")
     assert "didn't catch" not in texts(said)
+
+
+def test_a_button_title_typed_does_what_the_button_does(db):
+    from rasa_sdk.events import FollowupAction, SlotSet
+
+    from tests.actions.helpers import after_question
+
+    carry_on = {"title": "Carry on: “a checkup with Dr Lee”",
+                "payload": '/book_appointment{"provider":"lee"}'}  # fmt: skip
+    for typed in ("Carry on", "carry on!"):
+        t = after_question(tracker(MARIA, typed, "nlu_fallback"), "Linked.", [carry_on])
+        events, said = run(ActionFallback(), t)
+        assert FollowupAction("booking_form") in events and SlotSet("provider", "lee") in events
+        assert texts(said) == "", typed
+    # one word that is only part of a title is not a press
+    t = after_question(tracker(MARIA, "carry", "nlu_fallback"), "Linked.", [carry_on])
+    _, said = run(ActionFallback(), t)
+    assert texts(said).startswith("Sorry, I didn't understand")
