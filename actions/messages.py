@@ -48,6 +48,7 @@ from clinic import inbox, practice
 from clinic.errors import DomainError, InvalidPhone
 from clinic.identity import normalize_phone
 from clinic.models import Desk, SlipKind, Urgency
+from clinic.red_flags import EMERGENCY_ADVICE, EMERGENCY_ALERTED
 
 KIND_BY_INTENT = {
     "leave_message": SlipKind.MESSAGE.value,
@@ -545,15 +546,12 @@ class ActionReportEmergency(StoreAction):
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
         number = emergency_number()
-        dispatcher.utter_message(
-            text=f"🚨 If this is an emergency, call {number} now, or go to the nearest emergency "
-            "room. Please don't wait for a reply here."
-        )
+        dispatcher.utter_message(text=EMERGENCY_ADVICE.format(number=number))
         try:
             with store() as session:
                 caller = caller_of(session, tracker)
                 inbox.report_emergency(session, caller.actor, latest_text(tracker))
-            dispatcher.utter_message(text="I've also alerted the practice staff as urgent.")
+            dispatcher.utter_message(text=EMERGENCY_ALERTED)
             log.info("emergency.reported")
         except Exception:  # never let a store problem hide the advice above
             log.exception("emergency.alert_failed")

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from clinic import documents, inbox, outbox, patient_documents, staff
+from clinic import documents, inbox, outbox, patient_documents, practice, staff
 from clinic import identity as identity_service
 from clinic import text as text_of
 from clinic.audit import Actor
@@ -146,6 +146,17 @@ class ClinicBridge:
             except NoActiveHandoff:
                 return False
             return True
+
+        return await self.run(work)
+
+    async def report_emergency(self, identity: str, text: str) -> str:
+        """Alert the staff at once (as the assistant's emergency report does); returns the
+        emergency number to tell the person."""
+
+        def work(session: Session) -> str:
+            caller = identity_service.who_is(session, identity)
+            inbox.report_emergency(session, caller.actor, text[: inbox.MAX_TEXT])
+            return practice.clinic_info(session).emergency_number
 
         return await self.run(work)
 

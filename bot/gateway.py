@@ -33,6 +33,7 @@ from bot.linking import (
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.replies import Button, Reply, from_rasa
 from clinic import clock
+from clinic.config import get_settings
 from clinic.errors import (
     AlreadyRegistered,
     DomainError,
@@ -42,6 +43,7 @@ from clinic.errors import (
     VerificationFailed,
 )
 from clinic.identity import PENDING_LINK_TTL, LinkProgress
+from clinic.red_flags import EMERGENCY_ADVICE, EMERGENCY_ALERTED, has_red_flags
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +204,8 @@ class Gateway:
             messages = await self.rasa.send(sender, text)
         except RasaUnavailable as error:
             log.warning("event=rasa_unavailable sender=%s reason=%s", sender, error)
+            if has_red_flags(text):  # no assistant to read it: the advice and an alert now
+                return await self._emergency(sender, text)
             try:
                 await self.clinic.leave_for_front_desk(sender, text, reason="assistant_down")
             except Exception:  # the store is down too: say so honestly
@@ -227,7 +231,22 @@ class Gateway:
             return [Reply(str(error))]
         if not relayed:  # closed by staff a moment ago
             return await self._ask_rasa(sender, text)
-        return [Reply(texts.RELAYED, buttons=(Button("End chat with staff", "#done"),))]
+        relayed_reply = Reply(texts.RELAYED, buttons=(Button("End chat with staff", "#done"),))
+        if has_red_flags(text):  # staff may not be reading: the advice now, and an alert
+            return [*await self._emergency(sender, text), relayed_reply]
+        return [relayed_reply]
+
+    async def _emergency(self, sender: str, text: str) -> list[Reply]:
+        """What the assistant's emergency report does, for a message no assistant reads (the
+        person is talking to staff, or the assistant is down): the advice, and staff alerted."""
+        try:
+            number = await self.clinic.report_emergency(sender, text)
+            alerted = EMERGENCY_ALERTED
+        except Exception:  # the store is down too: the advice still goes out
+            log.exception("event=emergency_alert_failed sender=%s", sender)
+            number, alerted = get_settings().emergency_number, texts.EMERGENCY_NOT_ALERTED
+        log.info("event=emergency_from_gateway sender=%s", sender)
+        return [Reply(EMERGENCY_ADVICE.format(number=number)), Reply(alerted)]
 
     # ---------------------------------------------------------------- local buttons
 

@@ -22,6 +22,7 @@ HANDOFF_OPENED = (
     "who will answer in this chat. If nobody is free right now, your messages wait in the "
     "inbox and nothing is lost."
 )
+EMERGENCY_NOT_ALERTED = "I couldn't reach the practice staff just now; please call for help."
 RELAYED = "Passed on to the front desk; a person will answer here."
 HANDOFF_CLOSED = "You've ended the conversation with the front desk. I'm back: how can I help?"
 HANDOFF_CLOSED_BY_STAFF = "The front desk has closed this conversation. I'm back: how can I help?"

@@ -7,7 +7,7 @@ import pytest
 
 from actions.booking import ValidateBookingForm
 from actions.messages import ValidateMessageForm
-from actions.red_flags import has_red_flags
+from clinic.red_flags import has_red_flags
 from tests.actions.helpers import MARIA, run, slots_of, texts, tracker
 
 

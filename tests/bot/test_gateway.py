@@ -182,3 +182,26 @@ async def test_linking_carries_on_after_a_bot_restart_and_expires(store, rasa, m
     (hello,) = await third.message(late, "9 November 1914")
     assert hello.text == "Hello again"
     await third.close()
+
+
+async def test_an_emergency_typed_to_staff_or_while_the_assistant_is_down_gets_the_advice(
+    gateway, rasa, store
+):
+    await gateway.request_human(PATIENT)
+    replies = await gateway.message(PATIENT, "I have chest pain and feel faint")
+    assert replies[0].text.startswith("🚨 If this is an emergency, call 911 now")
+    assert replies[-1].text == texts.RELAYED, "and it reached the staff conversation too"
+    assert rasa.received == [], "no assistant in between"
+    with session_scope(store) as session:
+        rita = identity.who_is(session, "tg:9200").staff_actor
+        (alert,) = [s for s in inbox.list_open(session, rita) if s.kind.value == "emergency"]
+        assert "chest pain" in alert.reason
+    # a plain message in the handoff: relayed, no advice
+    (plain,) = await gateway.message(PATIENT, "thanks, I'll wait")
+    assert plain.text == texts.RELAYED
+    await gateway.end_handoff(PATIENT)
+
+    rasa.script = [(503, "busy", 0)]
+    replies = await gateway.message("tg:9990", "my husband can't breathe")
+    assert replies[0].text.startswith("🚨 If this is an emergency, call 911 now")
+    assert texts.RASA_DOWN not in [r.text for r in replies]
