@@ -259,6 +259,14 @@ class ClinicBridge:
 
         return await self.run(self._staff_work(identity, work))
 
+    async def days_schedule(
+        self, identity: str, first: date, last: date, provider_key: str | None
+    ) -> str:
+        def work(session: Session, actor: Actor) -> str:
+            return staff.format_days(session, actor, first, last, provider_key)
+
+        return await self.run(self._staff_work(identity, work))
+
     async def inbox_summary(self, identity: str) -> str:
         def work(session: Session, actor: Actor) -> str:
             return format_inbox(

@@ -8,10 +8,9 @@ sender is active staff (the staff chat is not a credential: anyone in it could p
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
-from datetime import date, timedelta
-
-import dateparser
+from datetime import date, datetime, timedelta
 
 from bot import texts
 from bot.clinic_bridge import ClinicBridge
@@ -20,47 +19,31 @@ from bot.staff_refs import ACTIONS, parse_action, parse_reference, tag_of
 from clinic import clock
 from clinic.config import date_order
 from clinic.errors import DomainError
+from nlu.time_parsing import find_times, to_interval
 
 log = logging.getLogger(__name__)
 
-SCHEDULE_HINT = "Usage: /schedule <date> [provider], e.g. /schedule tomorrow patel"
+SCHEDULE_HINT = (
+    "Usage: /schedule <date> [provider], e.g. /schedule tomorrow patel, /schedule next week"
+)
 
 
-def parse_day(text: str, today: date) -> date | None:
-    text = text.strip().lower()
-    if not text or text == "today":
-        return today
-    if text == "tomorrow":
-        return today + timedelta(days=1)
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        pass
-    parsed = dateparser.parse(
-        text,
-        languages=["en"],
-        settings={
-            "PREFER_DATES_FROM": "future",
-            "RELATIVE_BASE": clock.local_now().replace(tzinfo=None),
-            "DATE_ORDER": date_order(),
-        },
-    )
-    return parsed.date() if parsed else None
-
-
-def split_schedule_args(args: str, today: date) -> tuple[date, str | None] | None:
-    """ "tomorrow patel" -> (tomorrow, "patel"); "March 3" -> (Mar 3, None)."""
-    words = args.split()
-    if not words:
-        return today, None
-    whole = parse_day(args, today)
-    if whole is not None:
-        return whole, None
-    for cut in range(len(words) - 1, 0, -1):
-        day = parse_day(" ".join(words[:cut]), today)
-        if day is not None:
-            return day, " ".join(words[cut:]).lower()
-    return None
+def split_schedule_args(args: str, now: datetime) -> tuple[date, date, str | None] | None:
+    """ "tomorrow patel" -> (tomorrow, tomorrow, "patel"); "next week" -> (its Monday, its
+    Sunday, None); nothing -> today. Dates are read as the assistant reads them
+    (nlu/time_parsing.py); None when there is no date in it."""
+    text = " ".join(args.split())
+    if not text:
+        return now.date(), now.date(), None
+    found = find_times(text, now, date_order())
+    if not found:
+        return None
+    start, end = to_interval(found[0].value, now.tzinfo)
+    last = (end - timedelta(microseconds=1)).date() if end > start else start.date()
+    rest = f"{text[: found[0].start]} {text[found[0].end :]}".strip(" ,").lower()
+    # "dr patel", "Anika Patel's": the provider key is the surname
+    words = re.sub(r"^(dr\.?|doctor|nurse|np)\s+|'s\b", "", rest).split()
+    return start.date(), last, (words[-1] if words else None)
 
 
 @dataclass(frozen=True)
@@ -85,15 +68,18 @@ class StaffDesk:
         if not await self._staff(sender):
             log.info("event=staff_command_refused sender=%s command=%s", sender, name)
             return [Reply(texts.STAFF_ONLY)]
-        today = clock.local_now().date()
+        now = clock.local_now()
         try:
             if name == "today":
-                return [Reply(await self.clinic.day_schedule(sender, today, None))]
+                return [Reply(await self.clinic.day_schedule(sender, now.date(), None))]
             if name == "schedule":
-                parsed = split_schedule_args(args, today)
+                parsed = split_schedule_args(args, now)
                 if parsed is None:
                     return [Reply(f"I couldn't read that date. {SCHEDULE_HINT}")]
-                return [Reply(await self.clinic.day_schedule(sender, *parsed))]
+                first, last, provider = parsed
+                if first == last:
+                    return [Reply(await self.clinic.day_schedule(sender, first, provider))]
+                return [Reply(await self.clinic.days_schedule(sender, first, last, provider))]
             if name == "inbox":
                 return [Reply(await self.clinic.inbox_summary(sender))]
         except DomainError as error:
