@@ -276,21 +276,16 @@ def test_a_meeting_day_then_its_hours_make_one_time(db):
     parsed = {"intent": {"name": "staff_book_meeting"}, "entities": day}
     earlier = {"event": "user", "text": "book the conference room tomorrow", "parse_data": parsed}
     answer.events.insert(0, earlier)
+    tomorrow_2_to_3 = {"from": "2027-03-02T14:00:00-05:00", "to": "2027-03-02T15:00:00-05:00"}
     events, said = run(ValidateMeetingForm(), answer)
-    assert slots_of(events)["time"] == {
-        "from": "2027-03-02T14:00:00-05:00",
-        "to": "2027-03-02T15:00:00-05:00",
-    }, texts(said)
+    assert slots_of(events)["time"] == tomorrow_2_to_3, texts(said)
 
     # "2 to 3" bare (the NLU finds no time in it: alone it could be a count) is that too
     bare = tracker(RITA, "2 to 3", "inform", form=FORM,
                    slots={"room": "conference", "requested_slot": "time"})  # fmt: skip
     bare.events.insert(0, earlier)
     events, said = run(ValidateMeetingForm(), bare)
-    assert slots_of(events)["time"] == {
-        "from": "2027-03-02T14:00:00-05:00",
-        "to": "2027-03-02T15:00:00-05:00",
-    }, texts(said)
+    assert slots_of(events)["time"] == tomorrow_2_to_3, texts(said)
 
 
 def test_book_a_meeting_room_and_invite_the_team(db):
