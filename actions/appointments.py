@@ -623,8 +623,13 @@ class ActionListAppointments(StoreAction):
                     say_not_linked(dispatcher, tracker, "see your appointments", caller)
                     return []
                 mine = upcoming(session, caller)
-                lines = [f"• {scheduling.describe(a)} ({a.status.value})" for a in mine]
-                next_buttons = scheduling.appointment_buttons(mine[0]) if mine else []
+                said = next((e.get("value") for e in time_entities(tracker)), None)
+                on_day = in_days(mine, said) if said is not None and mine else []
+                if said is not None and mine and not on_day:
+                    dispatcher.utter_message(text=f"You have no appointment {day_phrase(said)}.")
+                shown = on_day or mine  # "what time is my appointment on tuesday?": that one
+                lines = [f"• {scheduling.describe(a)} ({a.status.value})" for a in shown]
+                next_buttons = scheduling.appointment_buttons(shown[0]) if shown else []
         if a_doctor:  # a doctor's "my appointments", "my schedule": their day, not a patient's
             return ActionStaffSchedule().run(dispatcher, tracker, domain)
         if not mine:
@@ -634,6 +639,8 @@ class ActionListAppointments(StoreAction):
             )
             return []
         head = "Your next appointment:" if len(mine) == 1 else "Your upcoming appointments:"
+        if on_day:
+            head = f"Your appointment{'s' if len(on_day) > 1 else ''} {day_phrase(said)}:"
         dispatcher.utter_message(text="\n".join([head, *lines]), buttons=next_buttons)
         return []
 

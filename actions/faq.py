@@ -100,14 +100,17 @@ def provider_day_answer(who: str, found: practice.ProviderDay) -> str:
     return f"{who} sees patients on {name}: {_spans(found.intervals)}."
 
 
-def provider_hours(dispatcher, key: str, asked: list) -> list[EventType]:
-    """When a provider sees patients: on the days asked, or their usual week."""
+def provider_hours(dispatcher, key: str, asked: list, about: bool = False) -> list[EventType]:
+    """When a provider sees patients: on the days asked, or their usual week (with `about`,
+    what they do first: "is Dr Garcia a dermatologist?")."""
     try:
         with store(readonly=True) as session:
-            who = practice.get_provider(session, key).display_name
+            provider = practice.get_provider(session, key)
+            who = provider.display_name
             if not asked:
                 week = practice.provider_week(session, key)
-                lines = [f"{who} usually sees patients:"] + [
+                lead = f"{who} ({provider.specialty}) " if about and provider.specialty else who
+                lines = [f"{lead.strip()} usually sees patients:"] + [
                     f"• {day.title()}: {_spans(intervals)}" for day, intervals in week
                 ]
             else:

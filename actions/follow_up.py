@@ -33,6 +33,7 @@ from actions.common import (
     answered_before,
     buttons,
     caller_of,
+    entity,
     last_question_buttons,
     latest_text,
     log,
@@ -48,11 +49,13 @@ from actions.faq import (
     ActionAskLocation,
     ActionAskPaymentOptions,
     ActionAskVisitPrep,
+    provider_hours,
 )
 from actions.identity import without_name_lead
 from actions.messages import ActionRequestHuman
 from actions.staff import SCHEDULE_ASKED, ActionStaffMessages, ActionStaffSchedule
 from actions.waitlist import ActionJoinWaitlist
+from actions.when import wanted
 
 WHAT_NOW = "Got it. What would you like to do?"
 PATIENT_BUTTONS = (
@@ -73,6 +76,9 @@ _NAME_RE = re.compile(r"^[a-z][a-z'.-]+(?: [a-z][a-z'.-]+){1,3}$", re.I)
 ANSWERS_AGAIN = {a().name(): a for a in (ActionAskInvoice, ActionAskClaimStatus, ActionAskHours)}
 # Answers that asked "which one?" with buttons: a typed "the one on Tuesday" answers them
 WHICH_ONE = {a().name(): a for a in (ActionConfirmAttendance,)}
+
+
+_QUESTION_RE = re.compile(r"\?\s*$|^\s*(is|does|do|what|which|who|when|where|how)\b", re.I)
 
 
 class ActionInformWithoutContext(StoreAction):
@@ -109,6 +115,11 @@ class ActionInformWithoutContext(StoreAction):
         if caller.is_staff:
             dispatcher.utter_message(text=WHAT_NOW, buttons=buttons(STAFF_BUTTONS))
             return []
+        named = entity(tracker, "provider")
+        if named and named != "any" and _QUESTION_RE.search(latest_text(tracker)):
+            # "is Dr Garcia a dermatologist?", "what days does Dr Lee work?"
+            asked = [wanted(e.get("value")) for e in time_entities(tracker)]
+            return provider_hours(dispatcher, str(named), [w for w in asked if w], about=True)
         offered = {b.get("payload") for b in last_question_buttons(tracker)}
         name = _NAME_RE.match(without_name_lead(latest_text(tracker)))
         if (

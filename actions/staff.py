@@ -186,6 +186,10 @@ def _day_or_none(value: Any) -> date | None:
         return None
 
 
+_URGENT_ASKED_RE = re.compile(r"\b(urgent|emergenc\w*|important)\b", re.IGNORECASE)
+_URGENT = (Urgency.EMERGENCY, Urgency.URGENT)
+
+
 class ActionStaffMessages(StoreAction):
     """Open inbox items, emergencies and urgent ones first, then the oldest."""
 
@@ -200,6 +204,11 @@ class ActionStaffMessages(StoreAction):
                 return refuse(dispatcher, tracker)
             slips = inbox.list_open(session, caller.staff_actor, limit=INBOX_LIMIT + 1)
             handoffs = inbox.open_handoffs(session, caller.staff_actor)
+            urgent_only = bool(_URGENT_ASKED_RE.search(latest_text(tracker)))
+            if urgent_only:  # "any urgent messages?": those, and how many others wait
+                everything = inbox.list_open(session, caller.staff_actor)
+                slips = [s for s in everything if s.urgency in _URGENT]
+                others = len(everything) - len(slips)
             lines = []
             for slip in slips[:INBOX_LIMIT]:
                 mark = {Urgency.EMERGENCY: "🚨 ", Urgency.URGENT: "❗ "}.get(slip.urgency, "")
@@ -215,6 +224,15 @@ class ActionStaffMessages(StoreAction):
                     f"{' (answered)' if slip.status.value == 'answered' else ''}: "
                     f"{reason[:120]}{'…' if len(reason) > 120 else ''}"
                 )
+        if urgent_only:
+            rest = f"{others} other open message{'s' if others != 1 else ''} can wait."
+            if not lines:
+                dispatcher.utter_message(text=f"No urgent messages right now. {rest}")
+                return []
+            more = "+" if len(slips) > INBOX_LIMIT else ""
+            head = f"Urgent messages ({len(lines)}{more}), emergencies first:"
+            dispatcher.utter_message(text="\n".join([head, *lines, rest]))
+            return []
         if not lines and not handoffs:
             dispatcher.utter_message(text="The inbox is empty: no open messages.")
             return []

@@ -566,6 +566,21 @@ def test_cancel_or_move_typed_where_buttons_for_one_appointment_were_shown_means
     assert "appointment_id" not in slots_of(events)
 
 
+def test_my_appointment_on_a_day_shows_that_one(db):
+    first, second = upcoming(db, MARIA)[:2]
+    day = clinic_text.local(first.start_at).date().isoformat()
+    _, said = run(ActionListAppointments(), tracker(MARIA, "what time is my appointment on "
+                  "tuesday and who is it with", "list_appointments",
+                  entities=[ent("time", day)]))  # fmt: skip
+    assert texts(said).startswith("Your appointment on ")
+    assert first.provider.display_name in texts(said)
+    assert clinic_text.when(second.start_at) not in texts(said)
+    _, said = run(ActionListAppointments(), tracker(MARIA, "anything on sunday?",
+                  "list_appointments", entities=[ent("time", "2027-03-07")]))  # fmt: skip
+    assert texts(said).startswith("You have no appointment on Sunday, March 7.")
+    assert "Your upcoming appointments:" in texts(said)
+
+
 def test_moving_an_appointment_relative_to_when_it_is_now(db):
     first = upcoming(db, MARIA)[0]  # the check-up with Dr Patel, Tue Mar 2 at 10:00
     base = {"appointment_id": str(first.id), "appointment_type": "checkup", "provider": "patel",

@@ -148,3 +148,16 @@ def test_a_doctors_usual_week(db):
         "• Monday", "• Wednesday", "• Thursday", "• Friday", "• Saturday"
     ]  # fmt: skip
     assert lines[-1] == "• Saturday: 9 AM–12 PM"
+
+
+def test_a_question_naming_a_doctor_with_no_flow_open_says_who_they_are_and_when_they_work(db):
+    from actions.follow_up import ActionInformWithoutContext
+
+    _, said = run(ActionInformWithoutContext(), tracker(MARIA, "is dr garcia a dermatologist?",
+                  entities=[ent("provider", "garcia")]))  # fmt: skip
+    assert texts(said).startswith("Dr. Sofia Garcia (dermatology) usually sees patients:")
+    assert buttons(said)[0]["payload"] == '/book_appointment{"provider":"garcia"}'
+    # a doctor named without a question: the menu, as before
+    _, said = run(ActionInformWithoutContext(), tracker(MARIA, "dr garcia",
+                  entities=[ent("provider", "garcia")]))  # fmt: skip
+    assert "usually sees patients" not in texts(said)

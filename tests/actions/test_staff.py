@@ -420,3 +420,11 @@ def test_the_second_one_from_a_menu_does_what_that_button_does(db):
     t = after_question(tracker(MARIA, "the first one"), "Here's what I can do.", menu)
     events, _ = run(ActionInformWithoutContext(), t)
     assert [(e["event"], e.get("name")) for e in events] == [("followup", "booking_form")]
+
+
+def test_any_urgent_messages_lists_only_the_urgent_ones(db):
+    _, said = run(ActionStaffMessages(), tracker(RITA, "any urgent messages?", "staff_messages"))
+    lines = [line for line in texts(said).splitlines() if line.startswith("• ")]
+    assert texts(said).startswith("Urgent messages (")
+    assert lines and all("❗" in line or "🚨" in line for line in lines)
+    assert texts(said).splitlines()[-1].endswith("can wait.")
