@@ -10,7 +10,6 @@ import re
 from rasa_sdk.events import EventType
 from rasa_sdk.types import DomainDict
 
-from actions import slot_search
 from actions.also_asked import answers
 from actions.common import (
     StoreAction,
@@ -74,7 +73,7 @@ def _visit_bill(session, caller, type_key: str) -> str:
         return ""
     invoices = billing.invoices_for_visit_type(session, caller.actor, type_key)
     if not invoices:
-        return f"I found no bill for {slot_search.article(kind)}."
+        return f"I found no bill for {text.article(kind)}."
     invoice = invoices[0]
     visit = min(invoice.service_dates)
     return (

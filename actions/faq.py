@@ -210,6 +210,7 @@ class ActionAskLocation(StoreAction):
         return []
 
 
+_HOW_LONG_RE = re.compile(r"\bhow (long|much time|many minutes)\b", re.IGNORECASE)
 _FASTING_RE = re.compile(r"\b(fast|fasting|eat|eating|food|drink|breakfast)\b", re.IGNORECASE)
 
 
@@ -220,6 +221,7 @@ class ActionAskVisitPrep(StoreAction):
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
         type_key = entity(tracker, "appointment_type") or tracker.get_slot("appointment_type")
+        whose = "a" if type_key else "your"  # a visit named, or the patient's next one
         with store() as session:
             if not type_key:
                 caller = caller_of(session, tracker)
@@ -231,17 +233,26 @@ class ActionAskVisitPrep(StoreAction):
                 kind = practice.get_type(session, type_key) if type_key else None
             except DomainError:
                 advice, kind = practice.visit_prep(session), None
-            name = kind.name.lower() if kind else None
-            length = f" It takes about {kind.duration_minutes} minutes." if kind else ""
-        lead = f"For your {name}: " if name else ""
-        if name and _FASTING_RE.search(latest_text(tracker)) and not _FASTING_RE.search(advice):
+        if kind is None:
+            dispatcher.utter_message(text=advice)
+            return []
+        name = kind.name.lower()
+        visit = f"your {name}" if whose == "your" else text.article(name)
+        asked = latest_text(tracker)
+        length = f"{visit[0].upper()}{visit[1:]} takes about {kind.duration_minutes} minutes."
+        if _HOW_LONG_RE.search(asked):  # "how long is a physical?": that first
+            dispatcher.utter_message(text=f"{length} {advice}")
+            return []
+        lead = f"For {visit}: "
+        if _FASTING_RE.search(asked) and not _FASTING_RE.search(advice):
             # "do I need to fast?" for a visit whose instructions don't say: say that they
             # don't, rather than answer a question that wasn't asked
             lead = (
-                f"The instructions for your {name} don't ask you to fast (if your doctor told "
-                "you to, do as they said). "
+                f"The instructions for {visit} don't ask you to fast (if your doctor told you "
+                "to, do as they said). "
             )
-        dispatcher.utter_message(text=lead + advice + length)
+        dispatcher.utter_message(text=f"{lead}{advice} It takes about {kind.duration_minutes} "
+                                 "minutes.")  # fmt: skip
         return []
 
 

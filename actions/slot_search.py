@@ -41,13 +41,9 @@ class Found:
         return isinstance(self.error, ProviderDoesNotOffer)
 
 
-def article(noun: str) -> str:
-    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
-
-
 def visit_label(type_name: str, provider_name: str, start: datetime) -> str:
     """'a check-up with Dr. Anika Patel on Tue, Mar 2 at 9:00 AM'."""
-    return f"{article(type_name.lower())} with {provider_name} on {text.when(start)}"
+    return f"{text.article(type_name.lower())} with {provider_name} on {text.when(start)}"
 
 
 def slot_label(slot: Slot) -> str:

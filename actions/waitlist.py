@@ -9,7 +9,6 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.types import DomainDict
 
-from actions import slot_search
 from actions.common import (
     ANY,
     StoreAction,
@@ -28,7 +27,7 @@ from actions.common import (
     time_entities,
 )
 from actions.when import wanted
-from clinic import practice, scheduling
+from clinic import practice, scheduling, text
 from clinic.errors import DomainError
 
 WAITLIST_TYPE_QUESTION = "Which kind of visit should I watch for?"
@@ -78,7 +77,7 @@ def join_waitlist(
         say_error(dispatcher, error)
         return []
     dispatcher.utter_message(
-        text=f"You're on the waitlist for {slot_search.article(kind)} with {who}. If a time "
+        text=f"You're on the waitlist for {text.article(kind)} with {who}. If a time "
         "opens up I'll message you straight away; whoever books it first gets it."
     )
     return end_flow(tracker)

@@ -43,6 +43,11 @@ def days(first: date, last: date) -> str:
     return f"{first:%B %Y}" if whole_month else f"{day(first)} to {day(last)}"
 
 
+def article(noun: str) -> str:
+    """ "a check-up", "an appointment"."""
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
+
+
 def short_date(value: date) -> str:
     return f"{value:%b} {value.day}, {value.year}"
 

@@ -71,6 +71,14 @@ def test_do_i_need_to_fast_is_answered_for_a_visit_whose_instructions_say_nothin
     assert "Fast for 8 hours" in texts(said) and "don't ask you to fast" not in texts(said)
 
 
+def test_how_long_a_visit_takes_is_answered_first(db):
+    _, said = run(ActionAskVisitPrep(), tracker(MARIA, "how long is a physical", "ask_visit_prep",
+                  entities=[ent("appointment_type", "physical")]))  # fmt: skip
+    assert texts(said).startswith("A physical exam takes about 45 minutes.")
+    _, said = run(ActionAskVisitPrep(), tracker(AISHA, "how long will it take?", "ask_visit_prep"))
+    assert texts(said).startswith("Your physical exam takes about 45 minutes.")
+
+
 def test_visit_prep_for_my_next_appointment(db):
     _, said = run(ActionAskVisitPrep(), tracker(AISHA, intent="ask_visit_prep"))
     assert texts(said).startswith("For your physical exam:")
