@@ -42,6 +42,7 @@ SIDE_INTENTS = (
     "goodbye",
     "ask_hours",
     "ask_location",
+    "ask_services",
     "ask_visit_prep",
     "ask_balance",
     "ask_invoice",

@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.also_asked import answers
 from actions.common import (
+    HUMAN_BUTTON,
     StoreAction,
     buttons,
     caller_of,
@@ -206,6 +207,8 @@ class ActionAskLocation(StoreAction):
         if info.parking:
             lines.append(info.parking)
         lines.append(f"Phone: {info.phone}.")
+        if info.email:
+            lines.append(f"Email: {info.email}.")
         dispatcher.utter_message(text=" ".join(lines))
         return []
 
@@ -254,6 +257,47 @@ class ActionAskVisitPrep(StoreAction):
         dispatcher.utter_message(text=f"{lead}{advice} It takes about {kind.duration_minutes} "
                                  "minutes.")  # fmt: skip
         return []
+
+
+@answers("ask_services")
+class ActionAskServices(StoreAction):
+    """ "Do you offer flu shots?", "do you do covid tests?", "is there a dermatologist?": from
+    the visit types and providers in the store; what isn't there is not promised, the front
+    desk is offered instead."""
+
+    def name(self) -> str:
+        return "action_ask_services"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        type_key, provider = entity(tracker, "appointment_type"), entity(tracker, "provider")
+        if provider and not type_key:
+            return provider_hours(dispatcher, str(provider), [], about=True)
+        with store(readonly=True) as session:
+            try:
+                kind = practice.get_type(session, str(type_key)) if type_key else None
+            except DomainError:
+                kind = None
+            if kind is not None:
+                who = [p.display_name for p in practice.providers(session, kind.key)]
+                answer = (
+                    f"Yes: {text.article(kind.name.lower())} ({kind.duration_minutes} minutes) "
+                    f"with {_joined(who)}."
+                )
+                choices = [(f"Book {text.article(kind.name.lower())}",
+                            payload("book_appointment", appointment_type=kind.key))]  # fmt: skip
+            else:
+                kinds = ", ".join(k.name for k in practice.appointment_types(session))
+                answer = (
+                    f"The visits you can book here: {kinds}. If what you need isn't one of "
+                    "them, the front desk can tell you whether we can help."
+                )
+                choices = [("Book an appointment", "/book_appointment"), HUMAN_BUTTON]
+        dispatcher.utter_message(text=answer, buttons=buttons(choices))
+        return []
+
+
+def _joined(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 @answers("ask_insurance")

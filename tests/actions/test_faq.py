@@ -169,3 +169,27 @@ def test_a_question_naming_a_doctor_with_no_flow_open_says_who_they_are_and_when
     _, said = run(ActionInformWithoutContext(), tracker(MARIA, "dr garcia",
                   entities=[ent("provider", "garcia")]))  # fmt: skip
     assert "usually sees patients" not in texts(said)
+
+
+def test_do_you_offer_a_visit_is_answered_from_the_visit_types(db):
+    from actions.faq import ActionAskServices
+
+    _, said = run(ActionAskServices(), tracker(STRANGER_WEB, "do you offer flu shots?",
+                  "ask_services", entities=[ent("appointment_type", "vaccination")]))  # fmt: skip
+    assert texts(said).startswith("Yes: a vaccination (15 minutes) with ")
+    assert buttons(said)[0]["payload"] == '/book_appointment{"appointment_type":"vaccination"}'
+    # not a visit we have: the list, and the front desk; nothing promised
+    _, said = run(ActionAskServices(), tracker(STRANGER_WEB, "do you do covid tests",
+                                               "ask_services"))  # fmt: skip
+    assert texts(said).startswith("The visits you can book here: ")
+    assert "Covid" not in texts(said) and "front desk" in texts(said)
+    assert "/request_human" in [b["payload"] for b in buttons(said)]
+    # a provider named: who they are and when they work
+    _, said = run(ActionAskServices(), tracker(STRANGER_WEB, "is dr patel taking new patients",
+                  "ask_services", entities=[ent("provider", "patel")]))  # fmt: skip
+    assert texts(said).startswith("Dr. Anika Patel (family medicine) usually sees patients:")
+
+
+def test_the_location_answer_gives_the_email_too(db):
+    _, said = run(ActionAskLocation(), tracker(STRANGER_WEB, "what's your email", "ask_location"))
+    assert "Email: frontdesk@maplestreet.example." in texts(said)
