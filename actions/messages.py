@@ -89,6 +89,16 @@ _ADDRESSED_DESKS = (
         ),
         "front_desk",
     ),
+    (  # the record's own details: "my address has changed", "update my phone number"
+        re.compile(
+            r"\bmy (home |mailing |new )?(address|phone( number)?|cell( number)?|number|email|"
+            r"contact (details|info\w*)|last name|surname)\b.{0,30}\b(changed|change|new|update\w*|"
+            r"different|wrong)\b|\b(update|change|correct)\w* (my|the) (home |mailing )?(address|"
+            r"phone( number)?|email|contact (details|info\w*))\b|\bi (have )?moved\b",
+            re.I,
+        ),
+        "front_desk",
+    ),
 )
 ON_FILE = "on_file"
 OTHER_NUMBER_QUESTION = "OK. Which number should they call you back on?"

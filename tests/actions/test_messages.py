@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from actions.messages import (
@@ -71,6 +72,17 @@ def test_a_request_addressed_to_the_nurse_needs_no_who_is_it_for(db):
     )
     assert slots_of(events)["message_recipient"] == "nurse"
     assert slots_of(events)["message_text"] == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my address has changed", "I moved, please update my address",
+     "my phone number changed to 413 555 0199", "please change the email you have for me"],
+)  # fmt: skip
+def test_changed_contact_details_go_to_the_front_desk_without_asking_whom(db, text):
+    events, _ = run(ValidateMessageForm(), tracker(MARIA, text, intent="leave_message", form=FORM,
+                                                   activating=True))  # fmt: skip
+    assert slots_of(events)["message_recipient"] == "front_desk"
 
 
 def test_a_desk_only_mentioned_in_the_request_is_not_whom_it_is_for(db):
