@@ -470,8 +470,8 @@ _DOSE_WORDS = frozenset(
 
 
 def _clock_before_part(found: re.Match, ctx: Context) -> Piece | None:
-    """ "10 in the morning", "eight in the evening": a bare hour made a clock time by the part
-    of the day after it (which then joins it: 10:00, 20:00)."""
+    """ "10 in the morning", "9 tomorrow morning", "eight this evening": a bare hour made a
+    clock time by the part of the day after it (which then joins it: 10:00, 09:00, 20:00)."""
     if set(_words_before(ctx, found.start(), 5)) & _DOSE_WORDS:
         return None
     return _clock_words(found, ctx)
@@ -770,7 +770,7 @@ _PATTERNS: list[tuple[str, Maker]] = [
     ),
     (
         rf"(?<![\w:.$/])(?:(?P<h>1[0-2]|0?[1-9])|(?P<hw>{HOUR_WORD_RE}))"
-        r"(?=\s+in\s+the\s+(?:morning|afternoon|evening)\b)",
+        r"(?=\s+(?:in\s+the|this|tomorrow|tmrw)\s+(?:morning|afternoon|evening)\b)",
         _clock_before_part,
     ),
     (
