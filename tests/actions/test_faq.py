@@ -185,7 +185,7 @@ def test_do_you_offer_a_visit_is_answered_from_the_visit_types(db):
     assert "Covid" not in texts(said) and "front desk" in texts(said)
     assert "/request_human" in [b["payload"] for b in buttons(said)]
     # a provider named: who they are and when they work
-    _, said = run(ActionAskServices(), tracker(STRANGER_WEB, "is dr patel taking new patients",
+    _, said = run(ActionAskServices(), tracker(STRANGER_WEB, "what does dr patel specialise in",
                   "ask_services", entities=[ent("provider", "patel")]))  # fmt: skip
     assert texts(said).startswith("Dr. Anika Patel (family medicine) usually sees patients:")
 
