@@ -46,6 +46,7 @@ from actions.common import (
     payload_entities,
     payload_intent,
     pick_ordinal,
+    refuse_for_someone_else,
     reset_flow,
     say_error,
     say_if_date_unread,
@@ -165,6 +166,8 @@ class PickAppointmentForm(GuardedForm):
     def gate(self, session, caller, dispatcher, tracker, activating):
         if not caller.is_patient:
             say_not_linked(dispatcher, tracker, f"{self.verb} an appointment", caller)
+            return []
+        if activating and refuse_for_someone_else(dispatcher, tracker, caller, "appointments"):
             return []
         if activating and _RUNNING_LATE_RE.search(latest_text(tracker)):
             soon = scheduling.appointment_about_to_start(session, caller.actor)
@@ -621,6 +624,8 @@ class ActionListAppointments(StoreAction):
             if not a_doctor:
                 if not caller.is_patient:
                     say_not_linked(dispatcher, tracker, "see your appointments", caller)
+                    return []
+                if refuse_for_someone_else(dispatcher, tracker, caller, "appointments"):
                     return []
                 mine = upcoming(session, caller)
                 said = next((e.get("value") for e in time_entities(tracker)), None)

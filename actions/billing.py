@@ -21,6 +21,7 @@ from actions.common import (
     log,
     payload,
     previous_user_text,
+    refuse_for_someone_else,
     say_error,
     say_not_linked,
     store,
@@ -94,6 +95,8 @@ class ActionAskBalance(StoreAction):
             if not caller.is_patient:
                 say_not_linked(dispatcher, tracker, "see your balance", caller)
                 return []
+            if refuse_for_someone_else(dispatcher, tracker, caller, "bills"):
+                return []
             balance = billing.balance(session, caller.actor)
             lines = [balance.summary()]
             asked_for = entity(tracker, "appointment_type")  # "what do I owe for the flu shot"
@@ -129,6 +132,8 @@ class ActionAskInvoice(StoreAction):
             caller = caller_of(session, tracker)
             if not caller.is_patient:
                 say_not_linked(dispatcher, tracker, "see your bills", caller)
+                return []
+            if refuse_for_someone_else(dispatcher, tracker, caller, "bills"):
                 return []
             note = ""
             if span is not None:
@@ -187,6 +192,8 @@ class ActionAskClaimStatus(StoreAction):
             caller = caller_of(session, tracker)
             if not caller.is_patient:
                 say_not_linked(dispatcher, tracker, "check your insurance claims", caller)
+                return []
+            if refuse_for_someone_else(dispatcher, tracker, caller, "insurance claims"):
                 return []
             claims = billing.claims_for(session, caller.actor)
             if span is not None:

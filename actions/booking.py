@@ -40,6 +40,7 @@ from actions.common import (
     say_not_linked,
     say_unknown_doctor,
     slot_before_message,
+    someone_else,
     store,
     time_entities,
     wants_earliest,
@@ -58,12 +59,6 @@ from clinic.errors import (
 )
 from clinic.identity import Caller
 
-# "a checkup for my daughter": someone else's visit
-_FOR_SOMEONE_ELSE_RE = re.compile(
-    r"\bfor my (daughter|son|child|kid|baby|wife|husband|partner|mother|mom|mum|father|dad|"
-    r"grandson|granddaughter|grandmother|grandfather|sister|brother|friend|family)\b",
-    re.IGNORECASE,
-)
 _SOON_RE = re.compile(
     r"\b(asap|as soon as (possible|you can)|earliest|soonest|first (available|free|opening)"
     r"|next (available|free|opening))\b",
@@ -297,15 +292,15 @@ class ValidateBookingForm(GuardedForm):
         if not caller.is_patient:
             say_not_linked(dispatcher, tracker, "book an appointment", caller)
             return []
-        someone = _FOR_SOMEONE_ELSE_RE.search(latest_text(tracker)) if activating else None
+        someone = someone_else(latest_text(tracker)) if activating else None
         if someone:
             # A booking here goes on this chat's own record: never on a relative's behalf.
             phone = practice.clinic_info(session).phone
             dispatcher.utter_message(
                 text=f"I can only book appointments for you, {caller.patient.first_name}, in "
-                f"this chat: a booking goes on your own record. To book for your "
-                f"{someone.group(1).lower()}, please call the front desk on {phone}, or they can "
-                "link their own record in their own chat."
+                f"this chat: a booking goes on your own record. To book for your {someone}, "
+                f"please call the front desk on {phone}, or they can link their own record in "
+                "their own chat."
             )
             return []
         return None

@@ -441,6 +441,51 @@ def carry_on_button(tracker: Tracker) -> list[dict[str, str]]:
     return [{"title": f"Carry on: “{shown}”", "payload": sent}]
 
 
+_RELATION = (
+    r"(daughter|son|child|children|kid|kids|baby|wife|husband|partner|mother|mom|mum|father|dad|"
+    r"grandson|granddaughter|grandmother|grandfather|grandma|grandpa|sister|brother|friend|"
+    r"family|parents?|neighbou?r)"
+)
+_RECORD = (
+    r"(?:next |upcoming |last )?(appointments?|appts?|visits?|bills?|balance|invoices?|claims?|"
+    r"bookings?|check-?ups?|physical|vaccinations?|shots?|tests?|results|records?)"
+)
+# "for my daughter", "my husband's appointment", "my son owes", "does my wife have": the
+# request is about someone else's record, not the sender's ("my husband is driving me" is not)
+_SOMEONE_ELSE_RE = re.compile(
+    rf"\bfor my {_RELATION}\b|\bmy {_RELATION}(?:'s|s') {_RECORD}|"
+    rf"\bmy {_RELATION} (?:has|have|had|needs?|got) (?:an? |his |her |their )?{_RECORD}|"
+    rf"\bmy {_RELATION} owes?\b|\b(?:does|did|is|has) my {_RELATION} (?:have|has|got|owes?|"
+    r"need|still|booked)\b",
+    re.IGNORECASE,
+)
+
+
+def someone_else(message: str) -> str | None:
+    """The relative a request is about ("my husband's appointment": "husband"), if any."""
+    found = _SOMEONE_ELSE_RE.search(message or "")
+    return next((g.lower() for g in found.groups() if g), None) if found else None
+
+
+def refuse_for_someone_else(
+    dispatcher: CollectingDispatcher, tracker: Tracker, caller: Caller, what: str
+) -> bool:
+    """A linked patient asking about a relative's appointments or bills: only their own are
+    here, said plainly (rather than their own shown as if they were the relative's)."""
+    relative = someone_else(latest_text(tracker))
+    if relative is None or not caller.is_patient:
+        return False
+    with store(readonly=True) as session:
+        phone = practice.clinic_info(session).phone
+    dispatcher.utter_message(
+        text=f"I can only help with your own {what} here, {caller.patient.first_name}. For your "
+        f"{relative}'s, they can link their own record in their own chat, or you can call the "
+        f"front desk on {phone}."
+    )
+    log.info("request.for_someone_else what=%s", what)
+    return True
+
+
 def say_not_linked(
     dispatcher: CollectingDispatcher, tracker: Tracker, what: str = "", caller: Caller | None = None
 ) -> None:

@@ -581,6 +581,23 @@ def test_my_appointment_on_a_day_shows_that_one(db):
     assert "Your upcoming appointments:" in texts(said)
 
 
+def test_a_relatives_appointments_are_not_answered_with_the_senders_own(db):
+    mine = upcoming(db, MARIA)
+    _, said = run(ActionListAppointments(), tracker(MARIA, "can you tell me if my husband has an "
+                  "appointment tomorrow", "list_appointments",
+                  entities=[ent("time", "2027-03-02")]))  # fmt: skip
+    assert texts(said).startswith("I can only help with your own appointments here, Maria.")
+    assert "husband's" in texts(said) and clinic_text.when(mine[0].start_at) not in texts(said)
+    events, said = run(ValidateCancelForm(), tracker(MARIA, "cancel my daughter's appointment",
+                       "cancel_appointment", form="cancel_form", activating=True))  # fmt: skip
+    assert "daughter's" in texts(said) and "appointment_id" not in slots_of(events)
+    assert slots_of(events)["requested_slot"] is None, "the cancel form ends"
+    # the sender's own, with a relative only mentioned: as usual
+    _, said = run(ActionListAppointments(), tracker(MARIA, "when is my appointment, my husband "
+                  "is driving me", "list_appointments"))  # fmt: skip
+    assert texts(said).startswith("Your upcoming appointments:")
+
+
 def test_moving_an_appointment_relative_to_when_it_is_now(db):
     first = upcoming(db, MARIA)[0]  # the check-up with Dr Patel, Tue Mar 2 at 10:00
     base = {"appointment_id": str(first.id), "appointment_type": "checkup", "provider": "patel",

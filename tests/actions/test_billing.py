@@ -232,3 +232,9 @@ def test_what_about_january_after_a_bill_shows_januarys_bill(db):
     _, said = run(ActionInformWithoutContext(), tracker(MARIA, "what about the one from january",
                                                         entities=[ent("time", month)]))  # fmt: skip
     assert "Invoice" not in texts(said) and "What would you like to do?" in texts(said)
+
+
+def test_a_relatives_bill_is_not_answered_with_the_senders_own(db):
+    _, said = run(ActionAskBalance(), tracker(MARIA, "what does my son owe", "ask_balance"))
+    assert texts(said).startswith("I can only help with your own bills here, Maria.")
+    assert "$" not in texts(said)
