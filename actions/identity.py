@@ -141,9 +141,20 @@ class ValidateLinkForm(_AskOwnData):
         return "validate_link_form"
 
 
+_ASKED_RE = re.compile(r"\?\s*$|^\s*(are|do|does|is|can|could|will)\b", re.IGNORECASE)
+
+
 class ValidateRegisterForm(_AskOwnData):
     def name(self) -> str:
         return "validate_register_form"
+
+    def after(self, dispatcher, tracker: Tracker, changed: set[str], activating: bool):
+        if activating and _ASKED_RE.search(latest_text(tracker)):
+            # "are you taking new patients?": a question, answered before the form's own
+            dispatcher.utter_message(
+                text="New patients can register right here; it takes a minute."
+            )
+        return []
 
     def extract_full_name(self, dispatcher, tracker, domain):
         return self._typed(tracker, "full_name")

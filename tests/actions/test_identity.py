@@ -208,3 +208,14 @@ def test_the_request_carried_on_keeps_what_was_understood_so_yes_can_press_it(db
     events, _ = run(ActionAffirm(), yes)
     assert FollowupAction("booking_form") in events
     assert SlotSet("provider", "lee") in events and SlotSet("time", "2027-03-02") in events
+
+
+def test_are_you_taking_new_patients_is_answered_before_the_registration_questions(db):
+    t = tracker(STRANGER_WEB, "are you taking new patients?", "register", form="register_form",
+                activating=True)  # fmt: skip
+    _, said = run(ValidateRegisterForm(), t)
+    assert texts(said) == "New patients can register right here; it takes a minute."
+    t = tracker(STRANGER_WEB, "I'd like to register", "register", form="register_form",
+                activating=True)  # fmt: skip
+    _, said = run(ValidateRegisterForm(), t)
+    assert texts(said) == "", "a plain request goes straight to the first question"
