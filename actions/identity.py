@@ -141,6 +141,7 @@ class ValidateLinkForm(_AskOwnData):
         return "validate_link_form"
 
 
+NEW_PATIENTS_WELCOME = "New patients can register right here; it takes a minute."
 _ASKED_RE = re.compile(r"\?\s*$|^\s*(are|do|does|is|can|could|will)\b", re.IGNORECASE)
 
 
