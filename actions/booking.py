@@ -76,6 +76,13 @@ _ANY_RE = re.compile(
     re.IGNORECASE,
 )
 
+# "with someone else", "another doctor": whoever is free, said when times were offered
+_OTHER_DOCTOR_RE = re.compile(
+    r"\b(someone|somebody|anyone|anybody) else\b|\b(another|a different|other|any other) "
+    r"(doctor|provider|physician|nurse)s?\b",
+    re.IGNORECASE,
+)
+
 # "whichever doctor is free": anyone, said while asked something else
 _ANY_DOCTOR_RE = re.compile(
     r"\b(whoever|whichever (doctor|provider|one is free)|any (doctor|provider|physician)|"
@@ -247,8 +254,8 @@ def extract_picked_slot(
         shifted = shifted_time(tracker)  # "anything later?", "the week after"
         if shifted is not None:
             return {"time": shifted}
-    if not form.answers(tracker):
-        return {}
+    if not form.answers(tracker) or _OTHER_DOCTOR_RE.search(latest_text(tracker)):
+        return {}  # "anything with someone else?": not a pick (extract_provider reads it)
     offer = pick_offer(tracker)
     if offer is None:
         return none_of_the_offers(dispatcher, tracker, waitlist=waitlist)
@@ -314,6 +321,8 @@ class ValidateBookingForm(GuardedForm):
         text = latest_text(tracker)
         if asked == "appointment_type" and _ANY_DOCTOR_RE.search(text):
             return {"provider": ANY}  # "whichever doctor is free", said before the visit type
+        if asked in ("slot_start", "booking_confirmed") and _OTHER_DOCTOR_RE.search(text):
+            return {"provider": ANY}  # "anything sooner with someone else?": not only this one
         if asked != "provider":
             return {}
         # "the earliest available" when asked who: whoever is free first

@@ -873,3 +873,13 @@ def test_a_visit_only_one_provider_offers_does_not_ask_who(db):
     assert filled.get("slot_start") or filled.get("offered_slots"), texts(said)
     events, _ = run(ValidateBookingForm(), start(text="book a checkup", appointment_type="checkup"))
     assert "provider" not in slots_of(events), "three offer check-ups: asked"
+
+
+def test_someone_else_when_times_are_offered_means_whoever_is_free(db):
+    asked = offered_on_friday()
+    events, said = run(ValidateBookingForm(), tracker(MARIA, "anything with someone else?",
+                                                      form=FORM, slots=asked))  # fmt: skip
+    filled = slots_of(events)
+    assert filled["provider"] == "any"
+    offered = {o.get("provider") for o in filled.get("offered_slots") or []}
+    assert offered and offered != {"patel"}, texts(said)  # others' times now too
