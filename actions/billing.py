@@ -119,6 +119,9 @@ class ActionAskBalance(StoreAction):
         return []
 
 
+BILLING_MESSAGE = '/leave_message{"provider":"billing"}'  # "Message the billing office"
+
+
 @answers("ask_invoice")
 class ActionAskInvoice(StoreAction):
     def name(self) -> str:
@@ -143,6 +146,13 @@ class ActionAskInvoice(StoreAction):
                 if invoice is not None and not found.exact:
                     when = text.day(first) if first == last else text.days(first, last)
                     note = f"I found no bill from {when}; this is the nearest one.\n"
+            elif (cents := _amount_in(latest_text(tracker))) is not None:
+                # "what was the $210 charge for?": the bill with that amount, if there is one
+                invoice = billing.invoice_with_amount(session, caller.actor, cents)
+                candidates = billing.invoices_for(session, caller.actor)
+                if invoice is None and candidates:
+                    note = f"I found no bill with {text.money(cents)} on it; this is the latest.\n"
+                    invoice = candidates[0]
             else:
                 candidates = billing.invoices_for(session, caller.actor)
                 invoice = candidates[0] if candidates else None
@@ -165,16 +175,40 @@ class ActionAskInvoice(StoreAction):
             body = note + invoice_text(invoice)
             document = invoice_document(invoice)
         log.info("invoice.shown")
-        dispatcher.utter_message(text=body)
+        if _DISPUTED_RE.search(latest_text(tracker)):  # "I already paid", "charged twice"
+            dispatcher.utter_message(
+                text=body + "\nIf something on it looks wrong (a payment missing, a charge twice), "
+                "the billing office can check it for you.",
+                buttons=buttons([("Message the billing office", BILLING_MESSAGE)]),
+            )
+        else:
+            dispatcher.utter_message(text=body)
         dispatcher.utter_message(json_message=document)
         return []
+
+
+# "$210", "210 dollars", "$63.50"
+_AMOUNT_RE = re.compile(r"\$\s?(\d{1,5}(?:\.\d{2})?)\b|\b(\d{1,5}(?:\.\d{2})?) ?dollars?\b", re.I)
+# "I already paid", "charged twice", "too high": the person thinks the bill is wrong
+_DISPUTED_RE = re.compile(
+    r"\b(already paid|paid (it|that|this)|charged (me )?twice|double.?charged|twice for|"
+    r"overcharged|too (high|much)|so (high|much|expensive)|wrong|mistake|error|incorrect|"
+    r"doesn'?t look right|not right|dispute)\b",
+    re.I,
+)
+
+
+def _amount_in(message: str) -> int | None:
+    found = _AMOUNT_RE.search(message or "")
+    if not found:
+        return None
+    return round(float(found.group(1) or found.group(2)) * 100)
 
 
 # "why was it denied?", "they rejected it", "can you appeal it?": the denied claims
 _DENIED_RE = re.compile(
     r"\b(denied|deny|denial|reject\w*|declined?|turned down|refused|appeal\w*|dispute\w*)\b", re.I
 )
-BILLING_MESSAGE = '/leave_message{"provider":"billing"}'
 
 
 @answers("ask_claim_status")

@@ -135,6 +135,20 @@ def invoices_for(session: Session, actor: Actor, patient_id: int | None = None) 
     return invoices
 
 
+def invoice_with_amount(
+    session: Session, actor: Actor, cents: int, patient_id: int | None = None
+) -> Invoice | None:
+    """The latest invoice an amount belongs to ("what was the $210 charge for?"): its total,
+    what is still open, or one line's charge or share."""
+    for invoice in invoices_for(session, actor, patient_id):
+        amounts = {invoice.patient_share_cents, invoice.open_cents}
+        for line in invoice.lines:
+            amounts |= {line.charge_cents, line.patient_share_cents}
+        if cents in amounts:
+            return invoice
+    return None
+
+
 def invoices_for_visit_type(
     session: Session, actor: Actor, type_key: str, patient_id: int | None = None
 ) -> list[Invoice]:

@@ -238,3 +238,22 @@ def test_a_relatives_bill_is_not_answered_with_the_senders_own(db):
     _, said = run(ActionAskBalance(), tracker(MARIA, "what does my son owe", "ask_balance"))
     assert texts(said).startswith("I can only help with your own bills here, Maria.")
     assert "$" not in texts(said)
+
+
+def test_a_bill_asked_about_by_its_amount_is_that_bill(db):
+    _, said = run(ActionAskInvoice(), tracker(MARIA, "what was the $210 charge for", "ask_invoice"))
+    assert texts(said).startswith("Invoice INV-2026-1003"), texts(said)
+    _, said = run(ActionAskInvoice(), tracker(MARIA, "what's the $9999 bill", "ask_invoice"))
+    assert texts(said).startswith("I found no bill with $9,999.00 on it; this is the latest.")
+
+
+def test_a_bill_the_patient_thinks_is_wrong_comes_with_the_way_to_billing(db):
+    for said_text in (
+        "I already paid that bill last week",
+        "I was charged twice for the same visit",
+    ):
+        _, said = run(ActionAskInvoice(), tracker(MARIA, said_text, "ask_invoice"))
+        assert "billing office can check it" in texts(said), said_text
+        assert [b["payload"] for b in buttons(said)] == ['/leave_message{"provider":"billing"}']
+    _, said = run(ActionAskInvoice(), tracker(MARIA, "send me my latest bill", "ask_invoice"))
+    assert not buttons(said) and "billing office" not in texts(said)
