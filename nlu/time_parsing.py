@@ -179,6 +179,9 @@ def _resolve(piece: Piece, ctx: Context) -> tuple[str | dict[str, str], str] | N
 # "from the 8th to the 12th", "march 8 - 12th", "between march 8 and march 12"
 _DAYS_TO_RE = re.compile(r"\s*(?:-|–|to|through|thru|till|until)\s*(?:the\s+)?", re.I)
 _DAYS_AND_RE = re.compile(r"\s*and\s*(?:the\s+)?", re.I)
+# "the 8th or 9th", "friday or saturday": either day, searched as the run from one to the other
+_DAYS_OR_RE = re.compile(r"\s*,?\s*or\s*(?:on\s+)?(?:the\s+)?", re.I)
+_EITHER_DAY_SPAN = timedelta(days=6)
 _BETWEEN_RE = re.compile(r"\b(?:between|from)\s+(?:the\s+)?$", re.I)
 # How far "after the 10th" reaches: the slot search offers the earliest anyway
 _AFTER_DAY = timedelta(days=28)
@@ -196,8 +199,11 @@ def _day_range(left: Piece, right: Piece, ctx: Context) -> Piece | None:
     if not (_plain_day(left) and _plain_day(right)) or right.day <= left.day:
         return None
     gap = ctx.text[left.end : right.start]
-    if not _DAYS_TO_RE.fullmatch(gap) and not (
-        _DAYS_AND_RE.fullmatch(gap) and _BETWEEN_RE.search(ctx.text[: left.start])
+    either = _DAYS_OR_RE.fullmatch(gap) and right.day - left.day <= _EITHER_DAY_SPAN
+    if (
+        not either
+        and not _DAYS_TO_RE.fullmatch(gap)
+        and not (_DAYS_AND_RE.fullmatch(gap) and _BETWEEN_RE.search(ctx.text[: left.start]))
     ):
         return None
     return Piece(start=left.start, end=right.end, days=(left.day, right.day))

@@ -654,6 +654,11 @@ _PATTERNS: list[tuple[str, Maker]] = [
         rf"(?![\d:])|(?P<dw>{ORDINAL_WORD_RE})\b)(?!\s*(?:of\s+)?(?:{MONTH_RE})\b)",
         _ordinal_day,
     ),
+    # "the 8th or 9th": the second day without its "the"
+    (
+        r"(?<=\bor )(?P<on>)(?P<d>3[01]|[12]\d|0?[1-9])(?P<suffix>st|nd|rd|th)(?![\w:])(?P<dw>)",
+        _ordinal_day,
+    ),
     # days relative to today and weekdays
     (rf"\b(?:the\s+)?(?P<w>day\s+after\s+(?:{_TOMORROW}))\b", _relative_day),
     (r"\b(?:the\s+)?(?P<w>day\s+before\s+yesterday)\b", _relative_day),
