@@ -21,6 +21,7 @@ from actions import slot_search
 from actions.also_asked import answers, offer_the_other
 from actions.booking import (
     ANY,
+    OTHER_DOCTOR_RE,
     asked_which_one,
     extract_picked_slot,
     on_the_day_discussed,
@@ -368,9 +369,18 @@ class ValidateRescheduleForm(PickAppointmentForm):
         return tracker.get_slot("time")
 
     def named_provider(self, dispatcher, tracker: Tracker) -> list[EventType]:
-        """ "Can I see Dr Lee instead?": another provider who offers the same visit type."""
+        """ "Can I see Dr Lee instead?": another provider who offers the same visit type;
+        "anything sooner with someone else?": whoever offers it."""
         named = entity(tracker, "provider")
         type_key = tracker.get_slot("appointment_type")
+        if (
+            not named
+            and type_key
+            and tracker.get_slot("provider") not in (None, ANY)
+            and self.answers(tracker)
+            and OTHER_DOCTOR_RE.search(latest_text(tracker))
+        ):
+            return [SlotSet("provider", ANY)]
         if (
             not named
             or not type_key

@@ -77,7 +77,7 @@ _ANY_RE = re.compile(
 )
 
 # "with someone else", "another doctor": whoever is free, said when times were offered
-_OTHER_DOCTOR_RE = re.compile(
+OTHER_DOCTOR_RE = re.compile(
     r"\b(someone|somebody|anyone|anybody) else\b|\b(another|a different|other|any other) "
     r"(doctor|provider|physician|nurse)s?\b",
     re.IGNORECASE,
@@ -254,7 +254,7 @@ def extract_picked_slot(
         shifted = shifted_time(tracker)  # "anything later?", "the week after"
         if shifted is not None:
             return {"time": shifted}
-    if not form.answers(tracker) or _OTHER_DOCTOR_RE.search(latest_text(tracker)):
+    if not form.answers(tracker) or OTHER_DOCTOR_RE.search(latest_text(tracker)):
         return {}  # "anything with someone else?": not a pick (extract_provider reads it)
     offer = pick_offer(tracker)
     if offer is None:
@@ -321,7 +321,7 @@ class ValidateBookingForm(GuardedForm):
         text = latest_text(tracker)
         if asked == "appointment_type" and _ANY_DOCTOR_RE.search(text):
             return {"provider": ANY}  # "whichever doctor is free", said before the visit type
-        if asked in ("slot_start", "booking_confirmed") and _OTHER_DOCTOR_RE.search(text):
+        if asked in ("slot_start", "booking_confirmed") and OTHER_DOCTOR_RE.search(text):
             return {"provider": ANY}  # "anything sooner with someone else?": not only this one
         if asked != "provider":
             return {}

@@ -598,6 +598,18 @@ def test_a_relatives_appointments_are_not_answered_with_the_senders_own(db):
     assert texts(said).startswith("Your upcoming appointments:")
 
 
+def test_moving_with_someone_else_widens_to_whoever_offers_the_visit(db):
+    first = upcoming(db, MARIA)[0]  # the check-up with Dr Patel, Tue Mar 2 at 10:00
+    base = {"appointment_id": str(first.id), "appointment_type": "checkup", "provider": "patel",
+            "time": "2027-03-04", "requested_slot": "slot_start"}  # fmt: skip
+    events, said = run(ValidateRescheduleForm(), tracker(MARIA, "can I see someone else on "
+                       "thursday?", form="reschedule_form", slots=base))  # fmt: skip
+    filled = slots_of(events)
+    assert filled["provider"] == "any"
+    offered = {o.get("provider") for o in filled.get("offered_slots") or []}
+    assert offered and offered != {"patel"}, texts(said)
+
+
 def test_moving_an_appointment_relative_to_when_it_is_now(db):
     first = upcoming(db, MARIA)[0]  # the check-up with Dr Patel, Tue Mar 2 at 10:00
     base = {"appointment_id": str(first.id), "appointment_type": "checkup", "provider": "patel",
