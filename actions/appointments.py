@@ -56,7 +56,7 @@ from actions.common import (
     time_entities,
     wants_earliest,
 )
-from actions.forms import GuardedForm, current_caller
+from actions.forms import FORM_START_INTENTS, GuardedForm, current_caller
 from actions.offer_shift import moved_from
 from actions.staff import ActionStaffSchedule
 from actions.when import days_of
@@ -168,7 +168,9 @@ class PickAppointmentForm(GuardedForm):
         if not caller.is_patient:
             say_not_linked(dispatcher, tracker, f"{self.verb} an appointment", caller)
             return []
-        if activating and refuse_for_someone_else(dispatcher, tracker, caller, "appointments"):
+        if activating and refuse_for_someone_else(
+            session, dispatcher, tracker, caller, "appointments"
+        ):
             return []
         if activating and _RUNNING_LATE_RE.search(latest_text(tracker)):
             soon = scheduling.appointment_about_to_start(session, caller.actor)
@@ -222,7 +224,7 @@ class PickAppointmentForm(GuardedForm):
         """The appointment of the button for this form in the question just asked ("would you
         like to move it or cancel it?" [Reschedule] [Cancel]), for a person who types "cancel"
         or "move it" rather than tap."""
-        intent = self.name().removeprefix("validate_").removesuffix("_form") + "_appointment"
+        intent = FORM_START_INTENTS[self.form_name()]
         for button in last_question_buttons(tracker):
             sent = str(button.get("payload") or "")
             if payload_intent(sent) == intent:
@@ -635,7 +637,7 @@ class ActionListAppointments(StoreAction):
                 if not caller.is_patient:
                     say_not_linked(dispatcher, tracker, "see your appointments", caller)
                     return []
-                if refuse_for_someone_else(dispatcher, tracker, caller, "appointments"):
+                if refuse_for_someone_else(session, dispatcher, tracker, caller, "appointments"):
                     return []
                 mine = upcoming(session, caller)
                 said = next((e.get("value") for e in time_entities(tracker)), None)

@@ -95,7 +95,7 @@ class ActionAskBalance(StoreAction):
             if not caller.is_patient:
                 say_not_linked(dispatcher, tracker, "see your balance", caller)
                 return []
-            if refuse_for_someone_else(dispatcher, tracker, caller, "bills"):
+            if refuse_for_someone_else(session, dispatcher, tracker, caller, "bills"):
                 return []
             balance = billing.balance(session, caller.actor)
             lines = [balance.summary()]
@@ -136,7 +136,7 @@ class ActionAskInvoice(StoreAction):
             if not caller.is_patient:
                 say_not_linked(dispatcher, tracker, "see your bills", caller)
                 return []
-            if refuse_for_someone_else(dispatcher, tracker, caller, "bills"):
+            if refuse_for_someone_else(session, dispatcher, tracker, caller, "bills"):
                 return []
             note = ""
             if span is not None:
@@ -227,7 +227,7 @@ class ActionAskClaimStatus(StoreAction):
             if not caller.is_patient:
                 say_not_linked(dispatcher, tracker, "check your insurance claims", caller)
                 return []
-            if refuse_for_someone_else(dispatcher, tracker, caller, "insurance claims"):
+            if refuse_for_someone_else(session, dispatcher, tracker, caller, "insurance claims"):
                 return []
             claims = billing.claims_for(session, caller.actor)
             if span is not None:

@@ -498,7 +498,7 @@ class ValidateBookingForm(GuardedForm):
                 provider = offering[0].key
                 chosen = [SlotSet("provider", provider)]
                 changed = changed | {"provider"}
-                tracker.slots["provider"] = provider
+                tracker.add_slots(chosen)
         if not activating and asked in _ASKED_FIRST and not tracker.get_slot(asked):
             say_noted(dispatcher, tracker, changed - {asked})  # the question comes again
         if (activating or asked == "provider") and not provider and not entity(tracker, "provider"):

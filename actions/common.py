@@ -468,15 +468,14 @@ def someone_else(message: str) -> str | None:
 
 
 def refuse_for_someone_else(
-    dispatcher: CollectingDispatcher, tracker: Tracker, caller: Caller, what: str
+    session: Session, dispatcher: CollectingDispatcher, tracker: Tracker, caller: Caller, what: str
 ) -> bool:
     """A linked patient asking about a relative's appointments or bills: only their own are
     here, said plainly (rather than their own shown as if they were the relative's)."""
     relative = someone_else(latest_text(tracker))
     if relative is None or not caller.is_patient:
         return False
-    with store(readonly=True) as session:
-        phone = practice.clinic_info(session).phone
+    phone = practice.clinic_info(session).phone
     dispatcher.utter_message(
         text=f"I can only help with your own {what} here, {caller.patient.first_name}. For your "
         f"{relative}'s, they can link their own record in their own chat, or you can call the "

@@ -224,7 +224,7 @@ class ActionAskVisitPrep(StoreAction):
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
         type_key = entity(tracker, "appointment_type") or tracker.get_slot("appointment_type")
-        whose = "a" if type_key else "your"  # a visit named, or the patient's next one
+        named = bool(type_key)  # a visit named ("a physical"), or the patient's next one
         with store() as session:
             if not type_key:
                 caller = caller_of(session, tracker)
@@ -240,7 +240,7 @@ class ActionAskVisitPrep(StoreAction):
             dispatcher.utter_message(text=advice)
             return []
         name = kind.name.lower()
-        visit = f"your {name}" if whose == "your" else text.article(name)
+        visit = text.article(name) if named else f"your {name}"
         asked = latest_text(tracker)
         length = f"{visit[0].upper()}{visit[1:]} takes about {kind.duration_minutes} minutes."
         if _HOW_LONG_RE.search(asked):  # "how long is a physical?": that first

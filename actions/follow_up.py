@@ -28,6 +28,7 @@ from actions.billing import (
     ActionRequestPaymentPlan,
 )
 from actions.common import (
+    ANY,
     LINK_BUTTONS,
     StoreAction,
     answered_before,
@@ -116,7 +117,7 @@ class ActionInformWithoutContext(StoreAction):
             dispatcher.utter_message(text=WHAT_NOW, buttons=buttons(STAFF_BUTTONS))
             return []
         named = entity(tracker, "provider")
-        if named and named != "any" and _QUESTION_RE.search(latest_text(tracker)):
+        if named and named != ANY and _QUESTION_RE.search(latest_text(tracker)):
             # "is Dr Garcia a dermatologist?", "what days does Dr Lee work?"
             asked = [wanted(e.get("value")) for e in time_entities(tracker)]
             return provider_hours(dispatcher, str(named), [w for w in asked if w], about=True)

@@ -36,7 +36,7 @@ from actions.common import (
     reset_flow,
     store,
 )
-from actions.red_flags import emergency_number, warn_if_red_flags
+from actions.red_flags import warn_if_red_flags
 from actions.unclear import say_if_other_language
 from clinic.identity import Caller
 
@@ -167,7 +167,7 @@ class GuardedForm(FormValidationAction):
             log.info("form.started_over form=%s", self.form_name())
         if activating and not over and latest_intent(tracker) != "report_emergency":
             # "book me in, I have chest pain": the emergency advice before anything else
-            warn_if_red_flags(dispatcher, latest_text(tracker), emergency_number())
+            warn_if_red_flags(dispatcher, latest_text(tracker))
         with store() as session:
             caller = caller_of(session, tracker)
             stop = self.gate(session, caller, dispatcher, tracker, activating)

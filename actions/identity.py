@@ -152,9 +152,7 @@ class ValidateRegisterForm(_AskOwnData):
     def after(self, dispatcher, tracker: Tracker, changed: set[str], activating: bool):
         if activating and _ASKED_RE.search(latest_text(tracker)):
             # "are you taking new patients?": a question, answered before the form's own
-            dispatcher.utter_message(
-                text="New patients can register right here; it takes a minute."
-            )
+            dispatcher.utter_message(text=NEW_PATIENTS_WELCOME)
         return []
 
     def extract_full_name(self, dispatcher, tracker, domain):

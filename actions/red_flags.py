@@ -27,12 +27,13 @@ def emergency_number() -> str:
         return get_settings().emergency_number
 
 
-def warn_if_red_flags(dispatcher: CollectingDispatcher, message: str, number: str) -> bool:
+def warn_if_red_flags(dispatcher: CollectingDispatcher, message: str) -> bool:
     """Say the emergency advice if the message names a red-flag symptom as present."""
     if not has_red_flags(message):
         return False
     dispatcher.utter_message(
-        text=f"🚨 If this is happening now or is severe, call {number} now or go to the nearest "
+        text=f"🚨 If this is happening now or is severe, call {emergency_number()} now or go to "
+        "the nearest "
         "emergency room; don't wait for an appointment or a call back."
     )
     log.info("red_flag.warned")

@@ -84,10 +84,12 @@ def refuse(dispatcher, tracker: Tracker, offer_booking: bool = False) -> list[Ev
     if offer_booking:
         dispatcher.utter_message(
             text="The practice's schedule is for staff only, but I can find you a free time.",
-            buttons=[
-                {"title": "Book an appointment", "payload": "/book_appointment"},
-                {"title": "My appointments", "payload": "/list_appointments"},
-            ],
+            buttons=buttons(
+                [
+                    ("Book an appointment", "/book_appointment"),
+                    ("My appointments", "/list_appointments"),
+                ]
+            ),
         )
         return []
     say_error(dispatcher, NotStaff())
@@ -202,13 +204,14 @@ class ActionStaffMessages(StoreAction):
             if not caller.is_staff:
                 log.info("staff.refused action=messages")
                 return refuse(dispatcher, tracker)
-            slips = inbox.list_open(session, caller.staff_actor, limit=INBOX_LIMIT + 1)
             handoffs = inbox.open_handoffs(session, caller.staff_actor)
             urgent_only = bool(_URGENT_ASKED_RE.search(latest_text(tracker)))
             if urgent_only:  # "any urgent messages?": those, and how many others wait
                 everything = inbox.list_open(session, caller.staff_actor)
                 slips = [s for s in everything if s.urgency in _URGENT]
                 others = len(everything) - len(slips)
+            else:
+                slips = inbox.list_open(session, caller.staff_actor, limit=INBOX_LIMIT + 1)
             lines = []
             for slip in slips[:INBOX_LIMIT]:
                 mark = {Urgency.EMERGENCY: "🚨 ", Urgency.URGENT: "❗ "}.get(slip.urgency, "")
