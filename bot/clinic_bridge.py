@@ -92,6 +92,12 @@ class ClinicBridge:
     async def drop_pending_link(self, identity: str) -> None:
         await self.run(lambda session: identity_service.drop_pending_link(session, identity))
 
+    async def hold_request(self, identity: str, text: str) -> None:
+        await self.run(lambda session: identity_service.hold_request(session, identity, text))
+
+    async def take_held_request(self, identity: str) -> str | None:
+        return await self.run(lambda session: identity_service.take_held_request(session, identity))
+
     async def link(self, identity: str, phone: str, date_of_birth: date) -> str:
         """Link the identity; return the patient's first name. Raises clinic DomainErrors."""
 

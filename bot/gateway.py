@@ -15,8 +15,7 @@ Staff commands (/today, /schedule, /inbox) and documents never need Rasa.
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
-from datetime import date, datetime
+from datetime import date
 
 from bot import texts
 from bot.clinic_bridge import ClinicBridge, Who
@@ -42,13 +41,12 @@ from clinic.errors import (
     TooManyAttempts,
     VerificationFailed,
 )
-from clinic.identity import PENDING_LINK_TTL, LinkProgress
+from clinic.identity import LinkProgress
 from clinic.red_flags import EMERGENCY_ADVICE, EMERGENCY_ALERTED, has_red_flags
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000  # longer texts go to a person, not the NLU
-MAX_HELD_REQUESTS = 1000
 # Commands every channel offers, and the Rasa intent each one stands for.
 RASA_COMMANDS = {
     "help": "/help",
@@ -82,10 +80,6 @@ class Gateway:
     def __init__(self, rasa: RasaClient, clinic: ClinicBridge) -> None:
         self.rasa = rasa
         self.clinic = clinic
-        # What a stranger asked that needed their record ("book me a checkup"), by sender, to
-        # carry on with once they are linked. Kept in memory only: a restart just means the
-        # person asks again; nothing is lost that they must not lose.
-        self._held: OrderedDict[str, tuple[datetime, str]] = OrderedDict()
 
     async def close(self) -> None:
         await self.rasa.close()
@@ -214,7 +208,9 @@ class Gateway:
             return [Reply(texts.RASA_DOWN)]
         replies = from_rasa(messages)
         if any(reply.custom and reply.custom.get("held_request") for reply in replies):
-            self._hold(sender, text)
+            # What a stranger asked that needs their record: carried on with once they link
+            # (kept in the store, so a restart or another bot process does not drop it).
+            await self.clinic.hold_request(sender, text)
         if not replies:
             log.warning("event=rasa_empty_reply sender=%s", sender)
             return [Reply(texts.NO_ANSWER, buttons=(Button("Talk to a person", "#human"),))]
@@ -337,18 +333,11 @@ class Gateway:
         log.info("event=registered sender=%s", sender)
         return [Reply(texts.REGISTERED.format(name=first_name)), *await self._carry_on(sender)]
 
-    def _hold(self, sender: str, text: str) -> None:
-        self._held.pop(sender, None)
-        self._held[sender] = (clock.now(), text)
-        while len(self._held) > MAX_HELD_REQUESTS:
-            self._held.popitem(last=False)
-
     async def _carry_on(self, sender: str) -> list[Reply]:
         """The request that needed the person's record, asked again now that they are known
         (if it was asked in the last few minutes)."""
-        held = self._held.pop(sender, None)
-        if held is None or clock.now() - held[0] > PENDING_LINK_TTL:
+        asked = await self.clinic.take_held_request(sender)
+        if asked is None:
             return []
-        asked = held[1]
         log.info("event=carry_on sender=%s", sender)
         return [Reply(texts.CARRY_ON.format(asked=asked)), *await self._ask_rasa(sender, asked)]

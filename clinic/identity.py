@@ -34,7 +34,14 @@ from clinic.errors import (
     TooManyAttempts,
     VerificationFailed,
 )
-from clinic.models import ChannelIdentity, LinkAttempt, Patient, PendingLink, Staff
+from clinic.models import (
+    ChannelIdentity,
+    HeldRequest,
+    LinkAttempt,
+    Patient,
+    PendingLink,
+    Staff,
+)
 from clinic.practice import find_insurer
 
 log = logging.getLogger(__name__)
@@ -334,3 +341,28 @@ def keep_pending_link(session: Session, identity: str, progress: LinkProgress) -
 
 def drop_pending_link(session: Session, identity: str) -> None:
     session.execute(delete(PendingLink).where(PendingLink.identity == identity))
+
+
+def hold_request(session: Session, identity: str, text: str) -> None:
+    """Keep what a stranger asked that needs their record, to carry on with once they link
+    (the latest one only)."""
+    identity = check_identity(identity)
+    # Old ones go whenever anyone asks: what a stranger typed is not kept longer than needed.
+    stale = clock.now() - PENDING_LINK_TTL
+    session.execute(delete(HeldRequest).where(HeldRequest.asked_at < stale))
+    row = session.get(HeldRequest, identity)
+    if row is None:
+        row = HeldRequest(identity=identity)
+        session.add(row)
+    row.text, row.asked_at = text, clock.now()
+
+
+def take_held_request(session: Session, identity: str) -> str | None:
+    """The request held for the identity, if asked within the linking window; forgotten either
+    way, so it is carried on with once."""
+    row = session.get(HeldRequest, identity)
+    if row is None:
+        return None
+    session.delete(row)
+    session.flush()
+    return row.text if clock.now() - row.asked_at <= PENDING_LINK_TTL else None

@@ -33,7 +33,14 @@ from clinic.models.messaging import (
     PatientDocument,
     SlipReply,
 )
-from clinic.models.people import ChannelIdentity, LinkAttempt, Patient, PendingLink, Staff
+from clinic.models.people import (
+    ChannelIdentity,
+    HeldRequest,
+    LinkAttempt,
+    Patient,
+    PendingLink,
+    Staff,
+)
 from clinic.models.practice import (
     AppointmentType,
     ClinicSettings,
@@ -80,6 +87,7 @@ __all__ = [
     "OutboxStatus",
     "Patient",
     "PendingLink",
+    "HeldRequest",
     "PatientDocument",
     "Payment",
     "PracticeVersion",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clinic.models.base import Base, StaffRole, str_enum
@@ -78,6 +78,19 @@ class PendingLink(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     date_of_birth: Mapped[date | None]
     started_at: Mapped[datetime]
+
+
+class HeldRequest(Base):
+    """What a stranger asked that needed their record ("book me a checkup"), kept while they
+    link their chat so the bot can carry on with it once they are known. In the store, so a
+    bot restart or another bot process does not make them ask again. One per identity; taken
+    (deleted) when they link, and worthless after the linking window."""
+
+    __tablename__ = "held_requests"
+
+    identity: Mapped[str] = mapped_column(String(100), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    asked_at: Mapped[datetime]
 
 
 class Staff(Base):

@@ -151,6 +151,25 @@ async def test_a_request_held_for_linking_is_dropped_when_old_or_not_a_request(
     assert len(rasa.received) == 2, "nothing re-sent"
 
 
+async def test_a_held_request_survives_a_bot_restart(store, rasa):
+    """Asked of one bot process, linked through another (a restart, or a second replica):
+    the request is still carried on with."""
+    stranger, asked = "tg:9580", "cancel my appointment on Friday"
+    held = {"request_contact": True, "text": "...", "held_request": True}
+    rasa.script = [(200, [{"custom": held}], 0)]
+    first = Gateway(RasaClient(rasa.url, retries=0, timeout=2), ClinicBridge(store))
+    await first.message(stranger, asked)
+    await first.contact(stranger, "+1 413 555 0161")
+    await first.close()
+
+    second = Gateway(RasaClient(rasa.url, retries=0, timeout=2), ClinicBridge(store))
+    rasa.script = [(200, [{"text": "Which appointment?"}], 0)]
+    linked, lead, answer = await second.message(stranger, "9 November 1914")
+    await second.close()
+    assert "Hedy" in linked.text and asked in lead.text and answer.text == "Which appointment?"
+    assert rasa.received[-1] == {"sender": stranger, "message": asked}
+
+
 async def test_linking_carries_on_after_a_bot_restart_and_expires(store, rasa, monkeypatch):
     """The progress lives in the store: a new gateway (a restarted or second bot process)
     picks up where the person was, and what they type next is not sent to the NLU."""

@@ -19,7 +19,14 @@ from clinic.errors import (
     VerificationFailed,
 )
 from clinic.identity import LinkProgress, drop_pending_link, keep_pending_link, pending_link
-from clinic.models import AuditEntry, ChannelIdentity, LinkAttempt, PendingLink, StaffRole
+from clinic.models import (
+    AuditEntry,
+    ChannelIdentity,
+    HeldRequest,
+    LinkAttempt,
+    PendingLink,
+    StaffRole,
+)
 from tests.clinic.helpers import make_staff
 
 MARIA = {"first_name": "Maria", "last_name": "Lopez", "date_of_birth": date(1985, 4, 12)}
@@ -168,6 +175,22 @@ def test_linking_in_progress_is_kept_expires_and_abandoned_ones_are_removed(stor
     assert pending_link(store, "web:2") == LinkProgress(step="phone")
     drop_pending_link(store, "web:2")
     assert pending_link(store, "web:2") is None
+
+
+def test_a_held_request_is_taken_once_and_only_within_the_linking_window(store, monkeypatch):
+    identity.hold_request(store, "tg:1", "book me a checkup")
+    identity.hold_request(store, "tg:1", "actually, what do I owe?")  # the latest one counts
+    assert identity.take_held_request(store, "tg:1") == "actually, what do I owe?"
+    assert identity.take_held_request(store, "tg:1") is None, "carried on with once"
+    with pytest.raises(InvalidInput):
+        identity.hold_request(store, "nobody", "book me in")
+    identity.hold_request(store, "tg:2", "cancel my visit")
+    identity.hold_request(store, "web:3", "my balance")
+    later = clock.now() + identity.PENDING_LINK_TTL + timedelta(minutes=1)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    assert identity.take_held_request(store, "tg:2") is None, "too old to carry on with"
+    identity.hold_request(store, "tg:4", "book me in")  # someone else asks
+    assert store.get(HeldRequest, "web:3") is None, "what a stranger typed is not kept long"
 
 
 def test_a_number_of_the_right_length_that_does_not_exist_is_told_apart_from_garbage():
