@@ -196,7 +196,13 @@ def _plain_day(piece: Piece) -> bool:
 def _day_range(left: Piece, right: Piece, ctx: Context) -> Piece | None:
     """Two days joined by "to" (or "between ... and") are the run of days from one to the
     other."""
-    if not (_plain_day(left) and _plain_day(right)) or right.day <= left.day:
+    if not (_plain_day(left) and _plain_day(right)):
+        return None
+    if right.weekday_only and right.day <= left.day:
+        # "next monday or tuesday": the tuesday after that monday, not this week's
+        weeks = (left.day - right.day).days // 7 + 1
+        right = replace(right, day=right.day + timedelta(weeks=weeks))
+    if right.day <= left.day:
         return None
     gap = ctx.text[left.end : right.start]
     either = _DAYS_OR_RE.fullmatch(gap) and right.day - left.day <= _EITHER_DAY_SPAN

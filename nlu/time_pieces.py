@@ -281,7 +281,8 @@ def _day_of_month(found: re.Match, ctx: Context, day: int) -> Piece | None:
 def _weekday_span(found: re.Match, ctx: Context) -> Piece | None:
     """ "mon-wed next week": from the first day through the second."""
     week = (found["wk"] or "").lower()
-    first = _weekday_date(ctx, WEEKDAYS[found["wd1"].lower()], "this" if not week else "", week)
+    modifier = "next" if (found["mod"] or "").lower() == "next" else "this"
+    first = _weekday_date(ctx, WEEKDAYS[found["wd1"].lower()], "" if week else modifier, week)
     last_weekday = WEEKDAYS[found["wd2"].lower()]
     last = first + timedelta(days=(last_weekday - first.weekday()) % 7)
     both_weak = {found["wd1"].lower(), found["wd2"].lower()} <= WEAK_WEEKDAYS
@@ -677,7 +678,8 @@ _PATTERNS: list[tuple[str, Maker]] = [
     ),
     # runs of days: weekday spans, weeks, weekends, months
     (
-        rf"(?<!\w)(?:(?:from|between)\s+)?(?P<wd1>{WEEKDAY_RE})\s*(?:-|–|to|through|thru|till|until|and)"
+        r"(?<!\w)(?:(?:from|between)\s+)?(?:(?P<mod>this\s+coming|this|next|coming)\s+)?"
+        rf"(?P<wd1>{WEEKDAY_RE})\s*(?:-|–|to|through|thru|till|until|and)"
         rf"\s*(?P<wd2>{WEEKDAY_RE})\b(?:\s+(?:of\s+)?(?P<wk>this|next)\s+week\b)?",
         _weekday_span,
     ),
