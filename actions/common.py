@@ -566,13 +566,67 @@ def said_day(entities: list[dict[str, Any]]) -> date | None:
     return None
 
 
+# Messages that answer an open form, as against a question asked on the side while it is open
+# ("who is Dr Patel seeing tomorrow?" while booking the room): a side question's day is not the
+# form's day.
+FORM_ANSWER_INTENTS = frozenset(
+    {"book_appointment", "reschedule_appointment", "staff_book_meeting", "inform", "affirm",
+     "deny", "nlu_fallback"}
+)  # fmt: skip
+
+
+# "and Friday?", "what about Dr Lee?": the side question again, for something else
+_SIDE_FOLLOW_UP_RE = re.compile(r"^\s*(?:and|what about|how about)\b", re.I)
+
+
+def _intent_of(message: dict[str, Any]) -> str | None:
+    return ((message.get("parse_data") or {}).get("intent") or {}).get("name")
+
+
+def follows_side_question(tracker: Tracker) -> str | None:
+    """The intent of the side question the latest message follows up ("who is Dr Patel seeing
+    tomorrow?" -> "and Friday?"), if it does."""
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    if len(users) < 2:
+        return None
+    return _side_follow_up(users[-2], users[-1])
+
+
+def _side_follow_up(before: dict[str, Any], message: dict[str, Any]) -> str | None:
+    side = _intent_of(before)
+    if side in FORM_ANSWER_INTENTS or not _SIDE_FOLLOW_UP_RE.match(message.get("text") or ""):
+        return None
+    return side
+
+
+def _form_answers(tracker: Tracker) -> list[dict[str, Any]]:
+    """The person's messages that answered the form, oldest first."""
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    return [
+        message
+        for before, message in zip([{}, *users], users, strict=False)
+        if _intent_of(message) in FORM_ANSWER_INTENTS and not _side_follow_up(before, message)
+    ]
+
+
+def _day_of(message: dict[str, Any]) -> date | None:
+    return said_day((message.get("parse_data") or {}).get("entities") or [])
+
+
 def day_said_before(tracker: Tracker) -> date | None:
-    """The day the person's previous message named on its own ("book the room tomorrow"), so
+    """The day the person's previous answer named on its own ("book the room tomorrow"), so
     that a time of day given next ("2 to 3pm") means that day."""
     users = [e for e in tracker.events if e.get("event") == "user"]
     if len(users) < 2:
         return None
-    return said_day((users[-2].get("parse_data") or {}).get("entities") or [])
+    earlier = [e for e in _form_answers(tracker) if e is not users[-1]]
+    return _day_of(earlier[-1]) if earlier else None
+
+
+def day_said_last(tracker: Tracker) -> date | None:
+    """The day the person's latest answer to the form named on its own (not a side question's)."""
+    answers = _form_answers(tracker)
+    return _day_of(answers[-1]) if answers else None
 
 
 _ORDINALS = {

@@ -13,7 +13,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import StoreAction, buttons, said_day
+from actions.common import StoreAction, buttons, day_said_last
 from clinic import text
 
 YES_NO = "/affirm", "/deny"
@@ -48,7 +48,7 @@ QUESTIONS: dict[str, tuple[Text, list[tuple[str, str]]]] = {
     "action_ask_meeting_form_time": (
         lambda t: (
             f'What time on {text.day(day)}? For example "2-3pm".'
-            if (day := said_day((t.latest_message or {}).get("entities") or []))
+            if (day := day_said_last(t))
             else 'When is the meeting? Give the day and the time, e.g. "Thursday 2-3pm".'
         ),
         [],

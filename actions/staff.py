@@ -22,6 +22,7 @@ from actions.common import (
     caller_of,
     day_said_before,
     entity,
+    follows_side_question,
     latest_text,
     log,
     payload,
@@ -352,6 +353,14 @@ class ValidateMeetingForm(GuardedForm):
         return {"room": room.key}
 
     def validate_time(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if (
+            tracker.get_slot("requested_slot") == "time"
+            and follows_side_question(tracker) == "staff_schedule"
+        ):
+            # "who is Dr Patel seeing tomorrow?" ... "and Friday?": that schedule, not the meeting
+            before = tracker.get_slot(SCHEDULE_ASKED)
+            events = ActionStaffSchedule().answer(dispatcher, tracker, before or {})
+            return {"time": None, **{e["name"]: e["value"] for e in events}}
         earlier_day = day_said_before(tracker)
         if earlier_day and said_without_day(tracker, value):
             value = on_day(value, earlier_day)  # "tomorrow" ... "2 to 3pm"

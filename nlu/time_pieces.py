@@ -549,6 +549,10 @@ def _quarter(found: re.Match, ctx: Context) -> Piece | None:
     return _with_prefix(found, clock)
 
 
+# "friday 2-3", "tomorrow 10-11": a day said just before makes two bare numbers a clock range
+_DAY_JUST_BEFORE_RE = re.compile(rf"\b(?:{WEEKDAY_RE}|today|{_TOMORROW})\s*,?\s*$", re.I)
+
+
 def _clock_range(found: re.Match, ctx: Context) -> Piece | None:
     first, last = parse_core_time(found["t1"]), parse_core_time(found["t2"])
     if first is None or last is None:
@@ -559,8 +563,9 @@ def _clock_range(found: re.Match, ctx: Context) -> Piece | None:
         return None
     texts = found["t1"] + " " + found["t2"]
     marked = re.search(r"[ap]\.?\s?m\b|:|noon|midday", texts, re.I)
-    if not prefix and not marked:
-        return None  # "2-3" alone is a count, not a time
+    after_a_day = _DAY_JUST_BEFORE_RE.search(ctx.text[: found.start()])
+    if not prefix and not marked and not (after_a_day and separator != "and"):
+        return None  # "2-3" alone is a count, not a time; "friday 2-3" is a time
     if re.search(r"scale|rate|level|pain", " ".join(_words_before(ctx, found.start(), 4))):
         return None  # "on a scale from 1 to 10"
     return _span(found, clock_range=(first, last))

@@ -288,6 +288,48 @@ def test_a_meeting_day_then_its_hours_make_one_time(db):
     assert slots_of(events)["time"] == tomorrow_2_to_3, texts(said)
 
 
+def test_a_schedule_asked_on_the_side_does_not_move_the_meeting(db):
+    """ "book the conference room friday" ... "who is Dr Patel seeing tomorrow?" (answered on
+    the side) ... "and Friday?" is that schedule again; the meeting is still on Friday."""
+    from actions import questions
+
+    def user(text, intent, entities=()):
+        parsed = {"intent": {"name": intent}, "entities": list(entities)}
+        return {"event": "user", "text": text, "parse_data": parsed}
+
+    friday = [ent("time", "2027-03-05")]
+    booked = user("book the conference room friday", "staff_book_meeting", friday)
+    side = user("who is Dr Patel seeing tomorrow?", "staff_schedule",
+                [ent("provider", "patel"), ent("time", "2027-03-02")])  # fmt: skip
+    asked = tracker(RITA, side["text"], "staff_schedule", side["parse_data"]["entities"],
+                    form=FORM, slots={"room": "conference", "requested_slot": "time"})  # fmt: skip
+    asked.events[1:2] = [booked, side]
+    _, question = run(questions.ActionAskMeetingFormTime(), asked)
+    assert texts(question) == 'What time on Friday, March 5? For example "2-3pm".'
+
+    again = tracker(RITA, "and Friday?", "inform", friday, form=FORM,
+                    slots={"room": "conference", "requested_slot": "time",
+                           "schedule_asked": {"day": "2027-03-02", "provider": "patel"}},
+                    new_slots={"time": "2027-03-05"})  # fmt: skip
+    again.events[1:1] = [booked, side]
+    events, said = run(ValidateMeetingForm(), again)
+    assert texts(said).startswith("Schedule for Friday, March 5:"), texts(said)
+    assert "Dr. Anika Patel" in texts(said) and "Dr. Daniel Lee" not in texts(said)
+    assert slots_of(events)["time"] is None, "the meeting time is still to be said"
+
+    hours = {**ent("time", {"from": "2027-03-01T14:00:00-05:00",
+                            "to": "2027-03-01T15:00:00-05:00"}),
+             "additional_info": {"grain": "range", "dated": False}}  # fmt: skip
+    answer = tracker(RITA, "2 to 3pm", "inform", [hours], form=FORM,
+                     slots={"room": "conference", "requested_slot": "time"},
+                     new_slots={"time": hours["value"]})  # fmt: skip
+    answer.events[1:1] = [booked, side, again.events[-2]]
+    events, said = run(ValidateMeetingForm(), answer)
+    assert slots_of(events)["time"] == {
+        "from": "2027-03-05T14:00:00-05:00", "to": "2027-03-05T15:00:00-05:00"
+    }, texts(said)  # fmt: skip
+
+
 def test_book_a_meeting_room_and_invite_the_team(db):
     text = "book the conference room Thursday 2-3pm for a staff meeting"
     events, _ = run(
