@@ -49,6 +49,7 @@ SIDE_INTENTS = (
     "ask_insurance",
     "ask_claim_status",
     "ask_payment_options",
+    "ask_cost",
     "request_payment_plan",
     "list_appointments",
     "running_late",

@@ -20,6 +20,7 @@ from actions.common import (
     caller_of,
     entity,
     latest_text,
+    log,
     payload,
     say_error,
     store,
@@ -31,6 +32,11 @@ from clinic import billing, practice, scheduling, text
 from clinic.errors import DomainError
 from clinic.practice import DayHours
 
+BILLING_BUTTON = ("Message the billing office", '/leave_message{"provider":"billing"}')
+NO_PRICES = (
+    "What you pay depends on the visit and on your insurance plan, so I can't quote a price "
+    "here. The billing office can give you an estimate."
+)
 MAX_DAYS_LISTED = 14
 CLOSURES_AHEAD = timedelta(days=60)
 HOLIDAYS_AHEAD = timedelta(days=400)
@@ -217,12 +223,45 @@ _HOW_LONG_RE = re.compile(r"\bhow (long|much time|many minutes)\b", re.IGNORECAS
 _FASTING_RE = re.compile(r"\b(fast|fasting|eat|eating|food|drink|breakfast)\b", re.IGNORECASE)
 
 
+def say_practice_answer(dispatcher, tracker, *, also: str = "") -> bool:
+    """The practice's own answer (the clinic file's `faq`) to the question, if it has one:
+    said, and True. `also`: a topic to look up when the question's own words find nothing."""
+    asked = latest_text(tracker)
+    with store(readonly=True) as session:
+        answer = practice.faq_answer(session, asked)
+        if answer is None and also:
+            answer = practice.faq_answer(session, also)
+    if answer is None:
+        return False
+    log.info("faq.answered intent=%s", (tracker.latest_message or {}).get("intent", {}).get("name"))
+    money = re.search(r"\$\d|\bprice|\bcost|\bfee|\bcharge", answer, re.I)
+    dispatcher.utter_message(text=answer, buttons=buttons([BILLING_BUTTON]) if money else [])
+    return True
+
+
+@answers("ask_cost")
+class ActionAskCost(StoreAction):
+    """ "How much is a check-up without insurance?", "is there a fee if I miss my appointment?":
+    the practice's own answer from the clinic file, else that prices depend on the plan, with the
+    way to the billing office. Never a made-up price."""
+
+    def name(self) -> str:
+        return "action_ask_cost"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        if not say_practice_answer(dispatcher, tracker, also="prices"):
+            dispatcher.utter_message(text=NO_PRICES, buttons=buttons([BILLING_BUTTON]))
+        return []
+
+
 @answers("ask_visit_prep")
 class ActionAskVisitPrep(StoreAction):
     def name(self) -> str:
         return "action_ask_visit_prep"
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        if say_practice_answer(dispatcher, tracker):  # "do I need a referral?"
+            return []
         type_key = entity(tracker, "appointment_type") or tracker.get_slot("appointment_type")
         named = bool(type_key)  # a visit named ("a physical"), or the patient's next one
         with store() as session:
@@ -269,6 +308,8 @@ class ActionAskServices(StoreAction):
         return "action_ask_services"
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        if say_practice_answer(dispatcher, tracker):  # "do you have an interpreter?"
+            return []
         type_key, provider = entity(tracker, "appointment_type"), entity(tracker, "provider")
         if provider and not type_key:
             return provider_hours(dispatcher, str(provider), [], about=True)
@@ -307,6 +348,8 @@ class ActionAskInsurance(StoreAction):
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
         asked = entity(tracker, "insurer")
+        if not asked and say_practice_answer(dispatcher, tracker):  # "a price without insurance?"
+            return []
         lines = []
         with store() as session:
             accepted = practice.accepted_insurers(session)

@@ -116,7 +116,12 @@ class _Unclear(StoreAction):
             picked = await started_by(pressed, PICKS, dispatcher, tracker, domain)
             if picked is not None:
                 return picked
-        if not say_if_other_language(dispatcher, tracker):
+        if say_if_other_language(dispatcher, tracker):
+            return []
+        # imported here: actions.faq -> actions.also_asked -> ... -> this module
+        from actions.faq import say_practice_answer
+
+        if not say_practice_answer(dispatcher, tracker):  # "can my husband come in with me?"
             dispatcher.utter_message(text=self.answer, buttons=buttons(MENU_BUTTONS))
         return []
 

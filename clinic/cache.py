@@ -20,6 +20,7 @@ off counts from the moment it is committed.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -95,6 +96,26 @@ class TypeInfo:
         return [r.id for r in self.rooms if r.active]
 
 
+def normalized_question(message: str) -> str:
+    """Lower case, one kind of apostrophe, single spaces: what `faq_patterns` search."""
+    return " ".join(message.lower().replace("\u2019", "'").split())
+
+
+def faq_patterns(entries: list[dict[str, Any]]) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """One pattern per clinic FAQ entry: any of its phrases as whole words ("no show" also
+    finds "no-show")."""
+
+    def phrase(text: str) -> str:
+        words = re.split(r"[\s-]+", normalized_question(text))
+        return r"[\s-]+".join(re.escape(word) for word in words if word)
+
+    return tuple(
+        (re.compile(r"\b(?:" + "|".join(phrase(a) for a in entry["ask"]) + r")\b"), entry["answer"])
+        for entry in entries
+        if entry.get("ask") and entry.get("answer")
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class SettingsInfo:
     name: str
@@ -110,6 +131,7 @@ class SettingsInfo:
     visit_type_help: str | None
     visit_prep: dict[str, Any]
     slot_step_minutes: int
+    faq: tuple[tuple[re.Pattern[str], str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -224,6 +246,7 @@ def _load(connection: Any, token: str | None) -> Practice:
             insurance_update=settings_row.insurance_update,
             visit_type_help=settings_row.visit_type_help,
             visit_prep=dict(settings_row.visit_prep or {}),
+            faq=faq_patterns(settings_row.faq or []),
             slot_step_minutes=settings_row.slot_step_minutes or 15,
         )
     weekly: list[list[tuple[time, time]]] = [[] for _ in range(7)]

@@ -29,7 +29,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from clinic import cache, clock
-from clinic.cache import SettingsInfo
+from clinic.cache import SettingsInfo, normalized_question
 from clinic.errors import InvalidInput, UnknownRoom
 from clinic.models import (
     AppointmentType,
@@ -122,6 +122,7 @@ def load_clinic(session: Session, data: dict[str, Any]) -> dict[str, int]:
     settings.insurance_update = spec.get("insurance_update")
     settings.visit_type_help = spec.get("visit_type_help")
     settings.visit_prep = dict(spec.get("visit_prep") or {})
+    settings.faq = _faq(spec.get("faq"))
     settings.slot_step_minutes = int(spec.get("slot_step_minutes") or 15)
     settings.updated_at = clock.now()
     session.add(settings)
@@ -303,6 +304,37 @@ def prep_text(settings: SettingsInfo, type_key: str | None = None) -> str:
     if type_key:
         parts.append(settings.visit_prep.get(type_key, ""))
     return " ".join(part for part in parts if part)
+
+
+def _faq(entries: Any) -> list[dict[str, Any]]:
+    """The clinic file's `faq`: a list of {ask: [phrases], answer: text}."""
+    if entries is None:
+        return []
+    if not isinstance(entries, list):
+        raise InvalidInput("clinic.faq must be a list of {ask: [phrases], answer: text}")
+    checked = []
+    for number, entry in enumerate(entries, 1):
+        asks = entry.get("ask") if isinstance(entry, dict) else None
+        answer = entry.get("answer") if isinstance(entry, dict) else None
+        if isinstance(asks, str):
+            asks = [asks]
+        if not asks or not all(isinstance(a, str) and a.strip() for a in asks):
+            raise InvalidInput(f"clinic.faq entry {number} needs `ask`: the phrases it answers")
+        if not isinstance(answer, str) or not answer.strip():
+            raise InvalidInput(f"clinic.faq entry {number} needs an `answer`")
+        checked.append({"ask": [a.strip() for a in asks], "answer": answer.strip()})
+    return checked
+
+
+def faq_answer(session: Session, message: str) -> str | None:
+    """The practice's own answer to a common question ("do I need a referral?", "is there a
+    fee for a missed visit?"), from the clinic file's `faq`: the first entry one of whose
+    phrases the message contains, or None."""
+    snapshot = cache.practice(session)
+    if snapshot.settings is None:
+        return None
+    said = normalized_question(message)
+    return next((answer for pattern, answer in snapshot.settings.faq if pattern.search(said)), None)
 
 
 def accepted_insurers(session: Session) -> list[Insurer]:

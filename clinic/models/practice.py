@@ -59,6 +59,8 @@ class ClinicSettings(Base):
     visit_type_help: Mapped[str | None] = mapped_column(Text)
     # {"general": "...", "<type key>": "..."}
     visit_prep: Mapped[dict[str, Any]]
+    # the practice's answers to common questions: [{"ask": ["referral", ...], "answer": "..."}]
+    faq: Mapped[list[dict[str, Any]] | None]
     slot_step_minutes: Mapped[int] = mapped_column(Integer, default=15)
     updated_at: Mapped[datetime]
 

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import yaml
+
 from actions.faq import (
+    NO_PRICES,
+    ActionAskCost,
     ActionAskHours,
     ActionAskInsurance,
     ActionAskLocation,
     ActionAskPaymentOptions,
+    ActionAskServices,
     ActionAskVisitPrep,
 )
+from actions.unclear import ActionOutOfScope
 from clinic import practice
+from clinic.db import session_scope
+from clinic.seed import DEMO_CLINIC_FILE
 from tests.actions.helpers import AISHA, MARIA, STRANGER_WEB, buttons, ent, run, texts, tracker
 
 
@@ -193,3 +201,40 @@ def test_do_you_offer_a_visit_is_answered_from_the_visit_types(db):
 def test_the_location_answer_gives_the_email_too(db):
     _, said = run(ActionAskLocation(), tracker(STRANGER_WEB, "what's your email", "ask_location"))
     assert "Email: frontdesk@maplestreet.example." in texts(said)
+
+
+def test_prices_and_the_missed_visit_fee_come_from_the_practice_never_made_up(db):
+    checkup = [ent("appointment_type", "checkup")]
+    asked = tracker(STRANGER_WEB, "how much does a checkup cost?", "ask_cost", checkup)
+    _, said = run(ActionAskCost(), asked)
+    assert "check-up $150" in texts(said), "the practice's own price list"
+    assert buttons(said) == [{"title": "Message the billing office",
+                              "payload": '/leave_message{"provider":"billing"}'}]  # fmt: skip
+    _, said = run(ActionAskCost(), tracker(MARIA, "is there a fee if I miss my appointment?",
+                                           "ask_cost"))  # fmt: skip
+    assert "24 hours" in texts(said) and "$50" in texts(said)
+
+
+def test_a_practice_without_a_price_list_sends_cost_questions_to_billing(db):
+    with session_scope() as session:
+        data = yaml.safe_load(DEMO_CLINIC_FILE.read_text())
+        del data["clinic"]["faq"]
+        practice.load_clinic(session, data)
+    _, said = run(ActionAskCost(), tracker(STRANGER_WEB, "what are your prices", "ask_cost"))
+    assert texts(said) == NO_PRICES and "$" not in texts(said)
+    assert buttons(said)[0]["title"] == "Message the billing office"
+
+
+def test_common_questions_read_as_other_things_get_the_practice_answer(db):
+    _, said = run(ActionAskVisitPrep(), tracker(MARIA, "do I need a referral to see the "
+                                                "dermatologist?", "ask_visit_prep"))  # fmt: skip
+    assert "don't need a referral" in texts(said) and "arrive 10 minutes early" not in texts(said)
+    _, said = run(ActionOutOfScope(), tracker(MARIA, "can my husband come in with me?",
+                                              "out_of_scope"))  # fmt: skip
+    assert texts(said).startswith("Yes, a family member")
+    _, said = run(ActionAskServices(), tracker(STRANGER_WEB, "do you have an interpreter?",
+                                               "ask_services"))  # fmt: skip
+    assert "interpreter" in texts(said) and "visits you can book" not in texts(said)
+    # a prep question the practice file doesn't answer still gets the visit's instructions
+    _, said = run(ActionAskVisitPrep(), tracker(MARIA, "what should I bring?", "ask_visit_prep"))
+    assert "photo ID" in texts(said)

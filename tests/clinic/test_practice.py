@@ -101,6 +101,9 @@ def test_reload_is_idempotent_and_deactivates_what_is_gone(clinic_session, tmp_p
         lambda d: d["clinic"]["closures"].append({"date": "someday"}),
         lambda d: d["appointment_types"][0].update({"providers": ["nobody"]}),
         lambda d: d["appointment_types"][0].update({"duration": 0}),
+        lambda d: d["clinic"].update({"faq": {"referral": "not needed"}}),
+        lambda d: d["clinic"]["faq"].append({"ask": [], "answer": "Yes."}),
+        lambda d: d["clinic"]["faq"].append({"ask": ["parking"]}),
     ],
 )
 def test_bad_clinic_files_are_refused_with_a_clear_message(clinic_session, mutate):
@@ -138,3 +141,26 @@ def test_unreadable_files(clinic_session, tmp_path: Path):
 )
 def test_a_misspelt_visit_type_is_recognised_and_nothing_else_is(clinic_session, said, key):
     assert practice.type_like(clinic_session, said) == key
+
+
+def test_the_practice_answers_its_common_questions_in_its_own_words(clinic_session):
+    assert "don't need a referral" in practice.faq_answer(
+        clinic_session, "Do I need a REFERRAL to see the dermatologist?"
+    )
+    missed = practice.faq_answer(clinic_session, "is there a no-show fee?")
+    assert "24 hours" in missed
+    assert practice.faq_answer(clinic_session, "what if I MISS MY APPOINTMENT") == missed
+    assert "$150" in practice.faq_answer(clinic_session, "how much is a checkup without insurance")
+    assert practice.faq_answer(clinic_session, "can my husband come with me?").startswith("Yes")
+    # whole words only, and nothing for what the file does not answer
+    assert practice.faq_answer(clinic_session, "I was preferred to Dr Lee") is None
+    assert practice.faq_answer(clinic_session, "what's the weather like?") is None
+    assert practice.faq_answer(clinic_session, "") is None
+
+
+def test_a_clinic_file_without_faq_answers_nothing(clinic_session):
+    data = yaml.safe_load(DEMO_CLINIC_FILE.read_text())
+    del data["clinic"]["faq"]
+    practice.load_clinic(clinic_session, data)
+    clinic_session.flush()
+    assert practice.faq_answer(clinic_session, "do I need a referral?") is None
