@@ -444,18 +444,40 @@ class ActionAskCallbackNumber(StoreAction):
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
         with store(readonly=True) as session:
             caller = caller_of(session, tracker)
+            # the first question ("I need a doctor's note for work" said it all): say first what
+            # is being done, so "they" in the question is somebody
+            lead = self.lead(session, tracker) if _first_question(tracker) else ""
         if caller.is_patient and latest_intent(tracker) == "deny":
             dispatcher.utter_message(text=OTHER_NUMBER_QUESTION)
         elif caller.is_patient:
             phone = caller.patient.phone
             dispatcher.utter_message(
-                text=f"Should they call you back on the number we have on file (ending "
+                text=f"{lead}Should they call you back on the number we have on file (ending "
                 f"{phone[-4:]}), or on another number? Type the other number if so.",
                 buttons=buttons([("Yes, the number on file", "/affirm")]),
             )
         else:
-            dispatcher.utter_message(text="What phone number can they call you back on?")
+            dispatcher.utter_message(text=f"{lead}What phone number can they call you back on?")
         return []
+
+    @staticmethod
+    def lead(session, tracker: Tracker) -> str:
+        what = {
+            SlipKind.REFILL.value: "your refill request",
+            SlipKind.RECORDS.value: "your request",
+        }.get(tracker.get_slot("message_kind"), "your message")
+        to = whom(session, tracker.get_slot("message_recipient") or "front_desk")
+        return f"I'll pass {what} to {to}. "
+
+
+def _first_question(tracker: Tracker) -> bool:
+    """Did the form start on the latest message (nothing asked before this question)?"""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "active_loop" and event.get("name"):
+            return True
+    return False
 
 
 class ActionSubmitMessage(StoreAction):

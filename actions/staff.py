@@ -29,6 +29,7 @@ from actions.common import (
     reset_flow,
     said_without_day,
     say_error,
+    slot_before_message,
     store,
     time_entities,
     today,
@@ -353,14 +354,13 @@ class ValidateMeetingForm(GuardedForm):
         return {"room": room.key}
 
     def validate_time(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        if (
-            tracker.get_slot("requested_slot") == "time"
-            and follows_side_question(tracker) == "staff_schedule"
-        ):
-            # "who is Dr Patel seeing tomorrow?" ... "and Friday?": that schedule, not the meeting
+        if follows_side_question(tracker) == "staff_schedule":
+            # "who is Dr Patel seeing tomorrow?" ... "and Friday?": that schedule again; the
+            # meeting keeps the time it had
             before = tracker.get_slot(SCHEDULE_ASKED)
             events = ActionStaffSchedule().answer(dispatcher, tracker, before or {})
-            return {"time": None, **{e["name"]: e["value"] for e in events}}
+            kept = slot_before_message(tracker, "time")
+            return {"time": kept, **{e["name"]: e["value"] for e in events}}
         earlier_day = day_said_before(tracker)
         if earlier_day and said_without_day(tracker, value):
             value = on_day(value, earlier_day)  # "tomorrow" ... "2 to 3pm"

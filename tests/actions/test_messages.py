@@ -439,6 +439,22 @@ def test_no_to_the_number_on_file_and_no_again_keeps_the_number_on_file(db):
     assert "number on file" in texts(told)
 
 
+def test_a_request_that_said_it_all_hears_where_it_goes_before_the_number_question(db):
+    """ "I need a doctor's note for work": recipient and text are taken from the message, so the
+    first question is the callback number; "they" must be somebody."""
+    said_all = {"message_recipient": "front_desk", "message_kind": "records",
+                "message_text": "I need a doctor's note for work",
+                "requested_slot": "callback_number"}  # fmt: skip
+    first = tracker(MARIA, said_all["message_text"], "request_records", form=FORM,
+                    activating=True, slots=said_all)  # fmt: skip
+    _, said = run(ActionAskCallbackNumber(), first)
+    assert texts(said).startswith("I'll pass your request to the front desk. Should they call")
+    # asked again later in the form: no lead
+    later = tracker(MARIA, "hm", "nlu_fallback", form=FORM, slots=said_all)
+    _, said = run(ActionAskCallbackNumber(), later)
+    assert texts(said).startswith("Should they call you back on the number we have on file")
+
+
 def test_the_medicine_named_when_asked_who_prescribed_it_is_kept_and_who_asked_again(db):
     asking_who = {"message_kind": "refill", "requested_slot": "message_recipient"}
     events, said = run(ValidateMessageForm(), tracker(MARIA, "lisinopril", "nlu_fallback",

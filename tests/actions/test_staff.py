@@ -317,6 +317,17 @@ def test_a_schedule_asked_on_the_side_does_not_move_the_meeting(db):
     assert "Dr. Anika Patel" in texts(said) and "Dr. Daniel Lee" not in texts(said)
     assert slots_of(events)["time"] is None, "the meeting time is still to be said"
 
+    # the same once the meeting's time was given: it keeps that time
+    friday_2_to_3 = {"from": "2027-03-05T14:00:00-05:00", "to": "2027-03-05T15:00:00-05:00"}
+    later = tracker(RITA, "and Friday?", "inform", friday, form=FORM,
+                    slots={"room": "conference", "requested_slot": "meeting_invite",
+                           "schedule_asked": {"day": "2027-03-02", "provider": "patel"}},
+                    new_slots={"time": "2027-03-05"})  # fmt: skip
+    later.events[1:1] = [booked, {"event": "slot", "name": "time", "value": friday_2_to_3}, side]
+    events, said = run(ValidateMeetingForm(), later)
+    assert texts(said).startswith("Schedule for Friday, March 5:"), texts(said)
+    assert slots_of(events)["time"] == friday_2_to_3
+
     hours = {**ent("time", {"from": "2027-03-01T14:00:00-05:00",
                             "to": "2027-03-01T15:00:00-05:00"}),
              "additional_info": {"grain": "range", "dated": False}}  # fmt: skip
