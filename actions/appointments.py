@@ -125,6 +125,15 @@ def in_days(appointments: list[Appointment], value: Any) -> list[Appointment]:
     return [a for a in appointments if first <= text.local(a.start_at).date() <= last]
 
 
+# Words just before a time that make it the time wanted, not the appointment's ("to Friday",
+# "for next week", "until after the 10th")
+_NEW_TIME_LEAD_RE = re.compile(
+    r"\b(?:to|for|till|until|into|instead|rather|prefer|better|maybe|perhaps|how about|"
+    r"what about)\s+(?:the\s+|a\s+|on\s+|at\s+|sometime\s+|some\s+time\s+)?$",
+    re.IGNORECASE,
+)
+
+
 # "I'm running late", "I'll be 10 minutes late", "stuck in traffic": about the visit that is
 # about to start; the front desk needs to know, the visit need not move.
 _RUNNING_LATE_RE = re.compile(
@@ -362,8 +371,16 @@ class ValidateRescheduleForm(PickAppointmentForm):
         return "validate_reschedule_form"
 
     def time_selects_appointment(self, tracker: Tracker, mine: list[Appointment]) -> bool:
-        # "move my visit to Friday": the new time. "move my Tuesday appointment": which one.
-        if len(mine) <= 1 or " to " in f" {latest_text(tracker).lower()} ":
+        # "move my visit to Friday": the new time. "move my Tuesday appointment", "I have an
+        # appointment on Tuesday ... I wanted to know if I could come earlier": which one.
+        if len(mine) <= 1:
+            return False
+        said = latest_text(tracker)
+        starts = [e["start"] for e in time_entities(tracker) if isinstance(e.get("start"), int)]
+        if starts:
+            if _NEW_TIME_LEAD_RE.search(said[: starts[0]]):
+                return False
+        elif " to " in f" {said.lower()} ":  # a button's time: where it was said is unknown
             return False
         return bool(in_days(mine, tracker.get_slot("time")))
 

@@ -223,14 +223,38 @@ _HOW_LONG_RE = re.compile(r"\bhow (long|much time|many minutes)\b", re.IGNORECAS
 _FASTING_RE = re.compile(r"\b(fast|fasting|eat|eating|food|drink|breakfast)\b", re.IGNORECASE)
 
 
+# "do you send reminders?", "can you remind me the day before?" (a question about reminders,
+# not "remind me when my appointment is" nor "I got a reminder but ...")
+_REMINDER_RE = re.compile(
+    r"^\W*(?:do|does|will|would|can|could|are|is|how)\b.*\bremind(?:er|ers)?\b(?!.*\bwhen\b)",
+    re.I,
+)
+
+
+def reminders_answer() -> str:
+    """What the assistant itself does about reminders (clinic.scheduling.REMINDERS)."""
+    hours = sorted((before for _, before in scheduling.REMINDERS), reverse=True)
+    times = [
+        "the day before" if h >= timedelta(hours=24) else f"{h.seconds // 3600} hours before"
+        for h in hours
+    ]
+    return (
+        f"Yes: for every visit booked, I send you a reminder here {' and again '.join(times)}, "
+        "with buttons to confirm, move or cancel it."
+    )
+
+
 def say_practice_answer(dispatcher, tracker, *, also: str = "") -> bool:
     """The practice's own answer (the clinic file's `faq`) to the question, if it has one:
-    said, and True. `also`: a topic to look up when the question's own words find nothing."""
+    said, and True. `also`: a topic to look up when the question's own words find nothing.
+    Reminders, which the assistant itself sends, are answered when the file does not."""
     asked = latest_text(tracker)
     with store(readonly=True) as session:
         answer = practice.faq_answer(session, asked)
         if answer is None and also:
             answer = practice.faq_answer(session, also)
+    if answer is None and _REMINDER_RE.search(asked):
+        answer = reminders_answer()
     if answer is None:
         return False
     log.info("faq.answered intent=%s", (tracker.latest_message or {}).get("intent", {}).get("name"))

@@ -234,6 +234,25 @@ def test_move_my_checkup_to_friday_picks_the_checkup(db):
     assert slots_of(events)["appointment_id"] == str(checkup.id)
 
 
+def test_the_day_of_my_appointment_said_in_a_story_picks_it_a_day_after_to_does_not(db):
+    mine = upcoming(db, MARIA)
+    (tuesday,) = [a for a in mine if a.start_at.date().isoformat() == "2027-03-02"]
+
+    def move(text, day, said):
+        on = {**ent("time", day), "start": text.index(said)}
+        return run(ValidateRescheduleForm(), tracker(
+            MARIA, text, "reschedule_appointment", [on, ent("provider", "patel")],
+            form="reschedule_form", activating=True, new_slots={"time": day}))  # fmt: skip
+
+    story = ("Hello this is Maria Lopez, I have an appointment on Tuesday with Dr Patel and I "
+             "wanted to know if I could come a little earlier")  # fmt: skip
+    events, _ = move(story, "2027-03-02", "on Tuesday")
+    assert slots_of(events)["appointment_id"] == str(tuesday.id), "'wanted to' is not 'to Tuesday'"
+    events, said = move("can I move my appointment to Wednesday", "2027-03-03", "Wednesday")
+    assert slots_of(events).get("appointment_id") is None, "the new day, not which appointment"
+    assert "would you like to move" in texts(said) or texts(said) == ""
+
+
 def test_cancel_with_several_offers_them_as_buttons(db):
     mine = upcoming(db, MARIA)
     events, _ = run(

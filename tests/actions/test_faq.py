@@ -238,3 +238,13 @@ def test_common_questions_read_as_other_things_get_the_practice_answer(db):
     # a prep question the practice file doesn't answer still gets the visit's instructions
     _, said = run(ActionAskVisitPrep(), tracker(MARIA, "what should I bring?", "ask_visit_prep"))
     assert "photo ID" in texts(said)
+
+
+def test_reminders_are_explained_as_the_assistant_sends_them(db):
+    for asked in ("do you send reminders?", "can you remind me the day before?"):
+        _, said = run(ActionAskServices(), tracker(MARIA, asked, "ask_services"))
+        assert texts(said).startswith("Yes: for every visit booked, I send you a reminder here "
+                                      "the day before and again 2 hours before"), asked  # fmt: skip
+    _, said = run(ActionOutOfScope(), tracker(MARIA, "I got a reminder but the dog ate it",
+                                              "out_of_scope"))  # fmt: skip
+    assert "reminder here" not in texts(said)
