@@ -248,6 +248,7 @@ class ValidateMessageForm(GuardedForm):
     def extract_message_text(self, dispatcher, tracker: Tracker, domain):
         requested = tracker.get_slot("requested_slot")
         text = latest_text(tracker)
+        refill = message_kind(tracker) == SlipKind.REFILL.value
         if self.starting(tracker):
             with store(readonly=True) as session:
                 names = {
@@ -262,14 +263,14 @@ class ValidateMessageForm(GuardedForm):
         if (
             requested == "message_recipient"
             and not tracker.get_slot("message_text")
-            and message_kind(tracker) == SlipKind.REFILL.value
             and latest_intent(tracker) in ("inform", "nlu_fallback")
             and not (entity(tracker, "provider") or DOCTOR_LIKE.search(text))
             and not any(pattern.search(text) for pattern, _ in _DESK_WORDS)
-            and substantive(text, set(), enough=1)
+            and substantive(text, set(), enough=1 if refill else 2)
         ):
-            # asked who prescribed it, they name the medicine ("lisinopril"): kept as what
-            # the refill is for, and the question comes again
+            # asked who prescribed it, they name the medicine ("lisinopril"); asked who the
+            # message is for, they say what it is about ("it's about my test results"): kept as
+            # what it says, and the question comes again
             dispatcher.utter_message(text=f"Noted: {text.strip()}.")
             return {"message_text": text}
         if requested != "message_text" or not text:

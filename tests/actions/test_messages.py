@@ -470,6 +470,18 @@ def test_the_medicine_named_when_asked_who_prescribed_it_is_kept_and_who_asked_a
     assert "message_text" not in slots_of(events)
 
 
+def test_what_the_message_is_about_said_when_asked_who_it_is_for_is_kept(db):
+    asking_who = {"message_kind": "message", "requested_slot": "message_recipient"}
+    about = tracker(MARIA, "it's about my test results", "inform", form=FORM, slots=asking_who)
+    events, said = run(ValidateMessageForm(), about)
+    assert slots_of(events)["message_text"] == "it's about my test results"
+    assert slots_of(events).get("message_recipient") is None, "who is asked again"
+    assert "Noted: it's about my test results." in texts(said)
+    events, _ = run(ValidateMessageForm(), tracker(MARIA, "yes", "inform", form=FORM,
+                                                   slots=asking_who))  # fmt: skip
+    assert "message_text" not in slots_of(events), "one word is not a message"
+
+
 def test_a_message_for_a_doctor_the_practice_does_not_have_says_so(db):
     _, said = run(ValidateMessageForm(), tracker(MARIA, "can you tell dr kim the new pills make "
                   "me dizzy", "leave_message", form=FORM, activating=True))  # fmt: skip
