@@ -59,7 +59,7 @@ from actions.common import (
 from actions.forms import FORM_START_INTENTS, GuardedForm, current_caller
 from actions.offer_shift import moved_from
 from actions.staff import ActionStaffSchedule
-from actions.when import days_of
+from actions.when import days_of, on_day
 from clinic import clock, inbox, practice, scheduling, text
 from clinic.errors import DomainError, ProviderDoesNotOffer, SlotTaken
 from clinic.models import Appointment, Desk
@@ -452,6 +452,22 @@ class ValidateRescheduleForm(PickAppointmentForm):
             return None
         return moved_from(tracker, start)
 
+    def time_on_the_appointments_day(self, tracker: Tracker) -> list[EventType]:
+        """A time of day said with no day ("can I change it to the afternoon?", "at 3") means
+        the day of the appointment being moved, not today (as the NLU resolves it)."""
+        value = tracker.get_slot("time")
+        appointment_id = tracker.get_slot("appointment_id")
+        if not value or not appointment_id or not _said_without_a_day(tracker, value):
+            return []
+        try:
+            with store(readonly=True) as session:
+                start = scheduling.get_appointment(
+                    session, current_caller().actor, str(appointment_id)
+                ).start_at
+        except DomainError:
+            return []
+        return [SlotSet("time", on_day(value, text.local(start).date()))]
+
     def extract_slot_start(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         return extract_picked_slot(self, dispatcher, tracker, waitlist=False)
 
@@ -519,6 +535,10 @@ class ValidateRescheduleForm(PickAppointmentForm):
             if not tracker.get_slot("appointment_id"):
                 return events or self.narrowed_choice(tracker)
             changed = changed | {"appointment_id"}
+        if "appointment_id" in changed:  # "to the afternoon": that appointment's afternoon
+            same_day = self.time_on_the_appointments_day(tracker)
+            tracker.add_slots(same_day)
+            events += same_day
         provider_events = self.named_provider(dispatcher, tracker)
         if provider_events:
             tracker.add_slots(provider_events)
@@ -542,6 +562,20 @@ class ValidateRescheduleForm(PickAppointmentForm):
             "reschedule_confirmed",
             label_for=moved_label,
         )
+
+
+def _said_without_a_day(tracker: Tracker, value: Any) -> bool:
+    """Was `value` a time of day said with no day, in this move's messages?"""
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        parsed = event.get("parse_data") or {}
+        for found in parsed.get("entities") or []:
+            if found.get("entity") == "time" and found.get("value") == value:
+                return not (found.get("additional_info") or {}).get("dated", True)
+        if (parsed.get("intent") or {}).get("name") == "reschedule_appointment":
+            return False  # where this move started
+    return False
 
 
 class ActionSubmitReschedule(StoreAction):

@@ -253,6 +253,24 @@ def test_the_day_of_my_appointment_said_in_a_story_picks_it_a_day_after_to_does_
     assert "would you like to move" in texts(said) or texts(said) == ""
 
 
+def test_a_time_of_day_without_a_day_is_on_the_day_of_the_appointment_moved(db):
+    """ "Can I move my checkup to the afternoon?": Tuesday's afternoon (the checkup's day), not
+    this afternoon (what the NLU resolves a bare part of the day to)."""
+    this_afternoon = {"from": "2027-03-01T12:00:00-05:00", "to": "2027-03-01T17:00:00-05:00"}
+    undated = {**ent("time", this_afternoon), "additional_info": {"grain": "range",
+                                                                  "dated": False}}  # fmt: skip
+    events, said = run(ValidateRescheduleForm(), tracker(
+        MARIA, "can I move my checkup to the afternoon", "reschedule_appointment",
+        [ent("appointment_type", "checkup"), undated], form="reschedule_form", activating=True,
+        new_slots={"time": this_afternoon}))  # fmt: skip
+    filled = slots_of(events)
+    assert filled["time"] == {"from": "2027-03-02T12:00:00-05:00",
+                              "to": "2027-03-02T17:00:00-05:00"}, texts(said)  # fmt: skip
+    offered = filled["offered_slots"]
+    assert offered and offered[0]["start"].startswith("2027-03-02T1"), offered
+    assert "Monday" not in texts(said)
+
+
 def test_cancel_with_several_offers_them_as_buttons(db):
     mine = upcoming(db, MARIA)
     events, _ = run(
