@@ -59,7 +59,7 @@ from actions.common import (
 from actions.forms import FORM_START_INTENTS, GuardedForm, current_caller
 from actions.offer_shift import moved_from
 from actions.staff import ActionStaffSchedule
-from actions.when import days_of, on_day
+from actions.when import bare_clock, days_of, on_day
 from clinic import clock, inbox, practice, scheduling, text
 from clinic.errors import DomainError, ProviderDoesNotOffer, SlotTaken
 from clinic.models import Appointment, Desk
@@ -468,6 +468,25 @@ class ValidateRescheduleForm(PickAppointmentForm):
             return []
         return [SlotSet("time", on_day(value, text.local(start).date()))]
 
+    def instead_of(self, tracker: Tracker) -> list[EventType]:
+        """ "I have an appointment on Tuesday ... could I come at 9 instead of 10?": 9 that day,
+        when the "instead of" time is the appointment's own."""
+        found = _INSTEAD_OF_RE.search(latest_text(tracker))
+        appointment_id = tracker.get_slot("appointment_id")
+        if found is None or not appointment_id or tracker.get_slot("time"):
+            return []
+        wanted, instead = bare_clock(found["new"]), bare_clock(found["old"])
+        try:
+            with store(readonly=True) as session:
+                start = text.local(scheduling.get_appointment(
+                    session, current_caller().actor, str(appointment_id)).start_at)  # fmt: skip
+        except DomainError:
+            return []
+        old = datetime.fromisoformat(instead).astimezone(start.tzinfo) if instead else None
+        if not isinstance(wanted, str) or old is None or old.time() != start.time():
+            return []
+        return [SlotSet("time", on_day(wanted, start.date()))]
+
     def extract_slot_start(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         return extract_picked_slot(self, dispatcher, tracker, waitlist=False)
 
@@ -536,7 +555,7 @@ class ValidateRescheduleForm(PickAppointmentForm):
                 return events or self.narrowed_choice(tracker)
             changed = changed | {"appointment_id"}
         if "appointment_id" in changed:  # "to the afternoon": that appointment's afternoon
-            same_day = self.time_on_the_appointments_day(tracker)
+            same_day = self.time_on_the_appointments_day(tracker) or self.instead_of(tracker)
             tracker.add_slots(same_day)
             events += same_day
         provider_events = self.named_provider(dispatcher, tracker)
@@ -562,6 +581,11 @@ class ValidateRescheduleForm(PickAppointmentForm):
             "reschedule_confirmed",
             label_for=moved_label,
         )
+
+
+_CLOCK = r"\d{1,2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?"
+# "at 9 instead of 10", "9:30 instead of 10am"
+_INSTEAD_OF_RE = re.compile(rf"\b(?P<new>{_CLOCK})\s+instead\s+of\s+(?P<old>{_CLOCK})\b", re.I)
 
 
 def _said_without_a_day(tracker: Tracker, value: Any) -> bool:

@@ -248,6 +248,12 @@ def test_the_day_of_my_appointment_said_in_a_story_picks_it_a_day_after_to_does_
              "wanted to know if I could come a little earlier")  # fmt: skip
     events, _ = move(story, "2027-03-02", "on Tuesday")
     assert slots_of(events)["appointment_id"] == str(tuesday.id), "'wanted to' is not 'to Tuesday'"
+    assert slots_of(events)["time"] is None, "Tuesday named the appointment, not the new time"
+    events, said = move(story + ", maybe 9 instead of 10", "2027-03-02", "on Tuesday")
+    assert slots_of(events)["time"] == "2027-03-02T09:00:00-05:00", texts(said)
+    assert slots_of(events)["offered_slots"], "times offered around 9 that Tuesday"
+    events, _ = move(story + ", maybe 9 instead of 11", "2027-03-02", "on Tuesday")
+    assert slots_of(events)["time"] is None, "11 is not the appointment's time: asked instead"
     events, said = move("can I move my appointment to Wednesday", "2027-03-03", "Wednesday")
     assert slots_of(events).get("appointment_id") is None, "the new day, not which appointment"
     assert "would you like to move" in texts(said) or texts(said) == ""
