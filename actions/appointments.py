@@ -344,13 +344,31 @@ class ActionAskAppointmentId(StoreAction):
                 caller = caller_of(session, tracker)
                 offered = as_choices(upcoming(session, caller)) if caller.is_patient else []
             events = [SlotSet("offered_appointments", offered)]
+        question = f"Which appointment would you like to {verb}?"
+        if len(offered) > 1 and _ALL_OF_THEM_RE.search(latest_text(tracker)):
+            # "cancel all my appointments": each is confirmed, so none goes by mistake
+            question = f"I'll {verb} them one at a time, so nothing is changed by mistake. " + (
+                "Which one first?"
+            )
         dispatcher.utter_message(
-            text=f"Which appointment would you like to {verb}?",
+            text=question,
             buttons=buttons(
                 (o["label"], payload("inform", appointment_id=o["id"])) for o in offered
             ),
         )
         return events
+
+
+_ALL_OF_THEM_RE = re.compile(r"\b(?:all|both|every|each)\b", re.I)
+
+
+def _request_text(tracker: Tracker, intent: str) -> str:
+    """What the person typed when they last asked for `intent` ("cancel all my appointments")."""
+    for event in reversed(tracker.events):
+        parsed = event.get("parse_data") or {}
+        if event.get("event") == "user" and (parsed.get("intent") or {}).get("name") == intent:
+            return event.get("text") or ""
+    return ""
 
 
 # --- reschedule --------------------------------------------------------------------------------
@@ -673,22 +691,24 @@ class ActionSubmitCancel(StoreAction):
                     cancelled = scheduling.cancel(session, actor, appointment_id, "patient")
                     what = scheduling.describe(cancelled)
                     type_key = cancelled.appointment_type.key
+                    left = len(upcoming(session, caller_of(session, tracker)))
             except DomainError as error:
                 say_error(dispatcher, error)
             else:
                 log.info("appointment.cancelled appointment=%s", appointment_id)
+                choices = [
+                    ("Book a new time", payload("book_appointment", appointment_type=type_key)),
+                    ("No, thanks", "/deny"),
+                ]
+                question = "Would you like to book another time?"
+                if left and _ALL_OF_THEM_RE.search(_request_text(tracker, "cancel_appointment")):
+                    # "cancel all my appointments": the next one, as promised
+                    more = f"{left} more appointment{'s' if left > 1 else ''}"
+                    question = f"You have {more} coming up. Cancel the next one too?"
+                    choices = [("Cancel the next one", "/cancel_appointment"), choices[-1]]
                 dispatcher.utter_message(
-                    text=f"Cancelled: your {what[0].lower() + what[1:]}. Would you like to book "
-                    "another time?",
-                    buttons=buttons(
-                        [
-                            (
-                                "Book a new time",
-                                payload("book_appointment", appointment_type=type_key),
-                            ),
-                            ("No, thanks", "/deny"),
-                        ]
-                    ),
+                    text=f"Cancelled: your {what[0].lower() + what[1:]}. {question}",
+                    buttons=buttons(choices),
                 )
         elif tracker.get_slot("cancel_confirmed") is False:
             dispatcher.utter_message(text="OK, I've kept your appointment.")

@@ -249,10 +249,19 @@ _NOT_NAMES = frozenset(
 )
 
 
+# "what did the doctor say", "my nurse told me": a doctor, not a title before a name
+_GENERIC_BEFORE = re.compile(r"\b(?:the|a|an|my|your|our|his|her|their|that|this|which)\s+$", re.I)
+
+
 def say_unknown_doctor(dispatcher, said: str) -> None:
     """A doctor named in the message whom the practice does not have: say so, with who is."""
     named = next(
-        (m for m in DOCTOR_LIKE.finditer(said or "") if m.group("name").lower() not in _NOT_NAMES),
+        (
+            m
+            for m in DOCTOR_LIKE.finditer(said or "")
+            if m.group("name").lower() not in _NOT_NAMES
+            and not _GENERIC_BEFORE.search(said[: m.start()])
+        ),
         None,
     )
     if named is None:

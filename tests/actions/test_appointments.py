@@ -17,6 +17,7 @@ from actions.appointments import (
     ActionSubmitReschedule,
     ValidateCancelForm,
     ValidateRescheduleForm,
+    as_choices,
 )
 from actions.follow_up import ActionInformWithoutContext
 from actions.messages import ActionStop
@@ -343,6 +344,23 @@ def test_yes_cancels_my_appointment_and_offers_a_new_time(db):
     assert db.get(Appointment, first.id).status is AppointmentStatus.CANCELLED
     assert texts(said).startswith("Cancelled: your check-up with Dr. Anika Patel")
     assert buttons(said)[0]["payload"] == '/book_appointment{"appointment_type":"checkup"}'
+
+
+def test_cancel_all_my_appointments_goes_one_at_a_time_and_offers_the_next(db):
+    mine = upcoming(db, MARIA)
+    assert len(mine) == 2
+    asked = tracker(MARIA, "cancel all my appointments", "cancel_appointment", form="cancel_form",
+                    slots={"offered_appointments": as_choices(mine)})  # fmt: skip
+    _, said = run(ActionAskAppointmentId(), asked)
+    assert texts(said).startswith("I'll cancel them one at a time")
+    assert len(buttons(said)) == 2
+
+    chosen = {"appointment_id": str(mine[0].id), "cancel_confirmed": True}
+    confirmed = tracker(MARIA, "yes", "affirm", slots=chosen)
+    confirmed.events[1:1] = [asked.events[1]]  # the request, earlier in the conversation
+    _, said = run(ActionSubmitCancel(), confirmed)
+    assert "You have 1 more appointment coming up. Cancel the next one too?" in texts(said)
+    assert buttons(said)[0] == {"title": "Cancel the next one", "payload": "/cancel_appointment"}
 
 
 def test_no_keeps_the_appointment(db):
