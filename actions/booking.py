@@ -321,8 +321,14 @@ class ValidateBookingForm(GuardedForm):
         text = latest_text(tracker)
         if asked == "appointment_type" and _ANY_DOCTOR_RE.search(text):
             return {"provider": ANY}  # "whichever doctor is free", said before the visit type
-        if asked in ("slot_start", "booking_confirmed") and OTHER_DOCTOR_RE.search(text):
-            return {"provider": ANY}  # "anything sooner with someone else?": not only this one
+        if (
+            asked in ("time", "slot_start", "booking_confirmed")
+            and tracker.get_slot("provider") not in (None, ANY)
+            and OTHER_DOCTOR_RE.search(text)
+        ):
+            # "anything sooner with someone else?", "can I see someone else instead?" when asked
+            # when: not only this one
+            return {"provider": ANY}
         if asked != "provider":
             return {}
         # "the earliest available" when asked who: whoever is free first

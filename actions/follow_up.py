@@ -54,7 +54,12 @@ from actions.faq import (
 )
 from actions.identity import without_name_lead
 from actions.messages import ActionRequestHuman
-from actions.staff import SCHEDULE_ASKED, ActionStaffMessages, ActionStaffSchedule
+from actions.staff import (
+    SCHEDULE_ASKED,
+    URGENT_ASKED_RE,
+    ActionStaffMessages,
+    ActionStaffSchedule,
+)
 from actions.waitlist import ActionJoinWaitlist
 from actions.when import wanted
 
@@ -107,6 +112,12 @@ class ActionInformWithoutContext(StoreAction):
         asked = tracker.get_slot(SCHEDULE_ASKED)
         if caller.is_staff and isinstance(asked, dict) and before == "action_staff_schedule":
             return ActionStaffSchedule().answer(dispatcher, tracker, asked)
+        if (
+            caller.is_staff
+            and before == "action_staff_messages"
+            and URGENT_ASKED_RE.search(latest_text(tracker))
+        ):  # "only the urgent ones", just after the inbox
+            return await awaited(ActionStaffMessages().run(dispatcher, tracker, domain))
         again = ANSWERS_AGAIN.get(before or "")
         if again is not None and time_entities(tracker):
             return await awaited(again().run(dispatcher, tracker, domain))

@@ -190,7 +190,7 @@ def _day_or_none(value: Any) -> date | None:
         return None
 
 
-_URGENT_ASKED_RE = re.compile(r"\b(urgent|emergenc\w*|important)\b", re.IGNORECASE)
+URGENT_ASKED_RE = re.compile(r"\b(urgent|emergenc\w*|important)\b", re.IGNORECASE)
 _URGENT = (Urgency.EMERGENCY, Urgency.URGENT)
 
 
@@ -207,7 +207,7 @@ class ActionStaffMessages(StoreAction):
                 log.info("staff.refused action=messages")
                 return refuse(dispatcher, tracker)
             handoffs = inbox.open_handoffs(session, caller.staff_actor)
-            urgent_only = bool(_URGENT_ASKED_RE.search(latest_text(tracker)))
+            urgent_only = bool(URGENT_ASKED_RE.search(latest_text(tracker)))
             if urgent_only:  # "any urgent messages?": those, and how many others wait
                 everything = inbox.list_open(session, caller.staff_actor)
                 slips = [s for s in everything if s.urgency in _URGENT]

@@ -669,6 +669,11 @@ def test_moving_with_someone_else_widens_to_whoever_offers_the_visit(db):
     assert filled["provider"] == "any"
     offered = {o.get("provider") for o in filled.get("offered_slots") or []}
     assert offered and offered != {"patel"}, texts(said)
+    # said when asked when: the same, and the question stays
+    asked_when = {**base, "time": None, "requested_slot": "time"}
+    events, said = run(ValidateRescheduleForm(), tracker(MARIA, "can I see someone else?",
+                       form="reschedule_form", slots=asked_when))  # fmt: skip
+    assert slots_of(events)["provider"] == "any" and "didn't catch" not in texts(said)
 
 
 def test_moving_an_appointment_relative_to_when_it_is_now(db):

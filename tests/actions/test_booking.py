@@ -880,6 +880,14 @@ def test_a_visit_only_one_provider_offers_does_not_ask_who(db):
     assert "provider" not in slots_of(events), "three offer check-ups: asked"
 
 
+def test_someone_else_when_asked_when_means_whoever_offers_the_visit(db):
+    asked = {"appointment_type": "checkup", "provider": "patel", "requested_slot": "time"}
+    events, said = run(ValidateBookingForm(), tracker(MARIA, "can I see someone else instead?",
+                                                      form=FORM, slots=asked))  # fmt: skip
+    assert slots_of(events)["provider"] == "any", texts(said)
+    assert "didn't catch" not in texts(said)
+
+
 def test_someone_else_when_times_are_offered_means_whoever_is_free(db):
     asked = offered_on_friday()
     events, said = run(ValidateBookingForm(), tracker(MARIA, "anything with someone else?",

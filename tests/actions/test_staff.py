@@ -481,3 +481,10 @@ def test_any_urgent_messages_lists_only_the_urgent_ones(db):
     assert texts(said).startswith("Urgent messages (")
     assert lines and all("❗" in line or "🚨" in line for line in lines)
     assert texts(said).splitlines()[-1].endswith("can wait.")
+
+
+def test_only_the_urgent_ones_just_after_the_inbox_narrows_it(db):
+    follow_up = answered_by(tracker(RITA, "only the urgent ones", "inform"),
+                            "action_staff_messages")  # fmt: skip
+    _, said = run(ActionInformWithoutContext(), follow_up)
+    assert texts(said).startswith("Urgent messages ("), texts(said)
