@@ -417,6 +417,8 @@ class ValidateRescheduleForm(PickAppointmentForm):
             and self.answers(tracker)
             and OTHER_DOCTOR_RE.search(latest_text(tracker))
         ):
+            if tracker.get_slot("requested_slot") == "time":  # the question comes again
+                dispatcher.utter_message(text="Noted: with whoever is free.")
             return [SlotSet("provider", ANY)]
         if (
             not named
