@@ -637,8 +637,21 @@ class ActionSubmitBooking(StoreAction):
                     buttons=scheduling.appointment_buttons(appointment),
                 )
         elif tracker.get_slot("booking_confirmed") is False:
+            # the button keeps the visit and the doctor, so another time said next books them
+            kept = {
+                "appointment_type": tracker.get_slot("appointment_type"),
+                "provider": tracker.get_slot("provider"),
+            }
             dispatcher.utter_message(
-                text="OK, I haven't booked anything. Tell me if you'd like another time."
+                text="OK, I haven't booked anything. Tell me if you'd like another time.",
+                buttons=buttons(
+                    [
+                        (
+                            "Another time",
+                            payload("book_appointment", **{k: v for k, v in kept.items() if v}),
+                        )
+                    ]
+                ),
             )
         offer_the_other(dispatcher, tracker)  # "...and also a refill"
         return reset_flow(tracker)

@@ -124,6 +124,13 @@ class ActionInformWithoutContext(StoreAction):
         which = WHICH_ONE.get(before or "")
         if which is not None:
             return await awaited(which().run(dispatcher, tracker, domain))
+        another = _another_time_button(tracker)
+        if another is not None and caller.is_patient and time_entities(tracker):
+            # "no" to the time offered ([Another time]), then "what about thursday?": that
+            # visit and doctor again, on the day now said
+            said = time_entities(tracker)[0].get("value")
+            started = await started_by(another, YES_STARTS, dispatcher, tracker, domain) or []
+            return [*started[:-1], SlotSet("time", said), *started[-1:]]
         if caller.is_staff:
             dispatcher.utter_message(text=WHAT_NOW, buttons=buttons(STAFF_BUTTONS))
             return []
@@ -210,6 +217,17 @@ async def started_by(
     log.info("button.started_in_words target=%s", action.name())
     tracker.slots.update(carried)
     return [*slots, *await awaited(action.run(dispatcher, tracker, domain))]
+
+
+def _another_time_button(tracker) -> str | None:
+    return next(
+        (
+            str(b.get("payload"))
+            for b in last_question_buttons(tracker)
+            if payload_intent(str(b.get("payload") or "")) == "book_appointment"
+        ),
+        None,
+    )
 
 
 class ActionAffirm(StoreAction):

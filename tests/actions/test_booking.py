@@ -418,9 +418,23 @@ def test_deny_at_the_confirmation_books_nothing(db):
         ),
     )
     assert slots_of(events)["booking_confirmed"] is False
-    _, said = run(ActionSubmitBooking(), tracker(MARIA, slots={"booking_confirmed": False}))
+    declined = {"booking_confirmed": False, "appointment_type": "checkup", "provider": "patel"}
+    _, said = run(ActionSubmitBooking(), tracker(MARIA, slots=declined))
     assert "haven't booked anything" in texts(said)
     assert len(maria_appointments(db)) == before
+    another = buttons(said)
+    again = '/book_appointment{"appointment_type":"checkup","provider":"patel"}'
+    assert another == [{"title": "Another time", "payload": again}]
+
+    # then "what times are there on thursday instead": the same visit and doctor, that day
+    from actions.follow_up import ActionInformWithoutContext
+
+    thursday = tracker(MARIA, "what times are there on thursday instead", "inform",
+                       [ent("time", "2027-03-04")])  # fmt: skip
+    events, _ = run(ActionInformWithoutContext(), after_question(thursday, texts(said), another))
+    assert slots_of(events) == {"appointment_type": "checkup", "provider": "patel",
+                                "time": "2027-03-04"}  # fmt: skip
+    assert events[-1] == {"event": "followup", "name": "booking_form", "timestamp": None}
 
 
 def test_join_the_waitlist_for_a_type_instead_of_booking(db):
