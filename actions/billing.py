@@ -128,7 +128,8 @@ class ActionAskInvoice(StoreAction):
         return "action_ask_invoice"
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
-        span = next((days_of(v) for v in past_values(latest_text(tracker))), None)
+        said = latest_text(tracker)
+        span = next((days_of(v) for v in past_values(said)), None)
         if span is None:  # a button's payload carries the day itself
             span = next((days_of(e.get("value")) for e in time_entities(tracker)), None)
         with store() as session:
@@ -156,6 +157,13 @@ class ActionAskInvoice(StoreAction):
             else:
                 candidates = billing.invoices_for(session, caller.actor)
                 invoice = candidates[0] if candidates else None
+                shown = last_invoice_shown(tracker) if BEFORE_THAT_RE.search(said) else None
+                ids = [c.id for c in candidates]
+                if shown in ids:  # "and the one before that": the bill older than the one shown
+                    older = ids.index(shown) + 1
+                    invoice = candidates[min(older, len(ids) - 1)]
+                    if older == len(ids):
+                        note = "That was your first bill on file; here it is again.\n"
             if invoice is None and not candidates:
                 dispatcher.utter_message(text="You have no bills on file.")
                 return []
@@ -185,6 +193,25 @@ class ActionAskInvoice(StoreAction):
             dispatcher.utter_message(text=body)
         dispatcher.utter_message(json_message=document)
         return []
+
+
+# "and the one before that", "the previous bill": older than the bill just shown
+BEFORE_THAT_RE = re.compile(
+    r"\b(?:one|bill|invoice)s? before(?: that| it| this)?\b|"
+    r"\b(?:previous|earlier|older|prior|last but one) (?:one|bill|invoice)\b",
+    re.I,
+)
+
+
+def last_invoice_shown(tracker) -> int | None:
+    """The id of the invoice whose PDF the bot sent last in this conversation."""
+    for event in reversed(tracker.events):
+        if event.get("event") != "bot":
+            continue
+        document = ((event.get("data") or {}).get("custom") or {}).get("document") or {}
+        if document.get("kind") == "invoice_pdf" and str(document.get("invoice_id")).isdigit():
+            return int(document["invoice_id"])
+    return None
 
 
 # "$210", "210 dollars", "$63.50"

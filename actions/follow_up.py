@@ -22,6 +22,7 @@ from rasa_sdk.types import DomainDict
 from actions.also_asked import awaited
 from actions.appointments import ActionConfirmAttendance, ActionListAppointments
 from actions.billing import (
+    BEFORE_THAT_RE,
     ActionAskBalance,
     ActionAskClaimStatus,
     ActionAskInvoice,
@@ -118,6 +119,8 @@ class ActionInformWithoutContext(StoreAction):
             and URGENT_ASKED_RE.search(latest_text(tracker))
         ):  # "only the urgent ones", just after the inbox
             return await awaited(ActionStaffMessages().run(dispatcher, tracker, domain))
+        if before == ActionAskInvoice().name() and BEFORE_THAT_RE.search(latest_text(tracker)):
+            return await awaited(ActionAskInvoice().run(dispatcher, tracker, domain))
         again = ANSWERS_AGAIN.get(before or "")
         if again is not None and time_entities(tracker):
             return await awaited(again().run(dispatcher, tracker, domain))

@@ -257,3 +257,19 @@ def test_a_bill_the_patient_thinks_is_wrong_comes_with_the_way_to_billing(db):
         assert [b["payload"] for b in buttons(said)] == ['/leave_message{"provider":"billing"}']
     _, said = run(ActionAskInvoice(), tracker(MARIA, "send me my latest bill", "ask_invoice"))
     assert not buttons(said) and "billing office" not in texts(said)
+
+
+def test_and_the_one_before_that_after_a_bill_shows_the_older_one(db):
+    pid = patient_id(db, MARIA)
+    newest_first = db.scalars(
+        select(Invoice).where(Invoice.patient_id == pid).order_by(Invoice.issued_on.desc())
+    ).all()
+    assert len(newest_first) >= 2
+    _, said = run(ActionAskInvoice(), tracker(MARIA, "can you send me the pdf", "ask_invoice"))
+    shown = [{"event": "bot", "text": texts(said), "data": {"custom": c}} for c in customs(said)]
+    before = tracker(MARIA, "and the one before that", "inform")
+    before.events[:0] = [{"event": "action", "name": "action_ask_invoice"}, *shown]
+    _, said = run(ActionInformWithoutContext(), before)
+    assert newest_first[1].number in texts(said) and newest_first[0].number not in texts(said)
+    (document,) = [c["document"] for c in customs(said)]
+    assert document["invoice_id"] == newest_first[1].id
