@@ -32,6 +32,7 @@ from actions.booking import (
 )
 from actions.common import (
     CANCEL_WORD_RE,
+    FORM_START_INTENTS,
     StoreAction,
     answered_before,
     buttons,
@@ -56,7 +57,7 @@ from actions.common import (
     time_entities,
     wants_earliest,
 )
-from actions.forms import FORM_START_INTENTS, GuardedForm, current_caller
+from actions.forms import GuardedForm, current_caller
 from actions.offer_shift import moved_from
 from actions.staff import ActionStaffSchedule
 from actions.when import bare_clock, days_of, on_day

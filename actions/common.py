@@ -576,13 +576,23 @@ def said_day(entities: list[dict[str, Any]]) -> date | None:
     return None
 
 
-# Messages that answer an open form, as against a question asked on the side while it is open
-# ("who is Dr Patel seeing tomorrow?" while booking the room): a side question's day is not the
-# form's day.
-FORM_ANSWER_INTENTS = frozenset(
-    {"book_appointment", "reschedule_appointment", "staff_book_meeting", "inform", "affirm",
-     "deny", "nlu_fallback"}
-)  # fmt: skip
+# Answers aimed at a form itself; anything else that fills nothing is a side question.
+FORM_ANSWER_INTENTS = ("inform", "affirm", "deny", "nlu_fallback")
+# The intent that starts a form, said again while it runs ("cancel my appointment" when asked
+# which one), is also meant for it: no rule could answer it as a side question.
+FORM_START_INTENTS = {
+    "booking_form": "book_appointment",
+    "reschedule_form": "reschedule_appointment",
+    "cancel_form": "cancel_appointment",
+    "message_form": "leave_message",
+    "link_form": "link_account",
+    "register_form": "register",
+    "meeting_form": "staff_book_meeting",
+}
+# Messages that answered a form, as against a question asked on the side while it was open
+# ("who is Dr Patel seeing tomorrow?" while booking the room): a side question's day is not
+# the form's day.
+_FORM_MESSAGES = frozenset((*FORM_ANSWER_INTENTS, *FORM_START_INTENTS.values()))
 
 
 # "and Friday?", "what about Dr Lee?": the side question again, for something else
@@ -604,7 +614,7 @@ def follows_side_question(tracker: Tracker) -> str | None:
 
 def _side_follow_up(before: dict[str, Any], message: dict[str, Any]) -> str | None:
     side = _intent_of(before)
-    if side in FORM_ANSWER_INTENTS or not _SIDE_FOLLOW_UP_RE.match(message.get("text") or ""):
+    if side in _FORM_MESSAGES or not _SIDE_FOLLOW_UP_RE.match(message.get("text") or ""):
         return None
     return side
 
@@ -615,7 +625,7 @@ def _form_answers(tracker: Tracker) -> list[dict[str, Any]]:
     return [
         message
         for before, message in zip([{}, *users], users, strict=False)
-        if _intent_of(message) in FORM_ANSWER_INTENTS and not _side_follow_up(before, message)
+        if _intent_of(message) in _FORM_MESSAGES and not _side_follow_up(before, message)
     ]
 
 

@@ -27,6 +27,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.also_asked import LATER_REQUESTS, other_request
 from actions.common import (
+    FORM_ANSWER_INTENTS,
+    FORM_START_INTENTS,
     answers_on_failure,
     buttons,
     caller_of,
@@ -40,19 +42,6 @@ from actions.red_flags import warn_if_red_flags
 from actions.unclear import say_if_other_language
 from clinic.identity import Caller
 
-# Answers aimed at the form itself; anything else that fills nothing is a side question.
-FORM_ANSWER_INTENTS = ("inform", "affirm", "deny", "nlu_fallback")
-# The intent that starts a form, said again while it runs ("cancel my appointment" when asked
-# which one), is also meant for it: no rule could answer it as a side question.
-FORM_START_INTENTS = {
-    "booking_form": "book_appointment",
-    "reschedule_form": "reschedule_appointment",
-    "cancel_form": "cancel_appointment",
-    "message_form": "leave_message",
-    "link_form": "link_account",
-    "register_form": "register",
-    "meeting_form": "staff_book_meeting",
-}
 DIALOGUE_FALLBACK = (
     'Sorry, I didn\'t get that. Could you say it another way? To start over, say "stop".'
 )

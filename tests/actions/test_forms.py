@@ -48,7 +48,7 @@ def test_each_forms_start_intent_is_one_that_starts_it_in_the_rules():
     """FORM_START_INTENTS repeats what data/rules.yml says; keep the two in step."""
     import yaml
 
-    from actions.forms import FORM_START_INTENTS
+    from actions.common import FORM_START_INTENTS
     from tests.servers import ROOT
 
     starts: dict[str, set[str]] = {}
