@@ -59,7 +59,7 @@ from actions.common import (
 )
 from actions.forms import GuardedForm, current_caller
 from actions.offer_shift import moved_from
-from actions.staff import ActionStaffSchedule
+from actions.staff import ActionStaffSchedule, cancel_room_booking_step
 from actions.when import bare_clock, days_of, on_day
 from clinic import clock, inbox, practice, scheduling, text
 from clinic.errors import DomainError, ProviderDoesNotOffer, SlotTaken
@@ -175,6 +175,9 @@ class PickAppointmentForm(GuardedForm):
     naming_keys: tuple[str, ...] = ("type", "provider")
 
     def gate(self, session, caller, dispatcher, tracker, activating):
+        if caller.is_staff and not caller.is_patient and self.form_name() == "cancel_form":
+            # "cancel the staff meeting": staff cancel the room bookings they made
+            return cancel_room_booking_step(session, caller, dispatcher, tracker)
         if not caller.is_patient:
             say_not_linked(dispatcher, tracker, f"{self.verb} an appointment", caller)
             return []

@@ -441,3 +441,78 @@ class ActionSubmitMeeting(StoreAction):
         elif confirmed is False:
             dispatcher.utter_message(text="OK, I haven't booked the room.")
         return reset_flow(tracker)
+
+
+# --- cancelling a room booking -------------------------------------------------------------
+
+# The cancel form's appointment_id for a staff member's room booking: "room:12" picks it,
+# "room:12:yes" confirms (each step is one button; the form ends after each)
+_ROOM_PICK_RE = re.compile(r"^room:(?P<id>\d+)(?P<yes>:yes)?$")
+
+
+def _booking_label(booking) -> str:
+    return (
+        f"“{booking.title}” in the {booking.room.name}, {text.when(booking.start_at)}–"
+        f"{text.clock_time(booking.end_at)}"
+    )
+
+
+def cancel_room_booking_step(session, caller, dispatcher, tracker: Tracker) -> list[EventType]:
+    """A staff member's "cancel the staff meeting on Friday" (the cancel form, whose
+    appointments are patients'): the room bookings they organised that are still ahead (on the
+    day said, if any); one picked is asked about; confirmed, it is cancelled and the people
+    invited are told (clinic.staff.cancel_room_booking)."""
+    actor = caller.staff_actor
+    picked = _ROOM_PICK_RE.match(str(tracker.get_slot("appointment_id") or ""))
+    try:
+        if picked and picked["yes"]:
+            booking = staff.my_room_booking(session, actor, int(picked["id"]))
+            label, told = _booking_label(booking), len(booking.invitee_ids)
+            staff.cancel_room_booking(session, actor, booking.id)
+            log.info("meeting.cancelled booking=%s invitees=%d", booking.id, told)
+            invited = (
+                f" I've told the {told} people invited."
+                if told > 1
+                else (" I've told the person invited." if told else "")
+            )
+            dispatcher.utter_message(text=f"Cancelled: {label}.{invited}")
+            return []
+        if picked:
+            mine = [staff.my_room_booking(session, actor, int(picked["id"]))]
+        else:
+            said = next(iter(time_entities(tracker)), None)
+            days = days_of(said.get("value")) if said else None
+            mine = staff.my_room_bookings(session, actor, *(days or (None, None)))
+    except DomainError as error:
+        say_error(dispatcher, error)
+        return []
+    if not mine:
+        dispatcher.utter_message(
+            text="You have no room bookings coming up"
+            + (" then" if not picked and time_entities(tracker) else "")
+            + ". Patients' appointments are changed by the patient or in the practice's system.",
+            buttons=buttons([("Book a meeting room", "/staff_book_meeting")]),
+        )
+        return []
+    if len(mine) == 1:
+        (booking,) = mine
+        invited, yes = len(booking.invitee_ids), f"room:{booking.id}:yes"
+        note = (
+            f" The {invited} people invited will be told."
+            if invited > 1
+            else (" The person invited will be told." if invited else "")
+        )
+        dispatcher.utter_message(
+            text=f"Cancel {_booking_label(booking)}?{note}",
+            buttons=buttons([("Yes, cancel it", payload("cancel_appointment", appointment_id=yes)),
+                             ("No, keep it", "/deny")]),
+        )  # fmt: skip
+        return []
+    dispatcher.utter_message(
+        text="Which room booking would you like to cancel?",
+        buttons=buttons(
+            (_booking_label(b), payload("cancel_appointment", appointment_id=f"room:{b.id}"))
+            for b in mine
+        ),
+    )
+    return []

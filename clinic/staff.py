@@ -5,6 +5,8 @@
     book_room(s, actor, room_key, start, end, title, invitees=()) -> RoomBooking
     cancel_room_booking(s, actor, booking_id) -> RoomBooking
     room_bookings(s, actor, day) -> list[RoomBooking]
+    my_room_bookings(s, actor, first=None, last=None) -> list[RoomBooking]   ahead, organised
+    my_room_booking(s, actor, booking_id) -> RoomBooking                     one of those
     staff_list(s, actor) -> list[Staff]
     add_staff(s, *, name, role, telegram_user_id=None, email=None, provider_key=None) -> Staff
     add_time_off(s, actor, provider_key, start, end, reason="") -> TimeOff
@@ -364,6 +366,42 @@ def cancel_room_booking(session: Session, actor: Actor, booking_id: int) -> Room
         object_type="room_booking",
         object_id=booking.id,
     )
+    return booking
+
+
+MY_BOOKINGS_LIMIT = 8
+
+
+def my_room_bookings(
+    session: Session, actor: Actor, first: date | None = None, last: date | None = None
+) -> list[RoomBooking]:
+    """The room bookings the staff member organised that are still ahead (on the days from
+    `first` to `last`, if given), soonest first."""
+    organiser = _staff(session, actor)
+    query = select(RoomBooking).where(
+        RoomBooking.booked_by_id == organiser.id,
+        RoomBooking.status == RoomBookingStatus.BOOKED,
+        RoomBooking.start_at > clock.now(),
+    )
+    if first is not None:
+        query = query.where(RoomBooking.start_at >= _day_bounds(first)[0])
+    if last is not None:
+        query = query.where(RoomBooking.start_at < _day_bounds(last)[1])
+    return list(session.scalars(query.order_by(RoomBooking.start_at).limit(MY_BOOKINGS_LIMIT)))
+
+
+def my_room_booking(session: Session, actor: Actor, booking_id: int) -> RoomBooking:
+    """One of `my_room_bookings` by id (a button's id is re-checked here: another's booking,
+    a past or cancelled one is NotFound)."""
+    organiser = _staff(session, actor)
+    booking = session.get(RoomBooking, booking_id)
+    if (
+        booking is None
+        or booking.booked_by_id != organiser.id
+        or booking.status is not RoomBookingStatus.BOOKED
+        or booking.start_at <= clock.now()
+    ):
+        raise NotFound("I couldn't find that room booking among yours still to come.")
     return booking
 
 

@@ -488,3 +488,54 @@ def test_only_the_urgent_ones_just_after_the_inbox_narrows_it(db):
                             "action_staff_messages")  # fmt: skip
     _, said = run(ActionInformWithoutContext(), follow_up)
     assert texts(said).startswith("Urgent messages ("), texts(said)
+
+
+def test_staff_cancel_a_room_booking_they_made_and_the_invited_are_told(db):
+    from datetime import datetime
+
+    from actions.appointments import ValidateCancelForm
+    from clinic import staff as staff_service
+    from clinic.db import session_scope
+    from clinic.identity import who_is
+
+    friday_2pm = datetime.fromisoformat("2027-03-05T14:00:00-05:00")
+    with session_scope() as session:
+        rita, ben = who_is(session, RITA).staff_actor, who_is(session, "tg:2002").staff_actor
+        others = [s.id for s in staff_service.staff_list(session, rita) if s.id != rita.id]
+        mine = staff_service.book_room(
+            session,
+            rita,
+            "conference",
+            friday_2pm,
+            friday_2pm + timedelta(hours=1),
+            "Budget review",
+            others,
+        )
+        theirs = staff_service.book_room(
+            session, ben, "library", friday_2pm, friday_2pm + timedelta(hours=1), "Billing review"
+        )
+        mine_id, theirs_id = mine.id, theirs.id
+
+    def cancel(text, appointment_id=None):
+        new = {"appointment_id": appointment_id} if appointment_id else {}
+        return run(ValidateCancelForm(), tracker(RITA, text, "cancel_appointment",
+                   form="cancel_form", activating=True, new_slots=new))  # fmt: skip
+
+    _, said = cancel("cancel the budget review on friday")
+    assert texts(said).startswith("Cancel “Budget review” in the Conference Room, Fri, Mar 5")
+    assert f"The {len(others)} people invited will be told." in texts(said)
+    yes = buttons(said)[0]["payload"]
+    assert yes == f'/cancel_appointment{{"appointment_id":"room:{mine_id}:yes"}}'
+    # another's booking, by a typed payload: refused, and it stays
+    _, said = cancel("x", f"room:{theirs_id}:yes")
+    assert "couldn't find that room booking" in texts(said)
+
+    _, said = cancel("yes", f"room:{mine_id}:yes")
+    assert texts(said).startswith("Cancelled: “Budget review”")
+    db.rollback()
+    assert db.get(RoomBooking, mine_id).status.value == "cancelled"
+    assert db.get(RoomBooking, theirs_id).status.value == "booked"
+    told = db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "meeting_cancelled")).all()
+    assert sorted(m.staff_id for m in told) == sorted(others)
+    _, said = cancel("cancel my room booking")
+    assert texts(said).startswith("You have no room bookings coming up.")

@@ -173,3 +173,28 @@ def test_outside_hours_says_the_days_hours(store):
             store, actor, "conference", at("2027-05-31", "10:00"), at("2027-05-31", "11:00"), "x"
         )
     assert "Memorial Day" in str(closed.value)
+
+
+def test_my_room_bookings_are_the_ones_i_made_still_ahead(store, monkeypatch):
+    from clinic import clock
+    from clinic.errors import NotFound
+
+    rita = Actor.staff(make_staff(store, telegram_user_id=1).id)
+    ben = Actor.staff(make_staff(store, StaffRole.BILLING, telegram_user_id=2).id)
+    thursday = staff.book_room(store, rita, "conference", at("2027-03-04", "14:00"),
+                               at("2027-03-04", "15:00"), "Thursday")  # fmt: skip
+    friday = staff.book_room(store, rita, "library", at("2027-03-05", "09:00"),
+                             at("2027-03-05", "10:00"), "Friday")  # fmt: skip
+    bens = staff.book_room(store, ben, "conference", at("2027-03-05", "09:00"),
+                           at("2027-03-05", "10:00"), "Ben's")  # fmt: skip
+    assert staff.my_room_bookings(store, rita) == [thursday, friday], "soonest first, not Ben's"
+    assert staff.my_room_bookings(store, rita, date(2027, 3, 5), date(2027, 3, 5)) == [friday]
+    assert staff.my_room_booking(store, rita, friday.id) is friday
+    with pytest.raises(NotFound):
+        staff.my_room_booking(store, rita, bens.id)
+    staff.cancel_room_booking(store, rita, friday.id)
+    with pytest.raises(NotFound):
+        staff.my_room_booking(store, rita, friday.id)
+    later = at("2027-03-04", "14:30")  # Thursday's has started
+    monkeypatch.setattr(clock, "now", lambda: later)
+    assert staff.my_room_bookings(store, rita) == []
