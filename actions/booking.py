@@ -76,6 +76,14 @@ _ANY_RE = re.compile(
     re.IGNORECASE,
 )
 
+# "my usual doctor", "the same doctor as last time": whom the patient has seen most
+_USUAL_DOCTOR_RE = re.compile(
+    r"\b(?:my|the|our)\s+(?:usual|regular|normal|own|same|family|primary)\s+(?:doctor|dr|doc|gp|"
+    r"physician|provider|nurse)\b|\bsame (?:doctor|one|person) as (?:last time|before)\b|"
+    r"\bwho(?:ever)? i (?:usually|normally|always) see\b",
+    re.IGNORECASE,
+)
+
 # "with someone else", "another doctor": whoever is free, said when times were offered
 OTHER_DOCTOR_RE = re.compile(
     r"\b(someone|somebody|anyone|anybody) else\b|\b(another|a different|other|any other) "
@@ -319,6 +327,8 @@ class ValidateBookingForm(GuardedForm):
         if not self.answers(tracker) or entity(tracker, "provider"):
             return {}
         text = latest_text(tracker)
+        if _USUAL_DOCTOR_RE.search(text) and asked in (None, "appointment_type", "provider"):
+            return self.usual_doctor(dispatcher, tracker, asked)  # "with my usual doctor"
         if asked == "appointment_type" and _ANY_DOCTOR_RE.search(text):
             return {"provider": ANY}  # "whichever doctor is free", said before the visit type
         if (
@@ -336,6 +346,26 @@ class ValidateBookingForm(GuardedForm):
             return {"provider": ANY}
         picked = picked_button(tracker, "provider")  # "the second one"
         return {"provider": picked} if picked else {}
+
+    @staticmethod
+    def usual_doctor(dispatcher, tracker: Tracker, asked: str | None) -> dict[str, Any]:
+        """The one the patient has seen most (for this kind of visit, if known); if they have
+        not been seen yet, said so when asked who."""
+        type_key = tracker.get_slot("appointment_type") or entity(tracker, "appointment_type")
+        try:
+            with store(readonly=True) as session:
+                usual = scheduling.usual_provider(session, current_caller().actor, type_key)
+                key = usual.key if usual else None
+        except DomainError:
+            key = None
+        if key:
+            return {"provider": key}
+        if asked == "provider":
+            dispatcher.utter_message(
+                text="I don't see an earlier visit of yours with us, so I can't tell who your "
+                "usual doctor is. Pick one below, or whoever is free first."
+            )
+        return {}
 
     def extract_appointment_type(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         asked = tracker.get_slot("requested_slot")

@@ -64,6 +64,7 @@ from clinic.models import (
     AppointmentStatus,
     Insurer,
     Patient,
+    Provider,
     WaitlistEntry,
     WaitlistStatus,
 )
@@ -806,6 +807,28 @@ def upcoming_for_patient(
         count=len(appointments),
     )
     return appointments
+
+
+def usual_provider(
+    session: Session, actor: Actor, type_key: str | None = None, patient_id: int | None = None
+) -> Provider | None:
+    """ "My usual doctor": the active provider the patient has seen most (completed visits, the
+    latest breaking ties) among those who offer `type_key` if given; None if they have not been
+    seen yet."""
+    patient = _patient_for(session, actor, patient_id)
+    seen = session.execute(
+        select(Appointment.provider_id, func.count(), func.max(Appointment.start_at))
+        .where(
+            Appointment.patient_id == patient.id,
+            Appointment.status == AppointmentStatus.COMPLETED,
+        )
+        .group_by(Appointment.provider_id)
+    ).all()
+    offering = {p.id for p in practice.providers(session, type_key)}
+    ranked = sorted(
+        (row for row in seen if row[0] in offering), key=lambda row: (row[1], row[2]), reverse=True
+    )
+    return session.get(Provider, ranked[0][0]) if ranked else None
 
 
 LATE_WINDOW_BEFORE = timedelta(minutes=45)  # started this long ago: they may still come

@@ -910,3 +910,19 @@ def test_someone_else_when_times_are_offered_means_whoever_is_free(db):
     assert filled["provider"] == "any"
     offered = {o.get("provider") for o in filled.get("offered_slots") or []}
     assert offered and offered != {"patel"}, texts(said)  # others' times now too
+
+
+def test_my_usual_doctor_is_the_one_i_have_seen_most(db):
+    from clinic import scheduling as clinic_scheduling
+
+    maria = who_is(db, MARIA)
+    usual = clinic_scheduling.usual_provider(db, maria.actor, "checkup").key
+    events, said = run(ValidateBookingForm(), start(text="a checkup with my usual doctor please",
+                                                    appointment_type="checkup"))  # fmt: skip
+    assert slots_of(events)["provider"] == usual, texts(said)
+    # asked who, by someone not seen here yet: said so, and asked again
+    asked = {"appointment_type": "checkup", "requested_slot": "provider"}
+    events, said = run(ValidateBookingForm(), tracker(AISHA, "my usual doctor", form=FORM,
+                                                      slots=asked))  # fmt: skip
+    assert slots_of(events).get("provider") is None
+    assert "can't tell who your usual doctor is" in texts(said)

@@ -476,3 +476,23 @@ def test_slot_finder_and_booking_agree(store, two_patients):
         not (s.start < booked.blocked_until and booked.start_at < s.end + timedelta(minutes=5))
         for s in after
     )
+
+
+def test_usual_provider_is_the_one_seen_most_who_offers_the_visit(store, two_patients, monkeypatch):
+    from clinic import clock
+
+    maria, newcomer = two_patients
+    visits = [("lee", "2027-03-03", "10:00"), ("patel", "2027-03-02", "10:00"),
+              ("patel", "2027-03-04", "10:00"), ("lee", "2027-03-04", "14:00")]  # fmt: skip
+    booked = [book_checkup(store, maria, at(day, hour), who) for who, day, hour in visits]
+    later = at("2027-03-08", "09:00")
+    monkeypatch.setattr(clock, "now", lambda: later)
+    system = Actor.system()
+    for appointment in booked[:3]:  # lee once, patel twice seen; the last lee visit missed
+        scheduling.mark_completed(store, system, appointment.id)
+    scheduling.mark_no_show(store, system, booked[3].id)
+    me = Actor.patient(maria.id)
+    assert scheduling.usual_provider(store, me).key == "patel"
+    assert scheduling.usual_provider(store, me, "checkup").key == "patel"
+    assert scheduling.usual_provider(store, me, "blood_test") is None, "neither takes blood"
+    assert scheduling.usual_provider(store, Actor.patient(newcomer.id)) is None
