@@ -355,10 +355,11 @@ class ValidateBookingForm(GuardedForm):
         try:
             with store(readonly=True) as session:
                 usual = scheduling.usual_provider(session, current_caller().actor, type_key)
-                key = usual.key if usual else None
+                key, name = (usual.key, usual.display_name) if usual else (None, "")
         except DomainError:
             key = None
         if key:
+            dispatcher.utter_message(text=f"Noted: with {name}, whom you've seen most.")
             return {"provider": key}
         if asked == "provider":
             dispatcher.utter_message(

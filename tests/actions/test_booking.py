@@ -920,6 +920,7 @@ def test_my_usual_doctor_is_the_one_i_have_seen_most(db):
     events, said = run(ValidateBookingForm(), start(text="a checkup with my usual doctor please",
                                                     appointment_type="checkup"))  # fmt: skip
     assert slots_of(events)["provider"] == usual, texts(said)
+    assert "whom you've seen most" in texts(said)
     # asked who, by someone not seen here yet: said so, and asked again
     asked = {"appointment_type": "checkup", "requested_slot": "provider"}
     events, said = run(ValidateBookingForm(), tracker(AISHA, "my usual doctor", form=FORM,
