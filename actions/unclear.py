@@ -12,7 +12,7 @@ import re
 import unicodedata
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, FollowupAction
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
@@ -20,6 +20,8 @@ from actions.common import (
     StoreAction,
     button_named,
     buttons,
+    entity,
+    latest_intent,
     latest_text,
     log,
     store,
@@ -116,6 +118,11 @@ class _Unclear(StoreAction):
             picked = await started_by(pressed, PICKS, dispatcher, tracker, domain)
             if picked is not None:
                 return picked
+        if self.is_booking(tracker):
+            # "bloodwork with grace": unsure whether it is a request or an answer, but either
+            # way it books that visit (as the rules do for both)
+            log.info("fallback.booking_named")
+            return [FollowupAction("booking_form")]
         if say_if_other_language(dispatcher, tracker):
             return []
         # imported here: actions.faq -> actions.also_asked -> ... -> this module
@@ -124,6 +131,18 @@ class _Unclear(StoreAction):
         if not say_practice_answer(dispatcher, tracker):  # "can my husband come in with me?"
             dispatcher.utter_message(text=self.answer, buttons=buttons(MENU_BUTTONS))
         return []
+
+    @staticmethod
+    def is_booking(tracker: Tracker) -> bool:
+        ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+        candidates = [r.get("name") for r in ranking if r.get("name") != "nlu_fallback"]
+        unsure_between = set(candidates[:2])  # the two the classifier was torn between
+        return (
+            latest_intent(tracker) == "nlu_fallback"
+            and bool(entity(tracker, "appointment_type"))
+            and len(unsure_between) == 2
+            and unsure_between <= {"book_appointment", "inform"}
+        )
 
 
 class ActionOutOfScope(_Unclear):

@@ -7,7 +7,7 @@ import pytest
 
 from actions.booking import ValidateBookingForm
 from actions.unclear import ActionFallback, ActionOutOfScope, other_language
-from tests.actions.helpers import MARIA, STRANGER_WEB, buttons, run, texts, tracker
+from tests.actions.helpers import MARIA, STRANGER_WEB, buttons, ent, run, texts, tracker
 
 
 @pytest.mark.parametrize(
@@ -73,4 +73,26 @@ def test_a_button_title_typed_does_what_the_button_does(db):
     # one word that is only part of a title is not a press
     t = after_question(tracker(MARIA, "carry", "nlu_fallback"), "Linked.", [carry_on])
     _, said = run(ActionFallback(), t)
+    assert texts(said).startswith("Sorry, I didn't understand")
+
+
+def test_unsure_between_booking_and_an_answer_with_a_visit_named_books_it(db):
+    def unsure(text, entities, first, second):
+        t = tracker(MARIA, text, "nlu_fallback", entities)
+        t.latest_message["intent_ranking"] = [
+            {"name": "nlu_fallback", "confidence": 0.5},
+            {"name": first, "confidence": 0.49},
+            {"name": second, "confidence": 0.47},
+        ]
+        return run(ActionFallback(), t)
+
+    events, said = unsure("bloodwork with grace", [ent("appointment_type", "blood_test"),
+                          ent("provider", "okafor")], "inform", "book_appointment")  # fmt: skip
+    assert events == [{"event": "followup", "name": "booking_form", "timestamp": None}]
+    assert texts(said) == ""
+    # torn between other things, or no visit named: the usual answer
+    _, said = unsure("bloodwork with grace", [ent("appointment_type", "blood_test")],
+                     "inform", "ask_invoice")  # fmt: skip
+    assert texts(said).startswith("Sorry, I didn't understand")
+    _, said = unsure("with grace", [ent("provider", "okafor")], "inform", "book_appointment")
     assert texts(said).startswith("Sorry, I didn't understand")
