@@ -120,6 +120,7 @@ class ActionAskBalance(StoreAction):
 
 
 BILLING_MESSAGE = '/leave_message{"provider":"billing"}'  # "Message the billing office"
+BILLING_BUTTON = ("Message the billing office", BILLING_MESSAGE)
 
 
 @answers("ask_invoice")
@@ -187,7 +188,7 @@ class ActionAskInvoice(StoreAction):
             dispatcher.utter_message(
                 text=body + "\nIf something on it looks wrong (a payment missing, a charge twice), "
                 "the billing office can check it for you.",
-                buttons=buttons([("Message the billing office", BILLING_MESSAGE)]),
+                buttons=buttons([BILLING_BUTTON]),
             )
         else:
             dispatcher.utter_message(text=body)
@@ -280,7 +281,7 @@ class ActionAskClaimStatus(StoreAction):
         dispatcher.utter_message(
             text=answer + "\nIf you think a claim was denied by mistake, the billing office can "
             "look into it with your insurer.",
-            buttons=buttons([("Message the billing office", BILLING_MESSAGE)]),
+            buttons=buttons([BILLING_BUTTON]),
         )
         return []
 

@@ -13,6 +13,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.types import DomainDict
 
 from actions.also_asked import answers
+from actions.billing import BILLING_BUTTON
 from actions.common import (
     HUMAN_BUTTON,
     StoreAction,
@@ -32,7 +33,6 @@ from clinic import billing, practice, scheduling, text
 from clinic.errors import DomainError
 from clinic.practice import DayHours
 
-BILLING_BUTTON = ("Message the billing office", '/leave_message{"provider":"billing"}')
 NO_PRICES = (
     "What you pay depends on the visit and on your insurance plan, so I can't quote a price "
     "here. The billing office can give you an estimate."
