@@ -50,6 +50,7 @@ from actions.common import (
     pick_ordinal,
     refuse_for_someone_else,
     reset_flow,
+    said_without_day,
     say_error,
     say_if_date_unread,
     say_not_linked,
@@ -480,17 +481,24 @@ class ValidateRescheduleForm(PickAppointmentForm):
         """A time of day said with no day ("can I change it to the afternoon?", "at 3") means
         the day of the appointment being moved, not today (as the NLU resolves it)."""
         value = tracker.get_slot("time")
-        appointment_id = tracker.get_slot("appointment_id")
-        if not value or not appointment_id or not _said_without_a_day(tracker, value):
+        if not value or not _said_without_a_day(tracker, value):
             return []
+        moved = self.on_the_appointments_day(tracker, value)
+        return [SlotSet("time", moved)] if moved != value else []
+
+    @staticmethod
+    def on_the_appointments_day(tracker: Tracker, value: Any) -> Any:
+        appointment_id = tracker.get_slot("appointment_id")
+        if not appointment_id:
+            return value
         try:
             with store(readonly=True) as session:
                 start = scheduling.get_appointment(
                     session, current_caller().actor, str(appointment_id)
                 ).start_at
         except DomainError:
-            return []
-        return [SlotSet("time", on_day(value, text.local(start).date()))]
+            return value
+        return on_day(value, text.local(start).date())
 
     def instead_of(self, tracker: Tracker) -> list[EventType]:
         """ "I have an appointment on Tuesday ... could I come at 9 instead of 10?": 9 that day,
@@ -522,7 +530,16 @@ class ValidateRescheduleForm(PickAppointmentForm):
         return shift_at_confirmation(self, tracker, "reschedule_confirmed")
 
     def validate_time(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
-        return {"time": with_hours(tracker, on_the_day_discussed(tracker, value))}
+        discussed = on_the_day_discussed(tracker, value)
+        if (
+            discussed == value
+            and said_without_day(tracker, value)
+            and not re.search(r"\bany\b", latest_text(tracker), re.I)
+        ):
+            # asked when to move it, "in the afternoon": that day's afternoon ("any
+            # afternoon" is any day's, and the search from today finds it)
+            discussed = self.on_the_appointments_day(tracker, value)
+        return {"time": with_hours(tracker, discussed)}
 
     def validate_slot_start(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         return validate_picked_start(

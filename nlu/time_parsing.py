@@ -58,7 +58,7 @@ class TimeMatch:
 
 
 _GAP_RE = re.compile(
-    r"(?:[\s,@]|[-–]|\b(?:at|on|in|the|around|about|abt|approx|approximately|for|of|sometime|"
+    r"(?:[\s,@]|[-–]|\b(?:at|on|in|the|any|around|about|abt|approx|approximately|for|of|sometime|"
     r"some\s+time|say|maybe|preferably|ideally|anytime|any\s+time|from)\b)*",
     re.IGNORECASE,
 )

@@ -278,6 +278,26 @@ def test_a_time_of_day_without_a_day_is_on_the_day_of_the_appointment_moved(db):
     assert "Monday" not in texts(said)
 
 
+def test_asked_when_to_move_it_the_afternoon_is_that_days_and_any_afternoon_is_any_days(db):
+    first = upcoming(db, MARIA)[0]  # the check-up with Dr Patel, Tue Mar 2 at 10:00
+    base = {"appointment_id": str(first.id), "appointment_type": "checkup", "provider": "patel",
+            "requested_slot": "time"}  # fmt: skip
+    this_afternoon = {"from": "2027-03-01T12:00:00-05:00", "to": "2027-03-01T17:00:00-05:00"}
+    undated = {**ent("time", this_afternoon), "additional_info": {"grain": "range",
+                                                                  "dated": False}}  # fmt: skip
+
+    def answer(text):
+        events, said = run(ValidateRescheduleForm(), tracker(
+            MARIA, text, entities=[undated], new_slots={"time": this_afternoon},
+            form="reschedule_form", slots=base))  # fmt: skip
+        return slots_of(events)["time"], texts(said)
+
+    time, said = answer("in the afternoon")
+    assert time == {"from": "2027-03-02T12:00:00-05:00", "to": "2027-03-02T17:00:00-05:00"}, said
+    time, _ = answer("any afternoon")
+    assert time == this_afternoon, "any afternoon: searched from today on"
+
+
 def test_cancel_with_several_offers_them_as_buttons(db):
     mine = upcoming(db, MARIA)
     events, _ = run(
