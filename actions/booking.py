@@ -72,7 +72,9 @@ _UNSURE_RE = re.compile(
 )
 _ANY_RE = re.compile(
     r"\b(any(one|body| doctor| provider| of them)?|whoever|no preference|doesn'?t matter|"
-    r"don'?t (mind|care)|either|first (available|free)|whatever|whichever|up to you)\b",
+    r"don'?t (mind|care)|either|first (available|free)|whatever|whichever|up to you)\b"
+    # "any morning", "any day next week": about the time, not the doctor
+    r"(?!\s+(?:morning|afternoon|evening|day|days|time|week|weekday|hour)s?\b)",
     re.IGNORECASE,
 )
 

@@ -927,3 +927,14 @@ def test_my_usual_doctor_is_the_one_i_have_seen_most(db):
                                                       slots=asked))  # fmt: skip
     assert slots_of(events).get("provider") is None
     assert "can't tell who your usual doctor is" in texts(said)
+
+
+def test_any_morning_when_asked_who_is_about_the_time_not_the_doctor(db):
+    asked = {"appointment_type": "vaccination", "requested_slot": "provider"}
+    mornings = {"from": "2027-03-08", "to": "2027-03-14"}
+    events, said = run(ValidateBookingForm(), tracker(
+        MARIA, "next week, any morning", entities=[ent("time", mornings)], form=FORM,
+        slots=asked, new_slots={"time": mornings}))  # fmt: skip
+    assert slots_of(events).get("provider") is None, texts(said)
+    events, _ = run(ValidateBookingForm(), tracker(MARIA, "any of them", form=FORM, slots=asked))
+    assert slots_of(events)["provider"] == "any"
