@@ -10,6 +10,7 @@ answered with the nearest free times and the form goes on.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -45,10 +46,11 @@ from actions.common import (
     time_entities,
     wants_earliest,
 )
+from actions.faq import day_answer
 from actions.forms import GuardedForm, current_caller, is_activating
 from actions.offer_shift import shifted_time
 from actions.waitlist import join_waitlist, waitlist_answer
-from actions.when import EARLIEST, days_of, on_day, wanted
+from actions.when import EARLIEST, Wanted, days_of, on_day, wanted
 from clinic import clock, practice, scheduling, text
 from clinic.errors import (
     DomainError,
@@ -173,6 +175,21 @@ def with_hours(tracker: Tracker, value: Any) -> Any:
     said = next((e for e in time_entities(tracker) if e.get("value") == value), None)
     hours = ((said or {}).get("additional_info") or {}).get("hours")
     return {**value, "hours": list(hours)} if hours else value
+
+
+def say_if_closed(dispatcher, found: Wanted) -> bool:
+    """A single day asked for when the practice is closed ("on sunday", a holiday): said, and
+    True (the time is asked again)."""
+    tz = clock.clinic_tz()
+    day = found.start.astimezone(tz).date()
+    if (found.end - timedelta(microseconds=1)).astimezone(tz).date() != day:
+        return False
+    with store(readonly=True) as session:
+        hours = practice.hours_on(session, day)
+    if hours.is_open:
+        return False
+    dispatcher.utter_message(text=day_answer(hours))
+    return True
 
 
 def on_the_day_discussed(tracker: Tracker, value: Any) -> Any:
@@ -473,6 +490,11 @@ class ValidateBookingForm(GuardedForm):
             return {"time": None}
         if found.end <= clock.now():  # "last monday": said at once, not after the other answers
             say_error(dispatcher, PastTime())
+            return {"time": None}
+        # "a checkup on sunday": said at once, not after who and what (with both known, the
+        # search says it and offers the next free times)
+        known = tracker.get_slot("appointment_type") and tracker.get_slot("provider")
+        if not known and say_if_closed(dispatcher, found):
             return {"time": None}
         return {"time": value}
 

@@ -119,7 +119,8 @@ def _window(session: Session, type_key: str, provider_key: str | None, want: Wan
     )
     later = [slot for slot in later if want.allows(slot.start)][:ALTERNATIVES]  # mornings too
     if later:
-        why = _provider_absent(session, provider_key, _one_day(want))
+        day = _one_day(want)
+        why = _closed(session, day) or _provider_absent(session, provider_key, day)
         return Found(
             offers=later,
             note=(why or f"Sorry, nothing is free {want.describe()}.")
@@ -134,6 +135,17 @@ def _window(session: Session, type_key: str, provider_key: str | None, want: Wan
 def _one_day(want: Wanted) -> date | None:
     first = text.local(want.start).date()
     return first if first == text.local(want.end - timedelta(microseconds=1)).date() else None
+
+
+def _closed(session: Session, asked: date | None) -> str | None:
+    """ "We're closed on Sunday, March 7." for the one day asked for, if the practice is."""
+    if asked is None:
+        return None
+    hours = practice.hours_on(session, asked)
+    if hours.is_open:
+        return None
+    why = f" ({hours.closure_reason})" if hours.closure_reason else ""
+    return f"We're closed on {text.day(asked)}{why}."
 
 
 def _provider_absent(session: Session, provider_key: str | None, asked: date | None) -> str | None:

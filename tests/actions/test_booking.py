@@ -339,7 +339,7 @@ def test_a_closed_day_says_so_and_offers_the_next_free_times(db):
         start(appointment_type="checkup", provider="patel", time="2027-03-07"),  # a Sunday
     )
     offered = slots_of(events)["offered_slots"]
-    assert "nothing is free on Sunday, March 7" in texts(said)
+    assert "We're closed on Sunday, March 7. The next free times are below." in texts(said)
     monday = datetime.fromisoformat("2027-03-08T00:00:00-05:00")
     first = slots.find_free_slots(db, "checkup", "patel", monday, monday + timedelta(days=30), 1)
     assert offered[0]["start"] == first[0].iso_start
@@ -938,3 +938,16 @@ def test_any_morning_when_asked_who_is_about_the_time_not_the_doctor(db):
     assert slots_of(events).get("provider") is None, texts(said)
     events, _ = run(ValidateBookingForm(), tracker(MARIA, "any of them", form=FORM, slots=asked))
     assert slots_of(events)["provider"] == "any"
+
+
+def test_a_closed_day_said_before_who_and_what_is_told_at_once(db):
+    def book(text, day):
+        return run(ValidateBookingForm(), tracker(
+            MARIA, text, "book_appointment", [ent("appointment_type", "checkup"), ent("time", day)],
+            form=FORM, activating=True, new_slots={"appointment_type": "checkup", "time": day}))  # fmt: skip
+
+    events, said = book("book a checkup on sunday", "2027-03-07")
+    assert texts(said) == "We're closed on Sunday, March 7."
+    assert slots_of(events)["time"] is None, "asked again, after who"
+    _, said = book("a checkup on the 24th of december", "2027-12-24")
+    assert texts(said) == "We're closed on Friday, December 24 (Christmas Eve)."
