@@ -942,9 +942,14 @@ def test_any_morning_when_asked_who_is_about_the_time_not_the_doctor(db):
 
 def test_a_closed_day_said_before_who_and_what_is_told_at_once(db):
     def book(text, day):
-        return run(ValidateBookingForm(), tracker(
-            MARIA, text, "book_appointment", [ent("appointment_type", "checkup"), ent("time", day)],
-            form=FORM, activating=True, new_slots={"appointment_type": "checkup", "time": day}))  # fmt: skip
+        said = [ent("appointment_type", "checkup"), ent("time", day)]
+        new = {"appointment_type": "checkup", "time": day}
+        return run(
+            ValidateBookingForm(),
+            tracker(
+                MARIA, text, "book_appointment", said, form=FORM, activating=True, new_slots=new
+            ),
+        )
 
     events, said = book("book a checkup on sunday", "2027-03-07")
     assert texts(said) == "We're closed on Sunday, March 7."
