@@ -130,6 +130,53 @@ def _next_date(ctx: Context, month: int, day: int) -> date | None:
     return None
 
 
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    """The n-th `weekday` (0 = Monday) of the month; n = -1 is the last."""
+    if n > 0:
+        first = date(year, month, 1)
+        return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+    last = date(year, month, calendar.monthrange(year, month)[1])
+    return last - timedelta(days=(last.weekday() - weekday) % 7)
+
+
+# US holidays people name instead of a date: month and day, or (month, weekday, n-th)
+_FIXED_HOLIDAYS = {
+    "christmas eve": (12, 24), "christmas day": (12, 25), "christmas": (12, 25),
+    "new year's eve": (12, 31), "new year's day": (1, 1), "independence day": (7, 4),
+    "fourth of july": (7, 4), "juneteenth": (6, 19), "veterans day": (11, 11),
+    "halloween": (10, 31), "valentine's day": (2, 14),
+}  # fmt: skip
+_FLOATING_HOLIDAYS = {
+    "thanksgiving": (11, 3, 4), "memorial day": (5, 0, -1), "labor day": (9, 0, 1),
+    "martin luther king day": (1, 0, 3), "presidents day": (2, 0, 3), "columbus day": (10, 0, 2),
+}  # fmt: skip
+_HOLIDAY_SPELLINGS = (
+    (r"x-?mas", "christmas"), (r"new\s*years?'?s?", "new year's"), (r"4th", "fourth"),
+    (r"mlk|martin\s+luther\s+king(?:\s+jr\.?)?", "martin luther king"),
+    (r"presidents?'?s?", "presidents"), (r"valentines?'?s?", "valentine's"),
+    (r"veterans?'?s?", "veterans"), (r"thanksgiving(?:\s+day)?", "thanksgiving"),
+)  # fmt: skip
+
+
+def _holiday(found: re.Match, ctx: Context) -> Piece | None:
+    name = re.sub(r"^the ", "", re.sub(r"\s+", " ", found["h"].lower()))
+    for spelling, canonical in _HOLIDAY_SPELLINGS:
+        name = re.sub(rf"^{spelling}\b", canonical, name)
+    if name == "christmas" and not found["lead"]:
+        return None  # "merry christmas" is a greeting; "on/before/after christmas" is the day
+    step = -1 if ctx.prefer_past else 1
+    for year in range(ctx.today.year, ctx.today.year + 2 * step, step):
+        if name in _FIXED_HOLIDAYS:
+            candidate = date(year, *_FIXED_HOLIDAYS[name])
+        elif name in _FLOATING_HOLIDAYS:
+            candidate = _nth_weekday(year, *_FLOATING_HOLIDAYS[name])
+        else:
+            return None
+        if (candidate <= ctx.today) if ctx.prefer_past else (candidate >= ctx.today):
+            return Piece(found.start("h"), found.end(), day=candidate, explicit_day=True)
+    return None
+
+
 def _explicit_year(ctx: Context, text: str) -> int:
     year = int(text)
     if len(text) == 2:  # '50 is 1950 for a date of birth, '27 is 2027
@@ -664,6 +711,15 @@ _PATTERNS: list[tuple[str, Maker]] = [
     (
         r"(?<=\bor )(?P<on>)(?P<d>3[01]|[12]\d|0?[1-9])(?P<suffix>st|nd|rd|th)(?![\w:])(?P<dw>)",
         _ordinal_day,
+    ),
+    # holidays named instead of a date: "christmas eve", "thanksgiving", "on christmas"
+    (
+        r"(?:\b(?P<lead>on|before|after|until|till|by|over|at|around)\s+)?(?P<h>"
+        r"(?:christmas|x-?mas)(?:\s+(?:eve|day))?|new\s*years?'?s?\s+(?:eve|day)|"
+        r"thanksgiving(?:\s+day)?|(?:independence|memorial|labor|columbus|"
+        r"(?:mlk|martin\s+luther\s+king(?:\s+jr\.?)?)|presidents?'?s?|veterans?'?s?|"
+        r"valentines?'?s?)\s+day|(?:the\s+)?(?:4th|fourth)\s+of\s+july|juneteenth|halloween)\b",
+        _holiday,
     ),
     # days relative to today and weekdays
     (rf"\b(?:the\s+)?(?P<w>day\s+after\s+(?:{_TOMORROW}))\b", _relative_day),
