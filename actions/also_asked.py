@@ -18,7 +18,10 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from actions.common import latest_text
+from actions.common import latest_text, payload, store
+from clinic import practice
+from clinic.errors import DomainError
+from clinic.text import article
 
 # The one-turn questions, and the words that show a message asks them.
 ASKED_BY_WORDS = {
@@ -159,9 +162,26 @@ def other_request(tracker: Tracker, started: str) -> str | None:
     return None
 
 
+# also_wanted for a second visit named in a booking request: "book_appointment:<type key>"
+ANOTHER_VISIT = "book_appointment:"
+
+
 def offer_the_other(dispatcher, tracker: Tracker) -> None:
     """At the end of a flow, the request that was waiting for it, as a button."""
     waiting = tracker.get_slot("also_wanted")
+    if isinstance(waiting, str) and waiting.startswith(ANOTHER_VISIT):
+        key = waiting.removeprefix(ANOTHER_VISIT)
+        try:
+            with store(readonly=True) as session:
+                name = practice.get_type(session, key).name.lower()
+        except DomainError:
+            return
+        dispatcher.utter_message(
+            text=f"You also asked about {article(name)}.",
+            buttons=[{"title": f"Book the {name}", "payload": payload("book_appointment",
+                                                                      appointment_type=key)}],
+        )  # fmt: skip
+        return
     if waiting in LATER_REQUESTS:
         _, named, button = LATER_REQUESTS[waiting]
         dispatcher.utter_message(

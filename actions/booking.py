@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import slot_search
-from actions.also_asked import offer_the_other
+from actions.also_asked import ANOTHER_VISIT, offer_the_other
 from actions.common import (
     ANY,
     StoreAction,
@@ -318,6 +318,25 @@ class ValidateBookingForm(GuardedForm):
 
     def name(self) -> str:
         return "validate_booking_form"
+
+    def note_the_other_request(self, dispatcher, tracker: Tracker) -> list[EventType]:
+        """ "I need a blood test and a checkup": one visit at a time; the other is offered as a
+        button when this one is booked (`offer_the_other`)."""
+        first = tracker.get_slot("appointment_type")
+        named = [e.get("value") for e in (tracker.latest_message or {}).get("entities") or []
+                 if e.get("entity") == "appointment_type"]  # fmt: skip
+        other = next((key for key in named if key and key != first), None)
+        if not first or other is None:
+            return super().note_the_other_request(dispatcher, tracker)
+        try:
+            with store(readonly=True) as session:
+                names = [practice.get_type(session, k).name.lower() for k in (first, other)]
+        except DomainError:
+            return []
+        dispatcher.utter_message(
+            text=f"One at a time: first the {names[0]}, then I'll come back to the {names[1]}."
+        )
+        return [SlotSet("also_wanted", f"{ANOTHER_VISIT}{other}")]
 
     def gate(self, session, caller: Caller, dispatcher, tracker, activating):
         answer = waitlist_answer(tracker) if activating else None

@@ -956,3 +956,18 @@ def test_a_closed_day_said_before_who_and_what_is_told_at_once(db):
     assert slots_of(events)["time"] is None, "asked again, after who"
     _, said = book("a checkup on the 24th of december", "2027-12-24")
     assert texts(said) == "We're closed on Friday, December 24 (Christmas Eve)."
+
+
+def test_two_visits_in_one_request_are_booked_one_at_a_time(db):
+    both = [ent("appointment_type", "blood_test"), ent("appointment_type", "checkup")]
+    events, said = run(ValidateBookingForm(), tracker(
+        MARIA, "I need a blood test and a checkup", "book_appointment", both, form=FORM,
+        activating=True, new_slots={"appointment_type": "blood_test"}))  # fmt: skip
+    assert "One at a time: first the blood test, then I'll come back to the check-up." in texts(
+        said
+    )
+    declined = {"booking_confirmed": False, "also_wanted": slots_of(events)["also_wanted"]}
+    _, said = run(ActionSubmitBooking(), tracker(MARIA, "no", "deny", slots=declined))
+    assert "You also asked about a check-up." in texts(said)
+    checkup = '/book_appointment{"appointment_type":"checkup"}'
+    assert buttons(said)[-1] == {"title": "Book the check-up", "payload": checkup}
