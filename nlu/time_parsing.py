@@ -250,6 +250,21 @@ def _leading_modifier(piece: Piece, ctx: Context) -> Piece:
     return replace(piece, start=before.start(), part_bounds=bounds)
 
 
+ANY_PART_DAYS = 14  # "any afternoon": the afternoons of the next two weeks
+
+
+def _any_part(piece: Piece, ctx: Context) -> Piece:
+    """ "any afternoon", "any morning is fine": that part of every day for two weeks, not just
+    today's."""
+    alone = piece.part and not (piece.day or piece.days or piece.moment or piece.clock
+                                or piece.clock_range)  # fmt: skip
+    before = re.search(r"\b(?:any|every)\s+$", ctx.text[: piece.start], re.IGNORECASE)
+    if not alone or before is None or ctx.prefer_past:
+        return piece
+    days = (ctx.today, ctx.today + timedelta(days=ANY_PART_DAYS - 1))
+    return replace(piece, start=before.start(), days=days)
+
+
 def _first_day_after_now(ctx: Context, minutes: int) -> date:
     """Today if that clock time is still ahead, else tomorrow (prefer the future)."""
     if at_minutes(ctx.today, minutes, ctx.now.tzinfo) > ctx.now:
@@ -288,7 +303,7 @@ def find_times(
     for piece in phrases:
         if piece.weak:
             continue
-        piece = _around_day(_leading_modifier(piece, ctx), ctx)
+        piece = _any_part(_around_day(_leading_modifier(piece, ctx), ctx), ctx)
         resolved = _resolve(piece, ctx)
         if resolved is None:
             continue
