@@ -537,7 +537,7 @@ class ValidateRescheduleForm(PickAppointmentForm):
             and not re.search(r"\bany\b", latest_text(tracker), re.I)
         ):
             # asked when to move it, "in the afternoon": that day's afternoon ("any
-            # afternoon" is any day's, and the search from today finds it)
+            # afternoon" is any day's: the NLU reads it as two weeks of afternoons)
             discussed = self.on_the_appointments_day(tracker, value)
         return {"time": with_hours(tracker, discussed)}
 
