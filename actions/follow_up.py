@@ -134,6 +134,9 @@ class ActionInformWithoutContext(StoreAction):
             said = time_entities(tracker)[0].get("value")
             started = await started_by(another, YES_STARTS, dispatcher, tracker, domain) or []
             return [*started[:-1], SlotSet("time", said), *started[-1:]]
+        if caller.is_staff and time_entities(tracker):
+            # a day out of the blue from staff ("friday afternoon?"): that day's schedule
+            return ActionStaffSchedule().answer(dispatcher, tracker, {})
         if caller.is_staff:
             dispatcher.utter_message(text=WHAT_NOW, buttons=buttons(STAFF_BUTTONS))
             return []

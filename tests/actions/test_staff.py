@@ -421,11 +421,15 @@ def test_and_tomorrow_after_a_schedule_shows_tomorrows_schedule(db):
 
 
 def test_a_bare_detail_from_staff_with_no_schedule_before_offers_staff_things(db):
-    t = tracker(RITA, "tomorrow", entities=[ent("time", "2027-03-02")])
+    t = tracker(RITA, "the blue one")
     _, said = run(ActionInformWithoutContext(), answered_by(t, "action_staff_messages"))
     assert [b["payload"] for b in buttons(said)] == [
         "/staff_schedule", "/staff_messages", "/staff_book_meeting"
     ]  # fmt: skip
+    # a day out of the blue from staff ("friday afternoon?"): that day's schedule
+    t = tracker(RITA, "tomorrow?", entities=[ent("time", "2027-03-02")])
+    _, said = run(ActionInformWithoutContext(), answered_by(t, "action_staff_messages"))
+    assert texts(said).startswith("Schedule for Tuesday, March 2:")
     # a patient who says "and tomorrow?" sees no schedule, whatever slot they carry
     t = tracker(MARIA, "and tomorrow?", entities=[ent("time", "2027-03-02")],
                 slots={"schedule_asked": {"day": "2027-03-01", "provider": None}})  # fmt: skip
