@@ -6,7 +6,7 @@ a stranger asking gets a plain refusal and nothing else.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -151,7 +151,7 @@ class ActionStaffSchedule(StoreAction):
                     answer = staff.format_days(session, caller.staff_actor, *found_days, provider)
                 else:
                     days = staff.day_schedule(session, caller.staff_actor, day, provider)
-                    answer = staff.format_schedule(days, day)
+                    answer = staff.format_schedule(days, day, _part_of(said, day))
             except DomainError as error:
                 say_error(dispatcher, error)
                 return []
@@ -181,6 +181,16 @@ def _in_days_shown(
         return found
     day = first + timedelta(days=(found[0].weekday() - first.weekday()) % 7)
     return (day, day) if day <= last else found
+
+
+def _part_of(said: dict[str, Any] | None, day: date) -> tuple[datetime, datetime] | None:
+    """The hours of the day asked about ("friday afternoon", "tomorrow 2-4"), if not all of
+    it."""
+    found = wanted(said.get("value")) if said else None
+    if found is None or found.is_exact or text.local(found.start).date() != day:
+        return None
+    whole = found.end - found.start >= timedelta(days=1)
+    return None if whole else (found.start, found.end)
 
 
 def _day_or_none(value: Any) -> date | None:

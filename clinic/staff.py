@@ -135,16 +135,29 @@ STATUS_MARK = {
 }
 
 
-def format_schedule(days: Sequence[ProviderDay], day: date) -> str:
+def format_schedule(
+    days: Sequence[ProviderDay], day: date, window: tuple[datetime, datetime] | None = None
+) -> str:
+    """The day's schedule as chat text; `window` keeps the visits starting in it ("friday
+    afternoon")."""
     if not days:
         return f"No appointments on {text.day(day)}."
-    lines = [f"Schedule for {text.day(day)}:"]
+    when = text.day(day)
+    if window is not None:
+        when += f", {text.clock_time(window[0])}–{text.clock_time(window[1])}"
+    lines = [f"Schedule for {when}:"]
     for provider_day in days:
-        active = [a for a in provider_day.appointments if a.status in ACTIVE_STATUSES]
+        shown = [
+            a
+            for a in provider_day.appointments
+            if window is None or window[0] <= a.start_at < window[1]
+        ]
+        active = [a for a in shown if a.status in ACTIVE_STATUSES]
         lines.append(f"\n{provider_day.provider.display_name} — {len(active)} booked")
-        if not provider_day.appointments:
-            lines.append(f"  ({provider_day.away or 'nothing booked'})")
-        for a in provider_day.appointments:
+        if not shown:
+            empty = "nothing booked" if window is None else "nothing booked then"
+            lines.append(f"  ({provider_day.away or empty})")
+        for a in shown:
             room = f", {a.room.name}" if a.room else ""
             lines.append(
                 f"  {text.clock_time(a.start_at)} {a.appointment_type.name}: "

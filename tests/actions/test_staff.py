@@ -543,3 +543,15 @@ def test_staff_cancel_a_room_booking_they_made_and_the_invited_are_told(db):
     assert sorted(m.staff_id for m in told) == sorted(others)
     _, said = cancel("cancel my room booking")
     assert texts(said).startswith("You have no room bookings coming up.")
+
+
+def test_a_part_of_the_day_shows_only_its_visits(db):
+    afternoon = {"from": "2027-03-05T12:00:00-05:00", "to": "2027-03-05T17:00:00-05:00"}
+    _, said = run(ActionStaffSchedule(), tracker(RITA, "what's on friday afternoon?",
+                  "staff_schedule", [ent("time", afternoon)]))  # fmt: skip
+    answer = texts(said)
+    assert answer.startswith("Schedule for Friday, March 5, 12:00 PM–5:00 PM:"), answer
+    assert " PM " in answer and " AM " not in answer, "the morning's visits are left out"
+    _, whole = run(ActionStaffSchedule(), tracker(RITA, "what's on friday?", "staff_schedule",
+                                                  [ent("time", "2027-03-05")]))  # fmt: skip
+    assert "AM" in texts(whole) and texts(whole).startswith("Schedule for Friday, March 5:")
