@@ -177,6 +177,28 @@ def with_hours(tracker: Tracker, value: Any) -> Any:
     return {**value, "hours": list(hours)} if hours else value
 
 
+_INSTEAD_RE = re.compile(r"\binstead\b", re.IGNORECASE)
+
+
+def offer_to_move_instead(dispatcher, type_key: str | None) -> None:
+    """ "I have a checkup tomorrow ... can I come in today instead": a booking that would sit
+    beside the visit it is meant to replace. Offer to move that one (the booking goes on if
+    they answer the questions instead)."""
+    with store(readonly=True) as session:
+        mine = scheduling.upcoming_for_patient(session, current_caller().actor, limit=5)
+        same = [a for a in mine if type_key in (None, a.appointment_type.key)]
+        if not same:
+            return
+        visit = same[0]
+        what = scheduling.describe(visit)
+        move = payload("reschedule_appointment", appointment_id=str(visit.id))
+    dispatcher.utter_message(
+        text=f"You already have a {what[0].lower()}{what[1:]}. Shall I move that one instead "
+        "of booking another? Or answer below to book a new visit as well.",
+        buttons=buttons([("Move that one", move)]),
+    )
+
+
 def say_if_closed(dispatcher, found: Wanted) -> bool:
     """A single day asked for when the practice is closed ("on sunday", a holiday): said, and
     True (the time is asked again)."""
@@ -585,6 +607,8 @@ class ValidateBookingForm(GuardedForm):
             say_unknown_doctor(dispatcher, latest_text(tracker))  # "Dr Smith": not silently lost
         if activating and not tracker.get_slot("time"):
             say_if_date_unread(dispatcher, tracker)  # "a checkup on feb 30"
+        if activating and _INSTEAD_RE.search(latest_text(tracker)):
+            offer_to_move_instead(dispatcher, type_key)  # "can I come in today instead"
         time_value = tracker.get_slot("time")
         if not (type_key and provider and time_value):
             return chosen

@@ -971,3 +971,17 @@ def test_two_visits_in_one_request_are_booked_one_at_a_time(db):
     assert "You also asked about a check-up." in texts(said)
     checkup = '/book_appointment{"appointment_type":"checkup"}'
     assert buttons(said)[-1] == {"title": "Book the check-up", "payload": checkup}
+
+
+def test_booking_instead_of_a_visit_offers_to_move_that_one(db):
+    (checkup,) = [a for a in maria_appointments(db) if a.appointment_type.key == "checkup"
+                  and a.start_at > datetime.fromisoformat("2027-03-01T09:00:00-05:00")]  # fmt: skip
+    asked = "I have a checkup tomorrow but I'm feeling worse, can I come in today instead"
+    _, said = run(ValidateBookingForm(), start(text=asked, appointment_type="checkup"))
+    assert "You already have a check-up with Dr. Anika Patel on Tue, Mar 2 at 10:00 AM." in texts(
+        said
+    )
+    move = f'/reschedule_appointment{{"appointment_id":"{checkup.id}"}}'
+    assert {"title": "Move that one", "payload": move} in buttons(said)
+    _, said = run(ValidateBookingForm(), start(text="a checkup please", appointment_type="checkup"))
+    assert "already have" not in texts(said), "only when they say instead"
