@@ -106,6 +106,9 @@ NOT_UNDERSTOOD = (
 )
 
 
+_FOLLOW_UP_RE = re.compile(r"^\s*(?:and|what about|how about)\b", re.IGNORECASE)
+
+
 class _Unclear(StoreAction):
     answer = ""
 
@@ -118,6 +121,12 @@ class _Unclear(StoreAction):
             picked = await started_by(pressed, PICKS, dispatcher, tracker, domain)
             if picked is not None:
                 return picked
+        if latest_intent(tracker) == "nlu_fallback" and _FOLLOW_UP_RE.match(latest_text(tracker)):
+            # "and tomorrow?", "what about Dr Lee?": read against what was just answered, as a
+            # bare detail would be (the classifier is unsure what a few words are)
+            from actions.follow_up import ActionInformWithoutContext
+
+            return await ActionInformWithoutContext().run(dispatcher, tracker, domain)
         if self.is_booking(tracker):
             # "bloodwork with grace": unsure whether it is a request or an answer, but either
             # way it books that visit (as the rules do for both)

@@ -96,3 +96,12 @@ def test_unsure_between_booking_and_an_answer_with_a_visit_named_books_it(db):
     assert texts(said).startswith("Sorry, I didn't understand")
     _, said = unsure("with grace", [ent("provider", "okafor")], "inform", "book_appointment")
     assert texts(said).startswith("Sorry, I didn't understand")
+
+
+def test_a_follow_up_the_classifier_is_unsure_of_is_read_against_the_last_answer(db):
+    from tests.actions.helpers import RITA, answered_by
+
+    t = tracker(RITA, "and tomorrow?", "nlu_fallback", [ent("time", "2027-03-02")],
+                slots={"schedule_asked": {"day": "2027-03-01", "provider": None}})  # fmt: skip
+    _, said = run(ActionFallback(), answered_by(t, "action_staff_schedule"))
+    assert texts(said).startswith("Schedule for Tuesday, March 2:"), texts(said)
