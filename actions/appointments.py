@@ -39,6 +39,7 @@ from actions.common import (
     caller_of,
     entity,
     entity_values,
+    intent_of,
     last_question_buttons,
     latest_intent,
     latest_text,
@@ -370,8 +371,7 @@ _ALL_OF_THEM_RE = re.compile(r"\b(?:all|both|every|each)\b", re.I)
 def _request_text(tracker: Tracker, intent: str) -> str:
     """What the person typed when they last asked for `intent` ("cancel all my appointments")."""
     for event in reversed(tracker.events):
-        parsed = event.get("parse_data") or {}
-        if event.get("event") == "user" and (parsed.get("intent") or {}).get("name") == intent:
+        if event.get("event") == "user" and intent_of(event) == intent:
             return event.get("text") or ""
     return ""
 
@@ -464,18 +464,23 @@ class ValidateRescheduleForm(PickAppointmentForm):
         return {"time": "earliest"} if wants_earliest(latest_text(tracker)) else {}
 
     @staticmethod
-    def relative_to_the_appointment(tracker: Tracker) -> Any:
+    def appointment_start(tracker: Tracker) -> datetime | None:
+        """When the appointment being moved starts now (local time), if it is chosen and mine."""
         appointment_id = tracker.get_slot("appointment_id")
         if not appointment_id:
             return None
         try:
             with store(readonly=True) as session:
-                start = scheduling.get_appointment(
+                appointment = scheduling.get_appointment(
                     session, current_caller().actor, str(appointment_id)
-                ).start_at
+                )
+                return text.local(appointment.start_at)
         except DomainError:
             return None
-        return moved_from(tracker, start)
+
+    def relative_to_the_appointment(self, tracker: Tracker) -> Any:
+        start = self.appointment_start(tracker)
+        return moved_from(tracker, start) if start else None
 
     def time_on_the_appointments_day(self, tracker: Tracker) -> list[EventType]:
         """A time of day said with no day ("can I change it to the afternoon?", "at 3") means
@@ -486,34 +491,20 @@ class ValidateRescheduleForm(PickAppointmentForm):
         moved = self.on_the_appointments_day(tracker, value)
         return [SlotSet("time", moved)] if moved != value else []
 
-    @staticmethod
-    def on_the_appointments_day(tracker: Tracker, value: Any) -> Any:
-        appointment_id = tracker.get_slot("appointment_id")
-        if not appointment_id:
-            return value
-        try:
-            with store(readonly=True) as session:
-                start = scheduling.get_appointment(
-                    session, current_caller().actor, str(appointment_id)
-                ).start_at
-        except DomainError:
-            return value
-        return on_day(value, text.local(start).date())
+    def on_the_appointments_day(self, tracker: Tracker, value: Any) -> Any:
+        start = self.appointment_start(tracker)
+        return on_day(value, start.date()) if start else value
 
     def instead_of(self, tracker: Tracker) -> list[EventType]:
         """ "I have an appointment on Tuesday ... could I come at 9 instead of 10?": 9 that day,
         when the "instead of" time is the appointment's own."""
         found = _INSTEAD_OF_RE.search(latest_text(tracker))
-        appointment_id = tracker.get_slot("appointment_id")
-        if found is None or not appointment_id or tracker.get_slot("time"):
+        if found is None or tracker.get_slot("time"):
+            return []
+        start = self.appointment_start(tracker)
+        if start is None:
             return []
         wanted, instead = bare_clock(found["new"]), bare_clock(found["old"])
-        try:
-            with store(readonly=True) as session:
-                start = text.local(scheduling.get_appointment(
-                    session, current_caller().actor, str(appointment_id)).start_at)  # fmt: skip
-        except DomainError:
-            return []
         old = datetime.fromisoformat(instead).astimezone(start.tzinfo) if instead else None
         if not isinstance(wanted, str) or old is None or old.time() != start.time():
             return []

@@ -599,7 +599,8 @@ _FORM_MESSAGES = frozenset((*FORM_ANSWER_INTENTS, *FORM_START_INTENTS.values()))
 _SIDE_FOLLOW_UP_RE = re.compile(r"^\s*(?:and|what about|how about)\b", re.I)
 
 
-def _intent_of(message: dict[str, Any]) -> str | None:
+def intent_of(message: dict[str, Any]) -> str | None:
+    """The intent of a user event in `tracker.events`."""
     return ((message.get("parse_data") or {}).get("intent") or {}).get("name")
 
 
@@ -613,7 +614,7 @@ def follows_side_question(tracker: Tracker) -> str | None:
 
 
 def _side_follow_up(before: dict[str, Any], message: dict[str, Any]) -> str | None:
-    side = _intent_of(before)
+    side = intent_of(before)
     if side in _FORM_MESSAGES or not _SIDE_FOLLOW_UP_RE.match(message.get("text") or ""):
         return None
     return side
@@ -625,7 +626,7 @@ def _form_answers(tracker: Tracker) -> list[dict[str, Any]]:
     return [
         message
         for before, message in zip([{}, *users], users, strict=False)
-        if _intent_of(message) in _FORM_MESSAGES and not _side_follow_up(before, message)
+        if intent_of(message) in _FORM_MESSAGES and not _side_follow_up(before, message)
     ]
 
 
