@@ -2,7 +2,11 @@
 "he passed out"), wherever a message arrives: inside a request the NLU took for something else
 (actions/red_flags.py), or typed while a person is talking to staff or the assistant is down
 (bot/gateway.py), where no NLU reads it at all. History ("the chest pain I had last year",
-"my breathing is better now") is no red flag.
+"my breathing is better now") and denial ("a cough but no chest pain") are no red flag.
+
+A missed emergency costs far more than a needless "if this is severe, call 911", so the list is
+broad (the warning it triggers is conditional), and each clause of a message is read on its own:
+"I had a seizure last year, now my chest hurts" is still a red flag.
 
     has_red_flags(text) -> bool
 """
@@ -11,20 +15,93 @@ from __future__ import annotations
 
 import re
 
-_RED_FLAG_RE = re.compile(
-    r"\b(chest\s+(pains?|hurts?|hurting|tight(ness)?|pressure)|"
-    r"(can'?t|cannot|can not|hard to|trouble|difficulty)\s+breath\w*|short(ness)?\s+of\s+breath|"
-    r"heart\s+attack|having\s+a\s+stroke|face\s+(is\s+)?droop\w*|slurred\s+speech|"
-    r"unconscious|passed\s+out|fainted|seizures?|overdosed?|suicid\w*|kill\s+myself|"
-    r"end\s+my\s+life|bleeding\s+(heavily|a\s+lot|badly)|won'?t\s+stop\s+bleeding|"
-    r"coughing\s+(up\s+)?blood|vomiting\s+blood)\b",
-    re.IGNORECASE,
+_PERSON = r"(i|i'?m|he|he'?s|she|she'?s|they|they'?re|my\s+\w+|someone|somebody)"
+_SEVERE = r"(severe|really\s+bad|very\s+bad|terrible|unbearable|excruciating|worst|awful)"
+
+_SYMPTOMS = (
+    # heart
+    r"chest\s+(pains?|hurts?|hurting|tight(ness)?|pressure|feels?\s+(tight|like))|crushing",
+    r"pains?\s+in\s+(my|his|her)\s+chest",
+    r"heart\s+attack",
+    r"(left\s+)?arm\s+(is\s+|went\s+|going\s+)?numb.*chest|chest.*(left\s+)?arm\s+(is\s+)?numb",
+    # breathing
+    r"(can'?t|cannot|can\s+not|couldn'?t|hard\s+to|trouble|difficulty|struggling\s+to)\s+breath\w*",
+    r"i\s+cant\s+breath\w*",
+    r"short(ness)?\s+of\s+breath",
+    r"(not|isn'?t|stopped|barely|hardly)\s+breathing",
+    r"(turning|turned|going)\s+blue|blue\s+lips|lips\s+(are\s+)?(turning\s+)?blue",
+    r"chok(ing|ed)",
+    r"throat\s+(is\s+)?(swelling|swollen|closing)",
+    r"(tongue|lips?|face)\s+(is\s+|are\s+)?(swelling|swollen)",
+    r"anaphyla\w*|allergic\s+reaction",
+    # stroke
+    r"having\s+a\s+stroke|a\s+stroke\b(?!\s+(of|patient))",
+    r"face\s+(is\s+)?droop\w*|slurred\s+speech|speech\s+is\s+slurred|(can'?t|cannot)\s+speak",
+    r"(sudden|suddenly)\s+\w*\s*(numb\w*|weak\w*|confus\w*|blind\w*|(can'?t|cannot)\s+see)",
+    r"(numb|weak)\w*\s+(on|in)\s+one\s+side|one\s+side\s+of\s+(my|his|her)\s+(body|face)",
+    r"worst\s+headache|headache\s+(is\s+)?(the\s+)?worst|thunderclap",
+    # consciousness
+    r"unconscious|not\s+conscious|unresponsive|not\s+responding|isn'?t\s+responding",
+    r"passed\s+out|fainted|blacked\s+out|collapsed|(won'?t|will\s+not|isn'?t|not)\s+waking\s+up|"
+    r"(won'?t|can'?t)\s+wake\s+(him|her|them)",
+    r"seizures?(?!\s+(medication|medicine|meds|pills|prescription|drugs?))|convulsi\w*|"
+    r"having\s+a\s+fit|(going\s+to|about\s+to|gonna)\s+faint",
+    r"fell\s+and\s+(can'?t|cannot|couldn'?t)\s+get\s+up",
+    r"(isn'?t|not)\s+moving",
+    # bleeding, injury
+    r"bleeding\s+(heavily|a\s+lot|badly|everywhere|profusely)|heavy\s+bleeding|"
+    r"(won'?t|doesn'?t|can'?t)\s+stop\s+(the\s+)?bleeding|bleeding\s+(won'?t|doesn'?t)\s+stop|"
+    r"(so\s+much|lots?\s+of)\s+blood|severe\s+bleeding",
+    r"pregnant\s+and\s+bleeding|bleeding\s+(and|while)\s+pregnant",
+    r"(coughing|vomiting|throwing)\s+(up\s+)?blood|blood\s+in\s+(my|his|her)\s+vomit",
+    r"hit\s+(my|his|her)\s+head.*(confus|vomit|throw|sleepy|pass)",
+    r"(car|bad)\s+accident|burned\s+\w*\s*badly|bad(ly)?\s+burn",
+    r"bone\s+(is\s+)?(sticking|poking)\s+out",
+    # poisoning, self-harm
+    r"overdos\w*|too\s+many\s+pills|bottle\s+of\s+pills|swallowed\s+(pills|bleach|poison|a\s+battery|batteries)|"
+    r"(?<!food\s)poison(ed|ing)|(ate|swallowed|drank)\s+(\w+\s+){0,2}"
+    r"(poison|bleach|antifreeze|detergent|pods?|batter(y|ies))|"
+    r"(child|kid|son|daughter|baby|toddler)\s+(ate|swallowed)\s+(\w+\s+){0,2}(pills|medicine|tablets)",
+    r"suicid\w*|kill(ing)?\s+myself|end(ing)?\s+my\s+life|self[- ]harm\w*|"
+    r"(want|going|thinking|thoughts?)\s+(to|of|about)\s+(hurt|harm)(ing)?\s+myself|"
+    r"(don'?t|do\s+not)\s+want\s+to\s+live|want\s+to\s+die",
+    # fever that needs care now
+    r"fever\s+(is\s+|was\s+|of\s+|at\s+)*(10[4-9]|4[0-3])(\.\d)?|(10[4-9]|4[0-3])(\.\d)?\s*(°|degrees?|f\b|c\b).*fever",
+    r"fever.*(stiff\s+neck|confus\w*|(bad|severe|terrible|worst)\s+headache|"
+    r"rash\s+that\s+(doesn'?t|won'?t)\s+fade)|"
+    r"(stiff\s+neck|(bad|severe|terrible|worst)\s+headache).*fever",
+    r"(newborn|new\s+born|\d+\s*(week|wk)s?\s*old).*fever|fever.*(newborn|\d+\s*(week|wk)s?\s*old)",
+    # pain said as the worst
+    r"worst\s+pain|" + _SEVERE + r"\s+(stomach|belly|abdominal|chest|head)\s*(pain|ache)",
+    # words that mean it
+    r"emergency|ambulance|call\s+911|\b911\b",
 )
+_RED_FLAG_RE = re.compile(r"\b(" + "|".join(f"(?:{s})" for s in _SYMPTOMS) + r")", re.IGNORECASE)
+
+# In the same clause, these make it history or good news, not something happening now.
 _NOT_NOW_RE = re.compile(
-    r"\b(last\s+(week|month|year|time)|ago|gone|better|no\s+longer|not\s+anymore|used\s+to|"
-    r"history\s+of|in\s+the\s+past|years?)\b",
+    r"\b(last\s+(week|month|year|time|summer|winter|spring|fall)|\d+\s+\w+\s+ago|ago\b|"
+    r"(is|are|has|have|had)\s+(all\s+)?gone|went\s+away|(is|are|got|feel|feeling|much|now|all)"
+    r"\s+better|no\s+longer|not\s+anymore|used\s+to|history\s+of|in\s+the\s+past|"
+    r"years?\s+ago|as\s+a\s+child|when\s+i\s+was|in\s+(19|20)\d\d|"
+    r"(is|are|i'?m|he'?s|she'?s|we'?re)\s+(fine|ok|okay|alright)(\s+now)?)\b",
     re.IGNORECASE,
 )
+_STILL_BAD_RE = re.compile(r"\b(not|isn'?t|aren'?t|no)\s+(getting\s+|any\s+)?better\b", re.I)
+# A denial just before the symptom: "no chest pain", "without shortness of breath".
+_DENIED_RE = re.compile(
+    r"\b(no|not|without|never|denies|don'?t\s+have|doesn'?t\s+have|didn'?t\s+have|"
+    r"free\s+of)\s+(\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
+# Words that name the emergency services themselves in an ordinary question.
+_ORDINARY_RE = re.compile(
+    r"\b(emergency\s+(contact|number|room\s+visit|appointment|dental|fund)|"
+    r"non[- ]?emergency|not\s+an?\s+emergency|no\s+emergency|"
+    r"(was|went|been)\s+(in|to)\s+the\s+(er|emergency))",
+    re.IGNORECASE,
+)
+_CLAUSE_RE = re.compile(r"[.;!?\n]+|,\s*(?:and\s+)?now\b|\bbut\b", re.IGNORECASE)
 
 # Said to anyone who reports an emergency, before anything else.
 EMERGENCY_ADVICE = (
@@ -35,6 +112,21 @@ EMERGENCY_ADVICE = (
 EMERGENCY_ALERTED = "I've also alerted the practice staff as urgent."
 
 
+def _present_in(clause: str) -> bool:
+    if _NOT_NOW_RE.search(clause) and not _STILL_BAD_RE.search(clause):
+        return False
+    for match in _RED_FLAG_RE.finditer(clause):
+        before = clause[: match.start()]
+        if _DENIED_RE.search(before):
+            continue
+        if match.group(0).lower().startswith(("emergency", "911", "call 911")) and (
+            _ORDINARY_RE.search(clause)
+        ):
+            continue
+        return True
+    return False
+
+
 def has_red_flags(message: str | None) -> bool:
-    text = message or ""
-    return bool(_RED_FLAG_RE.search(text)) and not _NOT_NOW_RE.search(text)
+    text = (message or "").replace("’", "'")
+    return any(_present_in(clause) for clause in _CLAUSE_RE.split(text) if clause.strip())

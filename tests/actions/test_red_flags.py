@@ -3,12 +3,19 @@ then the request as asked; history ("last year", "better now") is no warning."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+import yaml
 
 from actions.booking import ValidateBookingForm
 from actions.messages import ValidateMessageForm
+from clinic.config import PROJECT_ROOT
 from clinic.red_flags import has_red_flags
 from tests.actions.helpers import MARIA, run, slots_of, texts, tracker
+
+HOLDOUT = PROJECT_ROOT / "tests" / "nlu" / "holdout.yml"
+ENTITY_MARKUP = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
 
 
 @pytest.mark.parametrize(
@@ -19,6 +26,21 @@ from tests.actions.helpers import MARIA, run, slots_of, texts, tracker
         "tell dr patel I can't breathe properly since this morning",
         "my dad passed out, can someone call me",
         "I want to end my life",
+        "fever 103 and a really bad headache",
+        "my fever is 104.5",
+        "my 3 week old has a fever",
+        # age and persistence are no history
+        "I'm 70 years old and I have chest pain",
+        "my 3 year old passed out",
+        "my chest pain is not getting better",
+        # each clause on its own: old history does not hide what is happening now
+        "I had a seizure last year, now my chest hurts",
+        "he hit his head and now he's throwing up",
+        "sudden numbness in my face",
+        "my tongue is swelling",
+        "my son ate rat poison",
+        "my toddler swallowed grandmas pills",
+        "can i book, i have severe stomach pain",
     ],
 )
 def test_present_red_flags_are_seen(message):
@@ -33,10 +55,42 @@ def test_present_red_flags_are_seen(message):
         "my breathing is better, thanks",
         "book a checkup for next week",
         "I need a refill of my inhaler",
+        "I had a heart attack in 2019, need a follow up",
+        "I have a cough but no chest pain",
+        "I'm not short of breath, just a cough",
+        "what's your emergency number",
+        "I was in the ER last week, need a follow up",
+        "I hurt myself playing tennis, can I get an appointment",
+        "food poisoning last week, need a note for work",
+        "I need my seizure meds refilled",
+        "I swallowed my pills this morning",
+        "my dad had a stroke years ago, can he see Dr Lee",
     ],
 )
 def test_history_and_ordinary_requests_are_not(message):
     assert not has_red_flags(message)
+
+
+def _training_examples() -> list[tuple[str, str]]:
+    examples = []
+    for path in [*sorted((PROJECT_ROOT / "data" / "nlu").glob("*.yml")), HOLDOUT]:
+        for item in yaml.safe_load(path.read_text()).get("nlu", []):
+            for line in item.get("examples", "").splitlines() if "intent" in item else []:
+                text = ENTITY_MARKUP.sub(lambda m: m.group(1), line.strip()[2:])
+                examples.append((item["intent"], text))
+    return examples
+
+
+def test_every_emergency_the_assistant_is_taught_is_a_red_flag_and_nothing_else_is():
+    """What the NLU learns as an emergency is also seen where no NLU reads the message (a
+    handoff, the assistant down); no booking, bill or message example trips it."""
+    examples = _training_examples()
+    assert len(examples) > 2000
+    missed = [text for intent, text in examples if intent == "report_emergency"]
+    missed = [text for text in missed if not has_red_flags(text)]
+    flagged = [(i, t) for i, t in examples if i != "report_emergency" and has_red_flags(t)]
+    assert missed == []
+    assert flagged == []
 
 
 def test_a_booking_with_chest_pain_says_call_911_first_and_goes_on(db):
