@@ -105,16 +105,22 @@ SOMETHING_WENT_WRONG = (
 
 def answers_on_failure(run: Callable) -> Callable:
     """Wrap an action's `run`: if the store is unreachable (or anything else fails), the person
-    gets a short apology and a way to a person instead of silence; the error is logged."""
+    gets a short apology and a way to a person instead of silence; the error is logged. A
+    red-flag symptom in a message the NLU took for something else gets the emergency advice
+    first, whichever action answers it."""
 
     @functools.wraps(run)
     async def wrapper(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
+        from actions.red_flags import warn_before_answering  # it needs `store` from here
+
+        warn_before_answering(dispatcher, tracker)
+        warning = list(dispatcher.messages)
         try:
             result = run(self, dispatcher, tracker, domain)
             return await result if inspect.isawaitable(result) else result
         except Exception:
             log.exception("action.failed action=%s", self.name())
-            dispatcher.messages.clear()  # half an answer would mislead
+            dispatcher.messages[:] = warning  # half an answer would mislead; the advice stays
             dispatcher.utter_message(text=SOMETHING_WENT_WRONG, buttons=buttons([HUMAN_BUTTON]))
             return []
 

@@ -33,12 +33,10 @@ from actions.common import (
     buttons,
     caller_of,
     latest_intent,
-    latest_text,
     log,
     reset_flow,
     store,
 )
-from actions.red_flags import warn_if_red_flags
 from actions.unclear import say_if_other_language
 from clinic.identity import Caller
 
@@ -154,9 +152,6 @@ class GuardedForm(FormValidationAction):
             ]
             tracker.add_slots(forgotten)
             log.info("form.started_over form=%s", self.form_name())
-        if activating and not over and latest_intent(tracker) != "report_emergency":
-            # "book me in, I have chest pain": the emergency advice before anything else
-            warn_if_red_flags(dispatcher, latest_text(tracker))
         with store() as session:
             caller = caller_of(session, tracker)
             stop = self.gate(session, caller, dispatcher, tracker, activating)

@@ -1,13 +1,15 @@
 """A red-flag symptom (clinic.red_flags) in a request the NLU took for something else ("can I
-book an appointment, I have chest pain", "tell Dr Patel I can't breathe well"): the emergency
-advice comes first, then the request goes on as asked. A secretary would say the same; the
-assistant does not judge how serious it is, and staff are not alerted (that is what an emergency
-report does: actions/messages.py ActionReportEmergency)."""
+book an appointment, I have chest pain", "tell Dr Patel I can't breathe well", "are you open now,
+my chest hurts"): the emergency advice comes first, from whichever of our actions answers the
+message first (actions.common.answers_on_failure), then the request goes on as asked. A
+secretary would say the same; the assistant does not judge how serious it is, and staff are not
+alerted (that is what an emergency report does: actions/messages.py ActionReportEmergency)."""
 
 from __future__ import annotations
 
 import logging
 
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import store
@@ -38,3 +40,32 @@ def warn_if_red_flags(dispatcher: CollectingDispatcher, message: str) -> bool:
     )
     log.info("red_flag.warned")
     return True
+
+
+def _answered_already(tracker: Tracker) -> bool:
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot":
+            return True
+    return True  # no message to read
+
+
+def _advised_already(tracker: Tracker) -> bool:
+    return any(
+        event.get("event") == "bot" and (event.get("text") or "").startswith("🚨")
+        for event in tracker.events
+    )
+
+
+def warn_before_answering(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """The advice before the first answer to a message, once in a conversation (said again at
+    every mention it would bury what was asked); an emergency report says its own, and a
+    pressed button's payload names no symptom."""
+    message = tracker.latest_message or {}
+    if (message.get("intent") or {}).get("name") == "report_emergency":
+        return False
+    text = message.get("text") or ""
+    if text.startswith("/") or _answered_already(tracker) or _advised_already(tracker):
+        return False
+    return warn_if_red_flags(dispatcher, text)

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from actions.booking import ValidateBookingForm
+from actions.faq import ActionAskHours
 from actions.messages import ValidateMessageForm
 from clinic.config import PROJECT_ROOT
 from clinic.red_flags import has_red_flags
@@ -100,10 +101,21 @@ def test_a_booking_with_chest_pain_says_call_911_first_and_goes_on(db):
     assert texts(said).startswith("🚨 If this is happening now or is severe, call 911 now")
     assert {"event": "active_loop", "name": None} not in events, "the booking goes on"
     assert len(said.messages) == 1, "nothing else said: the visit-type question follows"
-    # asked again later in the form: said once only, at the start
-    _, said = run(ValidateBookingForm(), tracker(MARIA, "chest pain, any time", form="booking_form",
-                  slots={"appointment_type": "checkup", "requested_slot": "provider"}))  # fmt: skip
+    # said again later in the form: the advice once in a conversation, not at every mention
+    slots = {"appointment_type": "checkup", "requested_slot": "provider"}
+    later = tracker(MARIA, "chest pain, any time", form="booking_form", slots=slots)
+    later.events.insert(0, {"event": "bot", "text": texts(said)})
+    _, said = run(ValidateBookingForm(), later)
     assert "call 911" not in texts(said)
+
+
+def test_a_question_about_hours_with_chest_pain_gets_the_advice_before_the_hours(db):
+    """Not only forms: whichever action answers the message says it first."""
+    _, said = run(ActionAskHours(), tracker(MARIA, "are you open now? my chest hurts", "ask_hours"))
+    assert said.messages[0]["text"].startswith("🚨")
+    assert "open" in texts(said).split("\n", 1)[1].lower(), "the hours still follow"
+    _, said = run(ActionAskHours(), tracker(MARIA, "are you open on saturday?", "ask_hours"))
+    assert "911" not in texts(said)
 
 
 def test_a_message_about_breathing_trouble_gets_the_advice_and_is_still_taken(db):
