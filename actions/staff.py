@@ -39,7 +39,7 @@ from actions.forms import GuardedForm, current_caller
 from actions.when import bare_clock, days_of, on_day, wanted
 from clinic import inbox, practice, staff, text
 from clinic.errors import DomainError, NotStaff
-from clinic.models import RoomKind, Urgency
+from clinic.models import RoomKind, SlipKind, Urgency
 
 INBOX_LIMIT = 10
 # the day and provider of the last schedule shown, for "and tomorrow?" (actions/follow_up.py)
@@ -202,64 +202,107 @@ def _day_or_none(value: Any) -> date | None:
 
 URGENT_ASKED_RE = re.compile(r"\b(urgent|emergenc\w*|important)\b", re.IGNORECASE)
 _URGENT = (Urgency.EMERGENCY, Urgency.URGENT)
+# "any refill requests?": one kind of slip, named as staff say it.
+_KIND_ASKED = (
+    (r"refills?|prescriptions?|renewals?|meds", SlipKind.REFILL, "refill requests"),
+    (r"records?|lab results|transfers?", SlipKind.RECORDS, "records requests"),
+    (r"payment plans?|instal+ments?", SlipKind.PAYMENT_PLAN, "payment plan requests"),
+    (r"documents?|uploads?|photos?|files?|scans?", SlipKind.DOCUMENT, "documents"),
+    (r"call ?backs?|call me back", SlipKind.CALLBACK, "callback requests"),
+)
+
+
+def _kind_asked(message: str) -> tuple[SlipKind | None, str]:
+    for words, kind, name in _KIND_ASKED:
+        if re.search(rf"\b({words})\b", message, re.IGNORECASE):
+            return kind, name
+    return None, "messages"
+
+
+def _inbox_line(slip: Any) -> str:
+    mark = {Urgency.EMERGENCY: "🚨 ", Urgency.URGENT: "❗ "}.get(slip.urgency, "")
+    for_whom = (
+        slip.provider.display_name
+        if getattr(slip, "provider", None)
+        else slip.desk.value.replace("_", " ")
+    )
+    reason = " ".join(slip.reason.split())
+    return (
+        f"• {mark}#{slip.id} {slip.kind.value.replace('_', ' ')} for {for_whom} from "
+        f"{slip.from_name}, {text.when(slip.created_at)}"
+        f"{' (answered)' if slip.status.value == 'answered' else ''}: "
+        f"{reason[:120]}{'…' if len(reason) > 120 else ''}"
+    )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' if count != 1 else ''}"
 
 
 class ActionStaffMessages(StoreAction):
-    """Open inbox items, emergencies and urgent ones first, then the oldest."""
+    """Open inbox items, emergencies and urgent ones first, then the oldest; only the urgent
+    ones, one kind ("any refill requests?") or one provider's ("messages for Dr Patel?") when
+    asked, with how many others wait."""
 
     def name(self) -> str:
         return "action_staff_messages"
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        message = latest_text(tracker)
+        urgent_only = bool(URGENT_ASKED_RE.search(message))
+        kind, kind_name = _kind_asked(message)
+        doctor = entity(tracker, "provider")
         with store() as session:
             caller = caller_of(session, tracker)
             if not caller.is_staff:
                 log.info("staff.refused action=messages")
                 return refuse(dispatcher, tracker)
-            handoffs = inbox.open_handoffs(session, caller.staff_actor)
-            urgent_only = bool(URGENT_ASKED_RE.search(latest_text(tracker)))
-            if urgent_only:  # "any urgent messages?": those, and how many others wait
-                everything = inbox.list_open(session, caller.staff_actor)
-                slips = [s for s in everything if s.urgency in _URGENT]
-                others = len(everything) - len(slips)
-            else:
-                slips = inbox.list_open(session, caller.staff_actor, limit=INBOX_LIMIT + 1)
-            lines = []
-            for slip in slips[:INBOX_LIMIT]:
-                mark = {Urgency.EMERGENCY: "🚨 ", Urgency.URGENT: "❗ "}.get(slip.urgency, "")
-                for_whom = (
-                    slip.provider.display_name
-                    if getattr(slip, "provider", None)
-                    else slip.desk.value.replace("_", " ")
-                )
-                reason = " ".join(slip.reason.split())
-                lines.append(
-                    f"• {mark}#{slip.id} {slip.kind.value.replace('_', ' ')} for {for_whom} from "
-                    f"{slip.from_name}, {text.when(slip.created_at)}"
-                    f"{' (answered)' if slip.status.value == 'answered' else ''}: "
-                    f"{reason[:120]}{'…' if len(reason) > 120 else ''}"
-                )
-        if urgent_only:
-            rest = f"{others} other open message{'s' if others != 1 else ''} can wait."
-            if not lines:
-                dispatcher.utter_message(text=f"No urgent messages right now. {rest}")
-                return []
-            more = "+" if len(slips) > INBOX_LIMIT else ""
-            head = f"Urgent messages ({len(lines)}{more}), emergencies first:"
-            dispatcher.utter_message(text="\n".join([head, *lines, rest]))
+            provider = _known_provider(session, doctor)
+            if not (urgent_only or kind or provider):
+                return self._whole_inbox(dispatcher, session, caller)
+            slips = inbox.list_open(
+                session,
+                caller.staff_actor,
+                kind=kind,
+                provider_key=provider.key if provider else None,
+                limit=500,
+            )
+            slips = [s for s in slips if not urgent_only or s.urgency in _URGENT]
+            others = len(inbox.list_open(session, caller.staff_actor, limit=500)) - len(slips)
+            lines = [_inbox_line(slip) for slip in slips[:INBOX_LIMIT]]
+            what = f"{'urgent ' if urgent_only else ''}{kind_name}"
+            what += f" for {provider.display_name}" if provider else ""
+        rest = f"{_plural(others, 'other open message')}{' can wait' if urgent_only else ''}."
+        if not lines:
+            dispatcher.utter_message(text=f"No open {what} right now. {rest}")
             return []
+        head = f"Open {what} ({len(lines)}{'+' if len(slips) > INBOX_LIMIT else ''})"
+        head += ", emergencies first:" if urgent_only else ":"
+        dispatcher.utter_message(text="\n".join([head, *lines, *([rest] if others else [])]))
+        return []
+
+    @staticmethod
+    def _whole_inbox(dispatcher, session, caller) -> list[EventType]:
+        handoffs = inbox.open_handoffs(session, caller.staff_actor)
+        slips = inbox.list_open(session, caller.staff_actor, limit=INBOX_LIMIT + 1)
+        lines = [_inbox_line(slip) for slip in slips[:INBOX_LIMIT]]
         if not lines and not handoffs:
             dispatcher.utter_message(text="The inbox is empty: no open messages.")
             return []
         head = f"Open messages ({len(lines)}{'+' if len(slips) > INBOX_LIMIT else ''}), "
         head += "urgent first:" if lines else ""
         if handoffs:
-            head = (
-                f"{len(handoffs)} conversation{'s' if len(handoffs) != 1 else ''} waiting for a "
-                "person. " + head
-            )
+            waiting = _plural(len(handoffs), "conversation")
+            head = f"{waiting} waiting for a person. {head}"
         dispatcher.utter_message(text="\n".join([head, *lines]))
         return []
+
+
+def _known_provider(session, key: Any) -> Any:
+    try:
+        return practice.get_provider(session, key) if isinstance(key, str) and key else None
+    except DomainError:
+        return None
 
 
 # --- meeting rooms -------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ Message slips:
                   urgency=Urgency.ROUTINE, callback_number=None, from_name=None,
                   kind=SlipKind.MESSAGE) -> MessageSlip
     report_emergency(s, actor, text, *, callback_number=None) -> MessageSlip
-    list_open(s, actor, *, desk=None, limit=50) -> list[MessageSlip]   urgent first, then oldest
+    list_open(s, actor, *, desk=None, kind=None, provider_key=None, limit=50)
+        -> list[MessageSlip]                                          urgent first, then oldest
     get_slip(s, actor, slip_id) -> MessageSlip
     reply(s, actor, slip_id, text, *, notify_sender=True) -> SlipReply
     close(s, actor, slip_id) -> MessageSlip
@@ -206,15 +207,26 @@ def _maybe_phone(text: str | None) -> str | None:
 
 
 def list_open(
-    session: Session, actor: Actor, *, desk: Desk | str | None = None, limit: int = 50
+    session: Session,
+    actor: Actor,
+    *,
+    desk: Desk | str | None = None,
+    kind: SlipKind | str | None = None,
+    provider_key: str | None = None,
+    limit: int = 50,
 ) -> list[MessageSlip]:
-    """Open and answered-but-not-closed slips, emergencies first, then urgent, then oldest."""
+    """Open and answered-but-not-closed slips, emergencies first, then urgent, then oldest;
+    only one kind ("refill") or one provider's, when asked."""
     _require_staff(session, actor)
     query = select(MessageSlip).where(
         MessageSlip.status.in_([SlipStatus.OPEN, SlipStatus.ANSWERED])
     )
     if desk is not None:
         query = query.where(MessageSlip.desk == Desk(desk))
+    if kind is not None:
+        query = query.where(MessageSlip.kind == SlipKind(kind))
+    if provider_key is not None:
+        query = query.where(MessageSlip.provider_id == get_provider(session, provider_key).id)
     slips = list(
         session.scalars(
             query.order_by(

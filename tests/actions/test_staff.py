@@ -482,16 +482,36 @@ def test_the_second_one_from_a_menu_does_what_that_button_does(db):
 def test_any_urgent_messages_lists_only_the_urgent_ones(db):
     _, said = run(ActionStaffMessages(), tracker(RITA, "any urgent messages?", "staff_messages"))
     lines = [line for line in texts(said).splitlines() if line.startswith("• ")]
-    assert texts(said).startswith("Urgent messages (")
+    assert texts(said).startswith("Open urgent messages (")
     assert lines and all("❗" in line or "🚨" in line for line in lines)
     assert texts(said).splitlines()[-1].endswith("can wait.")
+
+
+def test_any_refill_requests_lists_only_those_and_says_how_many_others_wait(db):
+    _, said = run(ActionStaffMessages(), tracker(RITA, "any refill requests?", "staff_messages"))
+    lines = [line for line in texts(said).splitlines() if line.startswith("• ")]
+    assert texts(said).startswith("Open refill requests ("), texts(said)
+    assert lines and all(" refill for " in line for line in lines)
+    assert texts(said).splitlines()[-1].endswith("other open messages.")
+
+
+def test_messages_for_one_doctor_lists_only_theirs(db):
+    asked = tracker(RITA, "any messages for dr patel?", "staff_messages", [ent("provider", "patel")])
+    _, said = run(ActionStaffMessages(), asked)
+    lines = [line for line in texts(said).splitlines() if line.startswith("• ")]
+    assert texts(said).startswith("Open messages for Dr. Anika Patel ("), texts(said)
+    assert lines and all(" for Dr. Anika Patel from " in line for line in lines)
+    _, said = run(ActionStaffMessages(), tracker(RITA, "any records requests for dr lee?",
+                  "staff_messages", [ent("provider", "lee")]))  # fmt: skip
+    assert texts(said).startswith(("No open records requests for Dr. Daniel Lee right now.",
+                                   "Open records requests for Dr. Daniel Lee ("))  # fmt: skip
 
 
 def test_only_the_urgent_ones_just_after_the_inbox_narrows_it(db):
     follow_up = answered_by(tracker(RITA, "only the urgent ones", "inform"),
                             "action_staff_messages")  # fmt: skip
     _, said = run(ActionInformWithoutContext(), follow_up)
-    assert texts(said).startswith("Urgent messages ("), texts(said)
+    assert texts(said).startswith("Open urgent messages ("), texts(said)
 
 
 def test_staff_cancel_a_room_booking_they_made_and_the_invited_are_told(db):

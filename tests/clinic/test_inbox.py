@@ -116,6 +116,22 @@ def test_list_open_is_staff_only_and_urgent_first_then_oldest(store, frozen_now)
     assert [s.reason for s in inbox.list_open(store, staff, desk=Desk.BILLING)] == []
 
 
+def test_list_open_narrows_to_one_kind_or_one_provider(store):
+    patient = Actor.patient(make_patient(store, 1, "tg:12").id, "tg:12")
+    staff = Actor.staff(make_staff(store).id)
+    inbox.leave_message(store, patient, reason="metformin", kind=SlipKind.REFILL,
+                        for_provider="patel")  # fmt: skip
+    inbox.leave_message(store, patient, reason="rash better", for_provider="patel")
+    inbox.leave_message(store, patient, reason="lisinopril", kind=SlipKind.REFILL,
+                        for_provider="lee")  # fmt: skip
+    reasons = lambda **only: sorted(s.reason for s in inbox.list_open(store, staff, **only))  # noqa: E731
+    assert reasons(kind=SlipKind.REFILL) == ["lisinopril", "metformin"]
+    assert reasons(provider_key="patel") == ["metformin", "rash better"]
+    assert reasons(kind="refill", provider_key="lee") == ["lisinopril"]
+    with pytest.raises(UnknownProvider):
+        inbox.list_open(store, staff, provider_key="nobody")
+
+
 def test_reply_reaches_the_sender_and_close_is_final(store):
     patient = make_patient(store, 1, "tg:12")
     staff_row = make_staff(store)
