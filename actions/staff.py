@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
@@ -135,6 +135,11 @@ class ActionStaffSchedule(StoreAction):
             if not caller.is_staff:
                 log.info("staff.refused action=schedule")
                 named = entity(tracker, "provider")
+                if _AVAILABILITY_RE.search(latest_text(tracker)) and not (
+                    tracker.active_loop or {}
+                ).get("name"):
+                    # "does Dr Lee have anything tomorrow morning?": a free time is wanted
+                    return _look_for_a_time(tracker)
                 if named and not (tracker.active_loop or {}).get("name"):
                     # a patient's "is Dr Patel in tomorrow morning?": not the schedule (staff
                     # only), but when the doctor sees patients, which anyone may know
@@ -169,6 +174,29 @@ class ActionStaffSchedule(StoreAction):
 _WEEKDAY_ONLY_RE = re.compile(
     r"(?:on\s+)?(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?", re.IGNORECASE
 )
+
+
+# A patient asking whether a doctor or the practice has room, rather than what is on.
+_AVAILABILITY_RE = re.compile(
+    r"\b(any(thing|\s+time)?\s+(free|open|available|left)|(have|has|got)\s+(any(thing)?|room)\b|"
+    r"(is|are)\s+\w+(\s+\w+)?\s+(free|available)|free\s+(slots?|times?|spots?)|"
+    r"availab\w*|openings?|room\s+for\s+me|fit\s+me\s+in|squeeze\s+me\s+in|see\s+me)\b",
+    re.IGNORECASE,
+)
+
+
+def _look_for_a_time(tracker: Tracker) -> list[EventType]:
+    """The booking form, with the doctor, day and visit type the question named."""
+    said = {
+        "provider": entity(tracker, "provider"),
+        "appointment_type": entity(tracker, "appointment_type"),
+        "time": next(iter(time_entities(tracker)), {}).get("value"),
+    }
+    log.info("staff.schedule_asked_by_patient to=booking_form")
+    return [
+        *(SlotSet(slot, value) for slot, value in said.items() if value),
+        FollowupAction("booking_form"),
+    ]
 
 
 def _in_days_shown(
@@ -210,6 +238,9 @@ _KIND_ASKED = (
     (r"documents?|uploads?|photos?|files?|scans?", SlipKind.DOCUMENT, "documents"),
     (r"call ?backs?|call me back", SlipKind.CALLBACK, "callback requests"),
 )
+
+
+_FOR_ME_RE = re.compile(r"\b(for\s+me|my|mine)\b", re.IGNORECASE)
 
 
 def _kind_asked(message: str) -> tuple[SlipKind | None, str]:
@@ -258,6 +289,8 @@ class ActionStaffMessages(StoreAction):
                 log.info("staff.refused action=messages")
                 return refuse(dispatcher, tracker)
             provider = _known_provider(session, doctor)
+            if provider is None and caller.staff.provider and _FOR_ME_RE.search(message):
+                provider = caller.staff.provider  # a doctor's "any messages for me?"
             if not (urgent_only or kind or provider):
                 return self._whole_inbox(dispatcher, session, caller)
             slips = inbox.list_open(

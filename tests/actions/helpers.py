@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MARIA = "tg:1001"  # patient, Telegram
 AISHA = "web:demo-aisha"  # patient, web chat
 RITA = "tg:2001"  # front desk staff
+DR_PATEL = "tg:2003"  # Dr. Anika Patel, staff and a provider
 STRANGER_TG = "tg:777000"
 STRANGER_WEB = "web:someone-new"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from actions.appointments import ActionListAppointments
@@ -17,6 +18,7 @@ from actions.staff import (
 )
 from clinic.models import MessageSlip, OutboxMessage, RoomBooking, SlipStatus, Staff
 from tests.actions.helpers import (
+    DR_PATEL,
     MARIA,
     RITA,
     STRANGER_TG,
@@ -136,11 +138,30 @@ def test_a_patient_or_stranger_is_refused_the_schedule(db):
 
 def test_a_patient_asking_what_is_on_a_day_is_offered_a_booking_not_the_schedule(db):
     wednesday = [ent("time", "2027-03-03")]
-    _, said = run(ActionStaffSchedule(), tracker(MARIA, "do you have room for one more patient "
-                  "on wednesday", "staff_schedule", entities=wednesday))  # fmt: skip
+    _, said = run(ActionStaffSchedule(), tracker(MARIA, "what's on for wednesday",
+                  "staff_schedule", entities=wednesday))  # fmt: skip
     assert texts(said).startswith("The practice's schedule is for staff only")
     assert "Schedule for" not in texts(said) and "Dr. Anika Patel" not in texts(said)
     assert [b["payload"] for b in buttons(said)] == ["/book_appointment", "/list_appointments"]
+
+
+@pytest.mark.parametrize(
+    "message, entities",
+    [
+        ("do you have room for one more patient on wednesday", [ent("time", "2027-03-03")]),
+        ("does dr lee have anything tomorrow morning", [ent("provider", "lee"), ent("time", {
+            "from": "2027-03-02T08:00:00-05:00", "to": "2027-03-02T12:00:00-05:00"})]),
+        ("is dr patel free on friday for a checkup", [ent("provider", "patel"),
+         ent("time", "2027-03-05"), ent("appointment_type", "checkup")]),
+    ],
+)  # fmt: skip
+def test_a_patient_asking_whether_there_is_room_is_looking_for_a_time(db, message, entities):
+    """Not the schedule and not a refusal: the booking form, with what the question named."""
+    events, said = run(ActionStaffSchedule(), tracker(MARIA, message, "staff_schedule", entities))
+    assert texts(said) == ""
+    assert (events[-1]["event"], events[-1]["name"]) == ("followup", "booking_form")
+    named = {e["entity"]: e["value"] for e in entities}
+    assert slots_of(events) == named
 
 
 def test_a_patient_asking_who_a_doctor_sees_hears_when_they_work_not_whom(db):
@@ -496,7 +517,9 @@ def test_any_refill_requests_lists_only_those_and_says_how_many_others_wait(db):
 
 
 def test_messages_for_one_doctor_lists_only_theirs(db):
-    asked = tracker(RITA, "any messages for dr patel?", "staff_messages", [ent("provider", "patel")])
+    asked = tracker(
+        RITA, "any messages for dr patel?", "staff_messages", [ent("provider", "patel")]
+    )
     _, said = run(ActionStaffMessages(), asked)
     lines = [line for line in texts(said).splitlines() if line.startswith("• ")]
     assert texts(said).startswith("Open messages for Dr. Anika Patel ("), texts(said)
@@ -505,6 +528,15 @@ def test_messages_for_one_doctor_lists_only_theirs(db):
                   "staff_messages", [ent("provider", "lee")]))  # fmt: skip
     assert texts(said).startswith(("No open records requests for Dr. Daniel Lee right now.",
                                    "Open records requests for Dr. Daniel Lee ("))  # fmt: skip
+
+
+def test_a_doctor_asking_for_their_messages_gets_theirs_and_the_desk_gets_all(db):
+    _, said = run(
+        ActionStaffMessages(), tracker(DR_PATEL, "any messages for me?", "staff_messages")
+    )
+    assert texts(said).startswith("Open messages for Dr. Anika Patel ("), texts(said)
+    _, said = run(ActionStaffMessages(), tracker(RITA, "any messages for me?", "staff_messages"))
+    assert texts(said).startswith("Open messages ("), texts(said)
 
 
 def test_only_the_urgent_ones_just_after_the_inbox_narrows_it(db):
