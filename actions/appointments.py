@@ -120,12 +120,34 @@ def upcoming(session, caller, on=None) -> list[Appointment]:
     return scheduling.upcoming_for_patient(session, caller.actor, on=on, limit=UPCOMING_LIMIT)
 
 
-def in_days(appointments: list[Appointment], value: Any) -> list[Appointment]:
+def in_days(
+    appointments: list[Appointment], value: Any, tracker: Tracker | None = None
+) -> list[Appointment]:
+    """The appointments on the days `value` covers; for a bare weekday said in the message
+    ("my Wednesday appointment"), those on that weekday when none is on the coming one."""
     span = days_of(value)
     if span is None:
         return appointments
     first, last = span
-    return [a for a in appointments if first <= text.local(a.start_at).date() <= last]
+    hits = [a for a in appointments if first <= text.local(a.start_at).date() <= last]
+    if hits or tracker is None or first != last or not _bare_weekday(tracker, value):
+        return hits
+    return [a for a in appointments if text.local(a.start_at).weekday() == first.weekday()]
+
+
+_WEEKDAY_RE = re.compile(
+    r"(?:on\s+|this\s+|my\s+|the\s+)?(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*"
+    r"(?:'s)?\.?",
+    re.IGNORECASE,
+)
+
+
+def _bare_weekday(tracker: Tracker, value: Any) -> bool:
+    message = latest_text(tracker)
+    for found in time_entities(tracker):
+        if found.get("value") == value and isinstance(found.get("start"), int):
+            return bool(_WEEKDAY_RE.fullmatch(message[found["start"] : found["end"]].strip()))
+    return False
 
 
 # Words just before a time that make it the time wanted, not the appointment's ("to Friday",
@@ -213,7 +235,7 @@ class PickAppointmentForm(GuardedForm):
             mine = upcoming(session, current_caller())
             time_value = self.said_time(tracker)
             selects = time_value is not None and self.time_selects_appointment(tracker, mine)
-            chosen = in_days(mine, time_value) if selects else mine
+            chosen = in_days(mine, time_value, tracker) if selects else mine
             if selects and not chosen:
                 dispatcher.utter_message(
                     text=f"You have no appointment {day_phrase(time_value)}. "
@@ -405,7 +427,7 @@ class ValidateRescheduleForm(PickAppointmentForm):
                 return False
         elif " to " in f" {said.lower()} ":  # a button's time: where it was said is unknown
             return False
-        return bool(in_days(mine, tracker.get_slot("time")))
+        return bool(in_days(mine, tracker.get_slot("time"), tracker))
 
     def said_time(self, tracker: Tracker) -> Any:
         return tracker.get_slot("time")
@@ -478,9 +500,18 @@ class ValidateRescheduleForm(PickAppointmentForm):
         except DomainError:
             return None
 
-    def relative_to_the_appointment(self, tracker: Tracker) -> Any:
+    def relative_to_the_appointment(self, tracker: Tracker, days_named_it: bool = False) -> Any:
         start = self.appointment_start(tracker)
-        return moved_from(tracker, start) if start else None
+        return moved_from(tracker, start, days_named_it) if start else None
+
+    def shifted_on_activation(self, tracker: Tracker, activating: bool) -> list[EventType]:
+        """ "Move my Wednesday appointment an hour later", "can I come a day later?": the new
+        time from the request itself, once the appointment is known (its day, if said, named
+        the appointment, not the new time)."""
+        if not activating or tracker.get_slot("time"):
+            return []
+        moved = self.relative_to_the_appointment(tracker, days_named_it=True)
+        return [SlotSet("time", moved)] if moved is not None else []
 
     def time_on_the_appointments_day(self, tracker: Tracker) -> list[EventType]:
         """A time of day said with no day ("can I change it to the afternoon?", "at 3") means
@@ -587,7 +618,11 @@ class ValidateRescheduleForm(PickAppointmentForm):
                 return events or self.narrowed_choice(tracker)
             changed = changed | {"appointment_id"}
         if "appointment_id" in changed:  # "to the afternoon": that appointment's afternoon
-            same_day = self.time_on_the_appointments_day(tracker) or self.instead_of(tracker)
+            same_day = (
+                self.time_on_the_appointments_day(tracker)
+                or self.instead_of(tracker)
+                or self.shifted_on_activation(tracker, activating)
+            )
             tracker.add_slots(same_day)
             events += same_day
         provider_events = self.named_provider(dispatcher, tracker)
@@ -750,7 +785,7 @@ class ActionListAppointments(StoreAction):
                     return []
                 mine = upcoming(session, caller)
                 said = next((e.get("value") for e in time_entities(tracker)), None)
-                on_day = in_days(mine, said) if said is not None and mine else []
+                on_day = in_days(mine, said, tracker) if said is not None and mine else []
                 if said is not None and mine and not on_day:
                     dispatcher.utter_message(text=f"You have no appointment {day_phrase(said)}.")
                 shown = on_day or mine  # "what time is my appointment on tuesday?": that one
@@ -868,7 +903,7 @@ class ActionConfirmAttendance(StoreAction):
         """The appointments the message points at: "the one on Tuesday", "the blood test",
         or "the first one" when asked which."""
         said = next((e.get("value") for e in time_entities(tracker)), None)
-        chosen = in_days(mine, said) if said is not None else mine
+        chosen = in_days(mine, said, tracker) if said is not None else mine
         if len(chosen) > 1:
             ids = {c["id"] for c in named_in(tracker, as_choices(chosen), ("type", "provider"))}
             chosen = [a for a in chosen if str(a.id) in ids]

@@ -70,15 +70,54 @@ def shifted_time(tracker: Tracker) -> dict[str, Any] | None:
     return shifted_from(message, starts, tracker.get_slot("time"))
 
 
-def moved_from(tracker: Tracker, start: datetime) -> dict[str, Any] | str | None:
-    """ "Later the same day", "same time next week", "the day after": a new time for an
-    appointment relative to when it is now (`start`), asked when moving it."""
+def moved_from(
+    tracker: Tracker, start: datetime, days_named_it: bool = False
+) -> dict[str, Any] | str | None:
+    """ "Later the same day", "same time next week", "the day after", "an hour later": a new
+    time for an appointment relative to when it is now (`start`), asked when moving it. With
+    `days_named_it`, the message's day or time named the appointment ("move my Wednesday
+    appointment an hour later"), not the new time."""
     message = latest_text(tracker)
     if _SAME_TIME_RE.search(message):  # "same time next week": that very moment, a week on
         return (text.local(start) + timedelta(days=7)).isoformat()
-    if time_entities(tracker):
+    by = moved_by(message)
+    if by is not None:  # "an hour later", "push it back 30 minutes": that very moment
+        return (text.local(start) + by).isoformat()
+    if time_entities(tracker) and not days_named_it:
         return None  # a day or time of their own
     return shifted_from(message, [start], None)
+
+
+_AMOUNT = r"(?P<n>an?|one|two|three|\d+(?:\.\d+)?)"
+_UNIT = r"(?P<unit>hours?|hrs?|h|minutes?|mins?)"
+_MOVED_BY_RES = (
+    re.compile(rf"\b{_AMOUNT}\s*{_UNIT}\s+(?P<way>later|earlier|sooner)\b", re.I),
+    re.compile(
+        rf"\b(?P<way>(?:push(?:ed)?|put)(?:\s+\S+){{0,4}}?\s+back|"
+        rf"(?:bring|brought)(?:\s+\S+){{0,4}}?\s+forward|"
+        rf"move(?:d)?(?:\s+\S+){{0,4}}?\s+(?:up|back))\s+(?:by\s+)?{_AMOUNT}\s*{_UNIT}\b",
+        re.I,
+    ),
+)
+_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3}
+_HOUR_AND_A_HALF_RE = re.compile(r"\b(an?|one)\s+hour\s+and\s+a\s+half\b|\b1\.5\s*hours?\b", re.I)
+_HALF_HOUR_RE = re.compile(r"\bhalf\s+an?\s+hour\b", re.I)
+
+
+def moved_by(message: str) -> timedelta | None:
+    """ "An hour later" → +1 h, "30 minutes earlier" → −30 min, "push it back 2 hours"."""
+    message = _HALF_HOUR_RE.sub("30 minutes", _HOUR_AND_A_HALF_RE.sub("90 minutes", message))
+    for regex in _MOVED_BY_RES:
+        found = regex.search(message)
+        if found is None:
+            continue
+        amount = found["n"].lower()
+        count = float(_NUMBER_WORDS.get(amount) or amount)
+        minutes = count * (1 if found["unit"].lower().startswith("m") else 60)
+        way = found["way"].lower()
+        later = way == "later" or "back" in way
+        return timedelta(minutes=minutes if later else -minutes)
+    return None
 
 
 def shifted_from(message: str, starts: list[datetime], asked: Any) -> dict[str, Any] | None:

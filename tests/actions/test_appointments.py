@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import pytest
 from rasa_sdk.events import FollowupAction
 from sqlalchemy import select
 
@@ -249,15 +250,44 @@ def test_the_day_of_my_appointment_said_in_a_story_picks_it_a_day_after_to_does_
              "wanted to know if I could come a little earlier")  # fmt: skip
     events, _ = move(story, "2027-03-02", "on Tuesday")
     assert slots_of(events)["appointment_id"] == str(tuesday.id), "'wanted to' is not 'to Tuesday'"
-    assert slots_of(events)["time"] is None, "Tuesday named the appointment, not the new time"
+    # Tuesday named the appointment, not the new time; "a little earlier" is before it
+    assert slots_of(events)["time"]["label"] == "before Tue, Mar 2 at 10:00 AM"
     events, said = move(story + ", maybe 9 instead of 10", "2027-03-02", "on Tuesday")
     assert slots_of(events)["time"] == "2027-03-02T09:00:00-05:00", texts(said)
     assert slots_of(events)["offered_slots"], "times offered around 9 that Tuesday"
     events, _ = move(story + ", maybe 9 instead of 11", "2027-03-02", "on Tuesday")
-    assert slots_of(events)["time"] is None, "11 is not the appointment's time: asked instead"
+    # 11 is not the appointment's time: no guess at 9 (what is before it, as "earlier" asks)
+    assert slots_of(events)["time"] != "2027-03-02T09:00:00-05:00"
     events, said = move("can I move my appointment to Wednesday", "2027-03-03", "Wednesday")
     assert slots_of(events).get("appointment_id") is None, "the new day, not which appointment"
     assert "would you like to move" in texts(said) or texts(said) == ""
+
+
+@pytest.mark.parametrize(
+    "text, moved_to",
+    [
+        ("can you move my wednesday appointment an hour later", "2027-03-10T09:30:00-05:00"),
+        ("push my wednesday appointment back 30 minutes", "2027-03-10T09:00:00-05:00"),
+        ("could my appointment on wed be half an hour earlier", "2027-03-10T08:00:00-05:00"),
+    ],
+)
+def test_my_weekday_appointment_moved_by_an_amount(db, text, moved_to):
+    """A bare weekday names the appointment on that weekday even when it is not the coming
+    one (the blood test is on Wednesday the 10th; the NLU reads "wednesday" as the 3rd), and
+    "an hour later" is that much after it."""
+    coming_wednesday = "2027-03-03"
+    said = text[text.index("wed") :].split()[0]
+    on = {
+        **ent("time", coming_wednesday),
+        "start": text.index(said),
+        "end": text.index(said) + len(said),
+    }
+    events, said = run(ValidateRescheduleForm(), tracker(
+        MARIA, text, "reschedule_appointment", [on], form="reschedule_form", activating=True,
+        new_slots={"time": coming_wednesday}))  # fmt: skip
+    (wednesday,) = [a for a in upcoming(db, MARIA) if a.start_at.date().isoformat() == "2027-03-10"]
+    assert slots_of(events)["appointment_id"] == str(wednesday.id), texts(said)
+    assert slots_of(events)["time"] == moved_to, texts(said)
 
 
 def test_a_time_of_day_without_a_day_is_on_the_day_of_the_appointment_moved(db):
