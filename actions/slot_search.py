@@ -120,7 +120,7 @@ def _window(session: Session, type_key: str, provider_key: str | None, want: Wan
     later = [slot for slot in later if want.allows(slot.start)][:ALTERNATIVES]  # mornings too
     if later:
         day = _one_day(want)
-        why = _closed(session, day) or _provider_absent(session, provider_key, day)
+        why = _closed(session, day) or _provider_absent(session, provider_key, day, want)
         return Found(
             offers=later,
             note=(why or f"Sorry, nothing is free {want.describe()}.")
@@ -148,15 +148,30 @@ def _closed(session: Session, asked: date | None) -> str | None:
     return f"We're closed on {text.day(asked)}{why}."
 
 
-def _provider_absent(session: Session, provider_key: str | None, asked: date | None) -> str | None:
+def _provider_absent(
+    session: Session, provider_key: str | None, asked: date | None, want: Wanted | None = None
+) -> str | None:
     """ "Dr. Daniel Lee is away on Monday, March 8." when the one day asked for with one
-    provider is a day they don't work (rather than "nothing is free" or "taken")."""
+    provider is a day they don't work, or "Dr. Anika Patel sees patients on Friday, March 5:
+    8 AM–12 PM." when the part of it asked for ("Friday afternoon") is outside their hours
+    (rather than "nothing is free" or "taken")."""
     if provider_key is None or asked is None:
         return None
     day = practice.provider_day(session, provider_key, asked)
-    if day.sees_patients or not practice.hours_on(session, asked).is_open:
+    if not practice.hours_on(session, asked).is_open:
         return None  # a closed Sunday is "nothing is free", not the doctor's absence
+    if day.sees_patients and (want is None or _overlaps_hours(day, want)):
+        return None
     return provider_day_answer(practice.get_provider(session, provider_key).display_name, day)
+
+
+def _overlaps_hours(day: practice.ProviderDay, want: Wanted) -> bool:
+    zone = clock.clinic_tz()
+    return any(
+        datetime.combine(day.day, opens, tzinfo=zone) < want.end
+        and want.start < datetime.combine(day.day, closes, tzinfo=zone)
+        for opens, closes in day.intervals
+    )
 
 
 def search(session: Session, type_key: str, provider_key: str | None, want: Wanted) -> Found:

@@ -595,7 +595,10 @@ def test_after_a_clock_time_means_after_it_on_the_day_on_offer(db):
                               "to": "2027-03-06T00:00:00-05:00"}  # fmt: skip
     offered = [datetime.fromisoformat(o["start"]) for o in filled.get("offered_slots") or []]
     assert offered and all(clock_time(s).endswith("PM") for s in offered), texts(said)
-    assert "on Friday, March 5 after 3:00 PM" in texts(said) or "nothing is free" in texts(said)
+    # Dr Patel, who was on offer, sees patients on Friday mornings only: that is said
+    heard = ("Dr. Anika Patel sees patients on Friday, March 5: 8 AM–12 PM",
+             "Here are free times on Friday, March 5 after 3:00 PM")  # fmt: skip
+    assert texts(said).startswith(heard), texts(said)
 
 
 def test_a_booking_for_a_relative_is_not_put_on_the_senders_record(db):
@@ -870,6 +873,17 @@ def test_a_day_the_doctor_is_away_or_off_says_so_with_the_next_free_times(db):
                        "morning on the 8th", appointment_type="follow_up", provider="lee",
                        time=at_ten))  # fmt: skip
     assert texts(said).startswith(away + " The nearest free times are below."), texts(said)
+
+
+def test_a_part_of_the_day_the_doctor_does_not_work_says_their_hours_that_day(db):
+    """Dr Patel sees patients on Friday mornings only: "Friday afternoon" hears that, not a
+    bare "nothing is free"."""
+    afternoon = {"from": "2027-03-05T12:00:00-05:00", "to": "2027-03-05T17:00:00-05:00"}
+    events, said = run(ValidateBookingForm(), start(text="checkup with dr patel friday afternoon",
+                       appointment_type="checkup", provider="patel", time=afternoon))  # fmt: skip
+    assert texts(said).startswith("Dr. Anika Patel sees patients on Friday, March 5: 8 AM–12 PM."
+                                  " The next free times are below."), texts(said)  # fmt: skip
+    assert slots_of(events)["offered_slots"]
 
 
 def test_the_visit_type_question_lists_only_what_the_chosen_doctor_offers(db):
