@@ -318,6 +318,19 @@ def last_bot_text(tracker: Tracker) -> str | None:
     return None
 
 
+def asked_to_link(tracker: Tracker) -> bool:
+    """Did the bot's last message ask the person to link their record or register (the
+    Telegram contact button, or the Link / Register buttons)?"""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            data = event.get("data") or {}
+            if (data.get("custom") or {}).get("request_contact"):
+                return True
+            sent = {b.get("payload") for b in data.get("buttons") or []}
+            return bool(sent & {"/link_account", "/register"})
+    return False
+
+
 def asked_in_this_form(tracker: Tracker, question: str) -> bool:
     """Has the bot already asked `question` (its text) since the open form started?"""
     for event in reversed(tracker.events):

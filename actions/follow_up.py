@@ -33,9 +33,11 @@ from actions.common import (
     LINK_BUTTONS,
     StoreAction,
     answered_before,
+    asked_to_link,
     buttons,
     caller_of,
     entity,
+    is_telegram,
     last_question_buttons,
     latest_text,
     log,
@@ -145,23 +147,34 @@ class ActionInformWithoutContext(StoreAction):
             # "is Dr Garcia a dermatologist?", "what days does Dr Lee work?"
             asked = [wanted(e.get("value")) for e in time_entities(tracker)]
             return provider_hours(dispatcher, str(named), [w for w in asked if w], about=True)
-        offered = {b.get("payload") for b in last_question_buttons(tracker)}
-        name = _NAME_RE.match(without_name_lead(latest_text(tracker)))
-        if (
-            not caller.is_patient
-            and name
-            and not time_entities(tracker)
-            and ("/register" in offered or "/link_account" in offered)
-        ):
-            dispatcher.utter_message(
-                text=f"Thanks, {name.group(0).title()}. If you have been to the practice "
-                "before, tap Link my account; if you are new, tap Register as a new patient, "
-                "and I'll ask for your details.",
-                buttons=buttons(LINK_BUTTONS),
-            )
-            return []
+        if not caller.is_patient and asked_to_link(tracker):
+            # a name, a birth date or a number typed where the linking buttons were shown
+            return _how_to_link(dispatcher, tracker)
         dispatcher.utter_message(text=WHAT_NOW, buttons=buttons(PATIENT_BUTTONS))
         return []
+
+
+def _how_to_link(dispatcher, tracker: Tracker) -> list[EventType]:
+    name = _NAME_RE.match(without_name_lead(latest_text(tracker)))
+    thanks = f"Thanks, {name.group(0).title()}. " if name and not time_entities(tracker) else ""
+    if is_telegram(tracker):
+        # Telegram proves the number is the sender's own only when shared with the button
+        dispatcher.utter_message(
+            json_message={
+                "request_contact": True,
+                "text": thanks + 'Please tap "Share my phone number" (the button under the '
+                "message box) rather than typing your details: that shows me the number is "
+                "really yours. Then I'll ask for your date of birth. New patients register the "
+                "same way.",
+            }
+        )
+        return []
+    dispatcher.utter_message(
+        text=thanks + "If you have been to the practice before, tap Link my account; if you "
+        "are new, tap Register as a new patient, and I'll ask for your details.",
+        buttons=buttons(LINK_BUTTONS),
+    )
+    return []
 
 
 # What a "yes" to a question with one such button starts ("Would you like to book another

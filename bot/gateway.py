@@ -15,6 +15,7 @@ Staff commands (/today, /schedule, /inbox) and documents never need Rasa.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date
 
 from bot import texts
@@ -47,6 +48,10 @@ from clinic.red_flags import EMERGENCY_ADVICE, EMERGENCY_ALERTED, has_red_flags
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000  # longer texts go to a person, not the NLU
+# A phone number and nothing else: on Telegram only a shared contact proves it is the sender's.
+TYPED_PHONE_RE = re.compile(
+    r"(my\s+(phone\s+)?(number|phone)\s+is\s+|phone:?\s*)?\+?[\d\s().-]{7,20}", re.I
+)
 # Commands every channel offers, and the Rasa intent each one stands for.
 RASA_COMMANDS = {
     "help": "/help",
@@ -96,6 +101,10 @@ class Gateway:
             return await self._linking_step(sender, state, text)
         if handoff is not None:
             return await self._relay(sender, text)
+        if sender.startswith("tg:") and TYPED_PHONE_RE.fullmatch(text):
+            who = await self.clinic.who_is(sender)
+            if not who.is_patient and not who.is_staff:  # typed where the button was shown
+                return [Reply(texts.TYPED_PHONE, request_contact=True)]
         if len(text) > MAX_MESSAGE_CHARS:
             await self.clinic.leave_for_front_desk(sender, text, reason="long_message")
             log.info("event=long_message_to_inbox sender=%s chars=%d", sender, len(text))

@@ -41,6 +41,10 @@ GREETING_OFFLINE = (
     "Hello! I'm the practice's virtual secretary. I can't answer questions at this very "
     "moment; please try again shortly, or type /human to reach the front desk."
 )
+TYPED_PHONE = (
+    'Please tap "Share my phone number" (the button under the message box) rather than typing '
+    "it: that shows me the number is really yours. Then I'll ask for your date of birth."
+)
 STRANGER_CONTACT = (
     "That contact isn't yours. To link your account, please share your own phone number "
     "with the button below."

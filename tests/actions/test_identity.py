@@ -219,3 +219,35 @@ def test_are_you_taking_new_patients_is_answered_before_the_registration_questio
                 activating=True)  # fmt: skip
     _, said = run(ValidateRegisterForm(), t)
     assert texts(said) == "", "a plain request goes straight to the first question"
+
+
+def _after_link_prompt(sender: str, text: str, entities=None):
+    """A stranger's message just after the bot asked them to link (Telegram's contact button,
+    or the web chat's Link / Register buttons)."""
+    t = tracker(sender, text, "inform", entities)
+    prompt = (
+        {"custom": {"request_contact": True, "text": "Tap Share my phone number"}}
+        if sender.startswith("tg:")
+        else {"buttons": [{"title": "Link", "payload": "/link_account"}]}
+    )
+    t.events.insert(
+        0, {"event": "bot", "text": prompt.get("custom", {}).get("text"), "data": prompt}
+    )
+    return t
+
+
+def test_details_typed_instead_of_the_contact_button_are_told_how_to_link(db):
+    """On Telegram a typed name or birth date after the contact prompt gets the button again and
+    why (it proves the number is theirs), not a patient's menu."""
+    from actions.follow_up import ActionInformWithoutContext
+
+    born = [{"entity": "time", "value": "1970-05-06", "start": 0, "end": 10}]
+    for text, entities in (("Tom Baker", None), ("05/06/1970", born)):
+        _, said = run(ActionInformWithoutContext(), _after_link_prompt(STRANGER_TG, text, entities))
+        (custom,) = customs(said)
+        assert custom["request_contact"] is True
+        assert "rather than typing your details" in custom["text"]
+        assert not buttons(said), "no Book / Reschedule / Cancel menu for a stranger"
+    _, said = run(ActionInformWithoutContext(), _after_link_prompt(STRANGER_WEB, "tom baker"))
+    assert texts(said).startswith("Thanks, Tom Baker.")
+    assert [b["payload"] for b in buttons(said)] == ["/link_account", "/register"]

@@ -224,3 +224,15 @@ async def test_an_emergency_typed_to_staff_or_while_the_assistant_is_down_gets_t
     replies = await gateway.message("tg:9990", "my husband can't breathe")
     assert replies[0].text.startswith("🚨 If this is an emergency, call 911 now")
     assert texts.RASA_DOWN not in [r.text for r in replies]
+
+
+async def test_a_phone_number_typed_on_telegram_gets_the_share_button_not_the_nlu(gateway, rasa):
+    """Only a shared contact proves the number is the sender's own; a typed one is not used
+    to link (nor sent to the NLU, which would not know what to do with it)."""
+    for typed in ("+14135550999", "(413) 555-0999", "my number is 413 555 0999"):
+        (reply,) = await gateway.message("tg:9300", typed)
+        assert reply.text == texts.TYPED_PHONE and reply.request_contact
+    assert rasa.received == []
+    rasa.script = [(200, [{"recipient_id": PATIENT, "text": "Got it."}], 0)]
+    (reply,) = await gateway.message(PATIENT, "413 555 0161")  # a linked patient: as usual
+    assert reply.text == "Got it." and rasa.received
