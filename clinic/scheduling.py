@@ -10,6 +10,7 @@
     upcoming_for_patient(session, actor, patient_id=None, on=None, limit=10) -> list[Appointment]
     join_waitlist(session, actor, type_key, provider_key=None, earliest=None, latest=None)
         -> WaitlistEntry
+    wait_for_earlier(session, actor, appointment_id) -> WaitlistEntry   an earlier time for it
     leave_waitlist(session, actor, entry_id) -> WaitlistEntry
 
 Each change writes the status history (AppointmentEvent), the audit log and the outbox
@@ -627,6 +628,7 @@ def cancel(
             "appointment_cancelled",
             f"Your {describe(appointment)} has been cancelled. Reply here to book a new time.",
         )
+    _close_waitlist_of(session, appointment.id)
     session.flush()
     offer_freed_slot(session, appointment.provider_id, appointment.start_at)
     log.info("appointment.cancel id=%s by=%s", appointment.id, actor.kind.value)
@@ -686,6 +688,7 @@ def reschedule(
         object_id=appointment.id,
     )
     outbox.cancel_pending(session, appointment_id=appointment.id)
+    _close_waitlist_of(session, appointment.id)  # moved: waiting for an earlier time is over
     session.flush()
     session.refresh(appointment)
     _write_confirmation_and_reminders(session, appointment, "Your appointment was moved")
@@ -915,6 +918,37 @@ def join_waitlist(
     return entry
 
 
+def wait_for_earlier(session: Session, actor: Actor, appointment_id: int | str) -> WaitlistEntry:
+    """ "Tell me if something earlier opens up" about a booked visit: a freed time of the same
+    kind with the same provider, from now until the visit, is offered as a move of it (the
+    visit stays booked until the patient says yes). Raises NotYourAppointment,
+    AppointmentNotActive, InvalidTimeRange (nothing can be earlier)."""
+    appointment = _appointment_for(session, actor, appointment_id)
+    _changeable(appointment)
+    entry = join_waitlist(
+        session,
+        actor,
+        appointment.appointment_type.key,
+        provider_key=appointment.provider.key,
+        latest=appointment.start_at - timedelta(minutes=1),
+        patient_id=appointment.patient_id,
+    )
+    entry.appointment_id = appointment.id
+    session.flush()
+    return entry
+
+
+def _close_waitlist_of(session: Session, appointment_id: int) -> None:
+    session.execute(
+        update(WaitlistEntry)
+        .where(
+            WaitlistEntry.appointment_id == appointment_id,
+            WaitlistEntry.status.in_(booking_sql.ACTIVE_WAITLIST),
+        )
+        .values(status=WaitlistStatus.CANCELLED)
+    )
+
+
 def leave_waitlist(session: Session, actor: Actor, entry_id: int) -> WaitlistEntry:
     entry = session.get(WaitlistEntry, entry_id)
     if entry is None or (actor.is_patient and entry.patient_id != actor.id):
@@ -988,25 +1022,40 @@ def offer_freed_slot(session: Session, provider_id: int, start: datetime) -> Wai
             continue
         slot_text = text.when(start)
         provider = next(p for p in entry.appointment_type.providers if p.id == provider_id)
+        kind = entry.appointment_type.name.lower()
+        if entry.appointment is not None:  # an earlier time for a booked visit: a move
+            visit = entry.appointment
+            if visit.status not in ACTIVE_STATUSES or visit.start_at <= start:
+                continue
+            offer_text = (
+                f"Good news: an earlier time opened up for your {kind}: {slot_text} with "
+                f"{provider.display_name} (you have {text.when(entry.appointment.start_at)}). "
+                "Want to move it? It goes to whoever takes it first."
+            )
+            take = outbox.button(
+                f"Move it to {slot_text}",
+                "reschedule_appointment",
+                appointment_id=str(entry.appointment_id),
+                time=text.iso_local(start),
+            )
+        else:
+            offer_text = (
+                f"Good news: a {kind} with {provider.display_name} opened up on {slot_text}. "
+                "Want it? It goes to whoever books it first."
+            )
+            take = outbox.button(
+                f"Book {slot_text}",
+                "book_appointment",
+                appointment_type=entry.appointment_type.key,
+                provider=provider_key,
+                time=text.iso_local(start),
+            )
         outbox.enqueue(
             session,
             kind="waitlist_offer",
             to_patient=entry.patient_id,
-            text=(
-                f"Good news: a {entry.appointment_type.name.lower()} with "
-                f"{provider.display_name} opened up on {slot_text}. Want it? "
-                "It goes to whoever books it first."
-            ),
-            buttons=[
-                outbox.button(
-                    f"Book {slot_text}",
-                    "book_appointment",
-                    appointment_type=entry.appointment_type.key,
-                    provider=provider_key,
-                    time=text.iso_local(start),
-                ),
-                outbox.button("No thanks", "deny"),
-            ],
+            text=offer_text,
+            buttons=[take, outbox.button("No thanks", "deny")],
             meta={"waitlist_entry_id": entry.id},
         )
         entry.status = WaitlistStatus.OFFERED

@@ -93,7 +93,8 @@ class AppointmentEvent(Base):
 
 
 class WaitlistEntry(Base):
-    """'Tell me if something earlier opens up': offered a freed slot that fits, oldest first."""
+    """'Tell me if something earlier opens up': offered a freed slot that fits, oldest first.
+    With `appointment_id`, an earlier time for that appointment: offered as a move."""
 
     __tablename__ = "waitlist_entries"
     __table_args__ = (Index("ix_waitlist_status_created", "status", "created_at"),)
@@ -110,10 +111,12 @@ class WaitlistEntry(Base):
     created_at: Mapped[datetime]
     offered_at: Mapped[datetime | None]
     offered_start_at: Mapped[datetime | None]
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
 
     patient: Mapped[Patient] = relationship(lazy="joined")
     appointment_type: Mapped[AppointmentType] = relationship(lazy="joined")
     provider: Mapped[Provider | None] = relationship(lazy="joined")
+    appointment: Mapped[Appointment | None] = relationship()
 
 
 class RoomBooking(Base):

@@ -395,6 +395,38 @@ def test_waitlist_gets_offered_a_freed_slot(store, two_patients):
     assert store.get(WaitlistEntry, entry.id).status is WaitlistStatus.BOOKED
 
 
+def test_waiting_for_an_earlier_time_is_offered_a_move_of_that_visit(store, two_patients):
+    """Jo has a check-up on Thursday and asks for something earlier: Maria's freed Tuesday slot
+    is offered as a move of Jo's visit (not a second booking); Maria's freed Friday one, later
+    than Jo's visit, is not offered at all."""
+    maria, jo = two_patients
+    jos = book_checkup(store, jo, at("2027-03-04", "10:00"))
+    tuesday = book_checkup(store, maria, at("2027-03-02", "09:00"))
+    friday = book_checkup(store, maria, at("2027-03-05", "09:00"))
+    entry = scheduling.wait_for_earlier(store, Actor.patient(jo.id), jos.id)
+    assert (entry.appointment_id, entry.provider.key) == (jos.id, "patel")
+    with pytest.raises(NotYourAppointment):
+        scheduling.wait_for_earlier(store, Actor.patient(maria.id), jos.id)
+
+    scheduling.cancel(store, Actor.patient(maria.id), friday.id)
+    assert not store.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "waitlist_offer")
+    ).all()
+    scheduling.cancel(store, Actor.patient(maria.id), tuesday.id)
+    offer = store.scalars(select(OutboxMessage).where(OutboxMessage.kind == "waitlist_offer")).one()
+    assert offer.patient_id == jo.id
+    assert "earlier time opened up for your check-up: Tue, Mar 2 at 9:00 AM" in offer.text
+    assert "(you have Thu, Mar 4 at 10:00 AM)" in offer.text
+    move = offer.buttons[0]["payload"]
+    assert move.startswith("/reschedule_appointment{") and f'"appointment_id":"{jos.id}"' in move
+    assert '"time":"2027-03-02T09:00:00-05:00"' in move
+    assert store.get(Appointment, jos.id).status is AppointmentStatus.BOOKED, "nothing moved yet"
+
+    # Moving the visit (by the offer or otherwise) ends the wait.
+    scheduling.reschedule(store, Actor.patient(jo.id), jos.id, at("2027-03-02", "09:00"))
+    assert store.get(WaitlistEntry, entry.id).status is WaitlistStatus.CANCELLED
+
+
 def test_waitlist_is_not_offered_a_slot_outside_its_window(store, two_patients):
     maria, jo = two_patients
     taken = book_checkup(store, maria, at("2027-03-02", "09:00"))
