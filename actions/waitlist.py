@@ -5,6 +5,8 @@ type, a provider if they name one, and a window if they say one.
 
 from __future__ import annotations
 
+import re
+
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.types import DomainDict
@@ -19,6 +21,7 @@ from actions.common import (
     last_bot_text,
     last_question_buttons,
     latest_intent,
+    latest_text,
     payload,
     payload_entities,
     say_error,
@@ -104,8 +107,15 @@ def waitlist_answer(tracker: Tracker) -> tuple[str, str | None] | None:
     return type_key, provider
 
 
+# "Something earlier", "if someone cancels": an earlier time for a visit already booked.
+_EARLIER_RE = re.compile(r"\b(earlier|sooner|cancel\w*|moved?\s+up)\b", re.IGNORECASE)
+EARLIER_WHICH_QUESTION = "Which visit would you like an earlier time for?"
+
+
 class ActionJoinWaitlist(StoreAction):
-    """Put me on the waitlist for a visit type (and provider, and a window if I said one)."""
+    """Put me on the waitlist for a visit type (and provider, and a window if I said one); or,
+    for a patient with visits booked who asks for something earlier, for an earlier time for
+    one of them (offered as a move when it frees up)."""
 
     def name(self) -> str:
         return "action_join_waitlist"
@@ -113,4 +123,42 @@ class ActionJoinWaitlist(StoreAction):
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
         type_key = entity(tracker, "appointment_type") or tracker.get_slot("appointment_type")
         provider = entity(tracker, "provider") or tracker.get_slot("provider")
-        return join_waitlist(dispatcher, tracker, type_key, provider)
+        appointment_id = entity(tracker, "appointment_id")
+        with store() as session:
+            caller = caller_of(session, tracker)
+            if caller.is_patient and (appointment_id or _EARLIER_RE.search(latest_text(tracker))):
+                mine = scheduling.upcoming_for_patient(session, caller.actor)
+                if appointment_id:
+                    mine = [a for a in mine if str(a.id) == str(appointment_id)] or mine
+                elif type_key:
+                    mine = [a for a in mine if a.appointment_type.key == type_key]
+                if len(mine) == 1:
+                    return _wait_for_earlier(dispatcher, tracker, session, caller, mine[0])
+                if mine:
+                    dispatcher.utter_message(
+                        text=EARLIER_WHICH_QUESTION,
+                        buttons=buttons(
+                            (
+                                f"{a.appointment_type.name}, {text.when(a.start_at)}",
+                                payload("join_waitlist", appointment_id=str(a.id)),
+                            )
+                            for a in mine
+                        ),
+                    )
+                    return end_flow(tracker)
+            return join_waitlist(dispatcher, tracker, type_key, provider, session)
+
+
+def _wait_for_earlier(dispatcher, tracker, session, caller, appointment) -> list[EventType]:
+    try:
+        entry = scheduling.wait_for_earlier(session, caller.actor, appointment.id)
+    except DomainError as error:
+        say_error(dispatcher, error)
+        return []
+    kind = entry.appointment_type.name.lower()
+    dispatcher.utter_message(
+        text=f"I'll watch for an earlier {kind} with {entry.provider.display_name} than your "
+        f"{text.when(appointment.start_at)}. If one opens up I'll message you, and you can "
+        "move your visit there; until then it stays as booked."
+    )
+    return end_flow(tracker)

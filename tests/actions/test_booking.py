@@ -465,7 +465,7 @@ def test_the_waitlist_without_a_type_asks_which_and_ends_the_open_form(db):
         ActionJoinWaitlist(),
         tracker(
             MARIA,
-            "tell me if something earlier opens up",
+            "put me on the waiting list please",
             intent="join_waitlist",
             form="reschedule_form",
             slots={"requested_slot": "appointment_id"},
@@ -476,6 +476,34 @@ def test_the_waitlist_without_a_type_asks_which_and_ends_the_open_form(db):
     assert {"event": "active_loop", "name": None} in [
         {"event": e["event"], "name": e.get("name")} for e in events
     ]  # no second question from the form
+
+
+def test_something_earlier_asks_which_visit_and_waits_to_move_it(db):
+    """Maria has a check-up and a blood test booked: "something earlier" is about one of them,
+    and the wait is for a move of it, not a second booking."""
+    _, said = run(ActionJoinWaitlist(), tracker(MARIA, "tell me if something earlier opens up",
+                                                "join_waitlist"))  # fmt: skip
+    assert texts(said) == "Which visit would you like an earlier time for?"
+    active = [a for a in maria_appointments(db) if a.status.value in ("booked", "confirmed")]
+    mine = {a.appointment_type.key: a for a in active}
+    payloads = [b["payload"] for b in buttons(said)]
+    assert f'/join_waitlist{{"appointment_id":"{mine["blood_test"].id}"}}' in payloads
+    assert len(payloads) == len(mine)
+
+    pressed = f'/join_waitlist{{"appointment_id":"{mine["blood_test"].id}"}}'
+    picked = [ent("appointment_id", str(mine["blood_test"].id))]
+    _, said = run(ActionJoinWaitlist(), tracker(MARIA, pressed, "join_waitlist", picked))
+    assert texts(said).startswith("I'll watch for an earlier blood test with Grace Okafor, NP")
+    assert "until then it stays as booked" in texts(said)
+    db.rollback()
+    entry = db.scalars(select(WaitlistEntry).order_by(WaitlistEntry.id.desc())).first()
+    assert entry.appointment_id == mine["blood_test"].id
+    assert entry.latest < mine["blood_test"].start_at
+
+    # the visit named by its kind: no question
+    _, said = run(ActionJoinWaitlist(), tracker(MARIA, "let me know if an earlier checkup comes "
+                  "up", "join_waitlist", [ent("appointment_type", "checkup")]))  # fmt: skip
+    assert texts(said).startswith("I'll watch for an earlier check-up with Dr. Anika Patel")
 
 
 def test_a_visit_type_typed_for_the_waitlist_question_joins_the_waitlist_not_a_booking(db):
