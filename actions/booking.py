@@ -49,7 +49,7 @@ from actions.common import (
 from actions.faq import day_answer
 from actions.forms import GuardedForm, current_caller, is_activating
 from actions.offer_shift import shifted_time
-from actions.waitlist import join_waitlist, waitlist_answer
+from actions.waitlist import earlier_pick, join_waitlist, wait_for_earlier, waitlist_answer
 from actions.when import EARLIEST, Wanted, days_of, on_day, wanted
 from clinic import clock, practice, scheduling, text
 from clinic.errors import (
@@ -364,6 +364,9 @@ class ValidateBookingForm(GuardedForm):
         answer = waitlist_answer(tracker) if activating else None
         if answer is not None:  # "a checkup" typed for the waitlist: no booking was asked for
             return join_waitlist(dispatcher, tracker, *answer, session=session)
+        earlier = earlier_pick(tracker, session, caller) if activating else None
+        if earlier is not None:  # "the blood test", for "which visit ... earlier?"
+            return wait_for_earlier(dispatcher, tracker, session, caller, earlier)
         if not caller.is_patient:
             say_not_linked(dispatcher, tracker, "book an appointment", caller)
             return []

@@ -6,6 +6,7 @@ type, a provider if they name one, and a window if they say one.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
@@ -24,6 +25,7 @@ from actions.common import (
     latest_text,
     payload,
     payload_entities,
+    pick_ordinal,
     say_error,
     say_not_linked,
     store,
@@ -126,6 +128,9 @@ class ActionJoinWaitlist(StoreAction):
         appointment_id = entity(tracker, "appointment_id")
         with store() as session:
             caller = caller_of(session, tracker)
+            picked = earlier_pick(tracker, session, caller) if not appointment_id else None
+            if picked is not None:  # "the blood test", "the second one" for the question
+                return wait_for_earlier(dispatcher, tracker, session, caller, picked)
             if caller.is_patient and (appointment_id or _EARLIER_RE.search(latest_text(tracker))):
                 mine = scheduling.upcoming_for_patient(session, caller.actor)
                 if appointment_id:
@@ -133,7 +138,7 @@ class ActionJoinWaitlist(StoreAction):
                 elif type_key:
                     mine = [a for a in mine if a.appointment_type.key == type_key]
                 if len(mine) == 1:
-                    return _wait_for_earlier(dispatcher, tracker, session, caller, mine[0])
+                    return wait_for_earlier(dispatcher, tracker, session, caller, mine[0])
                 if mine:
                     dispatcher.utter_message(
                         text=EARLIER_WHICH_QUESTION,
@@ -149,7 +154,34 @@ class ActionJoinWaitlist(StoreAction):
             return join_waitlist(dispatcher, tracker, type_key, provider, session)
 
 
-def _wait_for_earlier(dispatcher, tracker, session, caller, appointment) -> list[EventType]:
+def earlier_pick(tracker: Tracker, session, caller) -> Any:
+    """The visit picked, in words, for the question "Which visit would you like an earlier time
+    for?" just asked ("the blood test", "the one with Dr Patel", "the second one"); None when
+    that was not the question or the words fit no single one of its buttons."""
+    if not caller.is_patient or last_bot_text(tracker) != EARLIER_WHICH_QUESTION:
+        return None
+    offered = [
+        str(payload_entities(str(b.get("payload") or "")).get("appointment_id"))
+        for b in last_question_buttons(tracker)
+    ]
+    mine = [
+        a for a in scheduling.upcoming_for_patient(session, caller.actor) if str(a.id) in offered
+    ]
+    index = pick_ordinal(latest_text(tracker), len(mine))
+    if index is not None:
+        return mine[index]
+    type_key, provider = entity(tracker, "appointment_type"), entity(tracker, "provider")
+    named = [
+        a
+        for a in mine
+        if (type_key or provider)
+        and (not type_key or a.appointment_type.key == type_key)
+        and (not provider or a.provider.key == provider)
+    ]
+    return named[0] if len(named) == 1 else None
+
+
+def wait_for_earlier(dispatcher, tracker, session, caller, appointment) -> list[EventType]:
     try:
         entry = scheduling.wait_for_earlier(session, caller.actor, appointment.id)
     except DomainError as error:

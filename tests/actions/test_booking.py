@@ -481,8 +481,9 @@ def test_the_waitlist_without_a_type_asks_which_and_ends_the_open_form(db):
 def test_something_earlier_asks_which_visit_and_waits_to_move_it(db):
     """Maria has a check-up and a blood test booked: "something earlier" is about one of them,
     and the wait is for a move of it, not a second booking."""
-    _, said = run(ActionJoinWaitlist(), tracker(MARIA, "tell me if something earlier opens up",
-                                                "join_waitlist"))  # fmt: skip
+    _, asked = run(ActionJoinWaitlist(), tracker(MARIA, "tell me if something earlier opens up",
+                                                 "join_waitlist"))  # fmt: skip
+    said = asked
     assert texts(said) == "Which visit would you like an earlier time for?"
     active = [a for a in maria_appointments(db) if a.status.value in ("booked", "confirmed")]
     mine = {a.appointment_type.key: a for a in active}
@@ -499,6 +500,21 @@ def test_something_earlier_asks_which_visit_and_waits_to_move_it(db):
     entry = db.scalars(select(WaitlistEntry).order_by(WaitlistEntry.id.desc())).first()
     assert entry.appointment_id == mine["blood_test"].id
     assert entry.latest < mine["blood_test"].start_at
+
+    # the question answered in words: the kind of visit, or its place in the list
+    from actions.follow_up import ActionInformWithoutContext
+
+    question, offered = asked.messages[0]["text"], asked.messages[0]["buttons"]
+    typed = tracker(MARIA, "the blood test", "book_appointment", [ent("appointment_type",
+                    "blood_test")], new_slots={"appointment_type": "blood_test"}, form=FORM,
+                    activating=True)  # fmt: skip
+    typed = after_question(typed, question, offered)
+    events, answer = run(ValidateBookingForm(), typed)
+    assert texts(answer).startswith("I'll watch for an earlier blood test"), texts(answer)
+    assert "offered_slots" not in slots_of(events), "no booking"
+    second = after_question(tracker(MARIA, "the second one", "inform"), question, offered)
+    _, answer = run(ActionInformWithoutContext(), second)
+    assert texts(answer).startswith("I'll watch for an earlier blood test"), texts(answer)
 
     # the visit named by its kind: no question
     _, said = run(ActionJoinWaitlist(), tracker(MARIA, "let me know if an earlier checkup comes "
