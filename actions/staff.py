@@ -22,6 +22,7 @@ from actions.common import (
     caller_of,
     day_said_before,
     entity,
+    entity_values,
     follows_side_question,
     latest_text,
     log,
@@ -35,7 +36,7 @@ from actions.common import (
     today,
 )
 from actions.faq import provider_hours
-from actions.forms import GuardedForm, current_caller
+from actions.forms import GuardedForm, current_caller, is_activating
 from actions.when import bare_clock, days_of, on_day, wanted
 from clinic import inbox, practice, staff, text
 from clinic.errors import DomainError, NotStaff
@@ -376,6 +377,30 @@ def meeting_span(value: Any, minutes: float | None = None):
     return None
 
 
+# "a meeting with Ben and Dr Patel", "invite Rita": people named when booking starts
+_INVITING_RE = re.compile(r"\b(with|invite|inviting|and)\b", re.IGNORECASE)
+
+
+def named_staff(session, actor, message: str, provider_keys: list[Any]) -> list[Any]:
+    """The staff members (not the asker) a message names, by first or last name ("Ben",
+    "Okoro") or as a provider ("Dr Patel")."""
+    words = {w.lower() for w in re.findall(r"[A-Za-z']+", message)}
+    named = []
+    for person in staff.staff_list(session, actor):
+        if person.id == actor.id:
+            continue
+        parts = {p.lower() for p in person.name.replace(".", " ").split() if len(p) > 2}
+        is_provider = person.provider is not None and person.provider.key in provider_keys
+        if parts & words or is_provider:
+            named.append(person)
+    return named
+
+
+def _names_of(session, staff_ids: list[Any]) -> str:
+    names = [person.name for person in staff.staff_by_ids(session, staff_ids)]
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+
+
 class ValidateMeetingForm(GuardedForm):
     def name(self) -> str:
         return "validate_meeting_form"
@@ -402,17 +427,33 @@ class ValidateMeetingForm(GuardedForm):
             )
             span = meeting_span(value, minutes)
             if span is not None:
+                invite = tracker.get_slot("meeting_invite")
                 with store(readonly=True) as session:
                     name = practice.get_room(session, room).name
+                    guests = _names_of(session, invite) if isinstance(invite, list) else ""
                 title = tracker.get_slot("meeting_title") or meeting_title(latest_text(tracker))
                 events.append(
                     SlotSet(
                         "slot_label",
                         f"the {name} on {text.when(span[0])}–{text.clock_time(span[1])} for "
-                        f"“{title}”",
+                        f"“{title}”" + (f", inviting {guests}" if guests else ""),
                     )
                 )
         return events
+
+    def extract_meeting_invite(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        """Who to invite, named ("with Ben and Dr Patel", or "Ben and Rita" when asked whether
+        to invite everyone): their staff ids. Said when booking starts, or when asked."""
+        asked = tracker.get_slot("requested_slot") == "meeting_invite"
+        if not (asked or is_activating(tracker, self.form_name())) or not self.answers(tracker):
+            return {}
+        message = latest_text(tracker)
+        if not asked and not _INVITING_RE.search(message):
+            return {}
+        with store(readonly=True) as session:
+            actor = current_caller().staff_actor
+            named = named_staff(session, actor, message, entity_values(tracker, "provider"))
+        return {"meeting_invite": [person.id for person in named]} if named else {}
 
     def extract_time(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         """ "2 to 3" when asked what time: a time, on the day said before."""
@@ -473,8 +514,11 @@ class ValidateMeetingForm(GuardedForm):
         actor = current_caller().staff_actor
         try:
             with store() as session:
+                invite = tracker.get_slot("meeting_invite")
                 invitees = []
-                if tracker.get_slot("meeting_invite"):
+                if isinstance(invite, list):  # the people named
+                    invitees = [int(staff_id) for staff_id in invite]
+                elif invite:  # the whole team
                     invitees = [
                         person.id
                         for person in staff.staff_list(session, actor)
@@ -520,7 +564,7 @@ class ActionSubmitMeeting(StoreAction):
         if confirmed is True:
             invited = (
                 " I've sent the invitations with a calendar file."
-                if tracker.get_slot("meeting_invite")
+                if tracker.get_slot("meeting_invite")  # everyone, or the people named
                 else ""
             )
             dispatcher.utter_message(text=f"Booked: {tracker.get_slot('slot_label')}.{invited}")

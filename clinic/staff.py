@@ -23,6 +23,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import exc, select
 from sqlalchemy.orm import Session
@@ -206,6 +207,16 @@ def format_days(
 def staff_list(session: Session, actor: Actor) -> list[Staff]:
     _staff(session, actor)
     return list(session.scalars(select(Staff).where(Staff.active).order_by(Staff.name)))
+
+
+def staff_by_ids(session: Session, staff_ids: Sequence[Any]) -> list[Staff]:
+    """Active staff with these ids, by name (for labels; no patient data)."""
+    ids = [int(i) for i in staff_ids if str(i).isdigit()]
+    if not ids:
+        return []
+    return list(
+        session.scalars(select(Staff).where(Staff.id.in_(ids), Staff.active).order_by(Staff.name))
+    )
 
 
 def add_staff(

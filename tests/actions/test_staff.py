@@ -403,6 +403,33 @@ def test_book_a_meeting_room_and_invite_the_team(db):
     assert len([i for i in invites if i.meta["room_booking_id"] == booking.id]) == len(staff) - 1
 
 
+def test_a_meeting_with_the_people_named_invites_only_them(db):
+    """ "Dr Patel and Ben" when asked whether to invite everyone, or "with Ben" in the request:
+    those two, named in the confirmation, and only they get an invitation."""
+    asked = {"room": "conference", "time": THURSDAY_2_TO_3, "requested_slot": "meeting_invite"}
+    events, _ = run(ValidateMeetingForm(), tracker(RITA, "dr patel and ben", "inform",
+                    [ent("provider", "patel")], form=FORM, slots=asked))  # fmt: skip
+    state = slots_of(events)
+    people = {p.name: p.id for p in db.scalars(select(Staff))}
+    assert sorted(state["meeting_invite"]) == sorted([people["Anika Patel"], people["Ben Okoro"]])
+    assert state["slot_label"].endswith("inviting Anika Patel and Ben Okoro"), state["slot_label"]
+
+    state = {**asked, **state, "requested_slot": "meeting_confirmed"}
+    events, _ = run(ValidateMeetingForm(), tracker(RITA, "yes", "affirm", form=FORM, slots=state,
+                    new_slots={"meeting_confirmed": True}))  # fmt: skip
+    assert slots_of(events)["meeting_confirmed"] is True
+    db.rollback()
+    booking = db.scalars(select(RoomBooking).order_by(RoomBooking.id.desc())).first()
+    invites = db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "meeting_invite")).all()
+    invited = [i.meta for i in invites if i.meta["room_booking_id"] == booking.id]
+    assert len(invited) == 2
+
+    events, _ = run(ValidateMeetingForm(), tracker(RITA, "book the library friday at 10 for a "
+                    "budget chat with ben", "staff_book_meeting", form=FORM, activating=True,
+                    new_slots={"room": "library"}))  # fmt: skip
+    assert slots_of(events)["meeting_invite"] == [people["Ben Okoro"]]
+
+
 def test_a_patient_cannot_book_a_meeting_room(db):
     events, said = run(
         ValidateMeetingForm(),
