@@ -768,6 +768,28 @@ class ActionSubmitCancel(StoreAction):
 # --- one-turn actions ----------------------------------------------------------------------------
 
 
+# "who is my doctor?", "who's my GP": the one they have seen most, then what is booked
+_MY_DOCTOR_RE = re.compile(
+    r"\bwho(?:'s| is| was)? my (?:usual |regular |family |primary )?"
+    r"(?:doctor|dr|provider|physician|gp|pcp|nurse practitioner)\b",
+    re.IGNORECASE,
+)
+
+
+def say_usual_doctor(dispatcher, session, caller) -> None:
+    usual = scheduling.usual_provider(session, caller.actor)
+    if usual is None:
+        dispatcher.utter_message(
+            text="I don't see an earlier visit of yours with us yet, so no one is your usual "
+            "doctor; you can book with any of our providers."
+        )
+        return
+    dispatcher.utter_message(
+        text=f"The provider you've seen most here is {usual.display_name}"
+        + (f" ({usual.specialty})." if usual.specialty else ".")
+    )
+
+
 @answers("list_appointments")
 class ActionListAppointments(StoreAction):
     def name(self) -> str:
@@ -783,6 +805,8 @@ class ActionListAppointments(StoreAction):
                     return []
                 if refuse_for_someone_else(session, dispatcher, tracker, caller, "appointments"):
                     return []
+                if _MY_DOCTOR_RE.search(latest_text(tracker)):
+                    say_usual_doctor(dispatcher, session, caller)
                 mine = upcoming(session, caller)
                 said = next((e.get("value") for e in time_entities(tracker)), None)
                 on_day = in_days(mine, said, tracker) if said is not None and mine else []

@@ -453,8 +453,11 @@ class ValidateBookingForm(GuardedForm):
             return {}
         asked = tracker.get_slot("requested_slot")
         text = latest_text(tracker)
-        # asked for a time: "the earliest", "whenever"; or said at once: "Dr Patel asap"
-        if (asked == "time" and wants_earliest(text)) or (asked is None and _SOON_RE.search(text)):
+        # asked for a time: "the earliest", "whenever"; or said at once: "Dr Patel asap"; or
+        # "the earliest available" asked who: whoever is free first, as soon as they are
+        if (asked in ("time", "provider") and wants_earliest(text)) or (
+            asked is None and _SOON_RE.search(text)
+        ):
             return {"time": "earliest"}
         return {}
 

@@ -485,7 +485,11 @@ _SOMEONE_ELSE_RE = re.compile(
     rf"\bfor my {_RELATION}\b|\bmy {_RELATION}(?:'s|s') {_RECORD}|"
     rf"\bmy {_RELATION} (?:has|have|had|needs?|got) (?:an? |his |her |their )?{_RECORD}|"
     rf"\bmy {_RELATION} owes?\b|\b(?:does|did|is|has) my {_RELATION} (?:have|has|got|owes?|"
-    r"need|still|booked)\b",
+    r"need|still|booked)\b|"
+    # "my daughter has a fever, can she come in today?", "my son is sick, can you book him?"
+    rf"\bmy {_RELATION}\b.*\b(?:can|could|may) (?:she|he|they) (?:come|be seen|see|get)\b|"
+    rf"\bmy {_RELATION}\b.*\b(?:book|see|fit|squeeze) (?:her|him|them)\b|"
+    rf"\bmy {_RELATION} (?:needs?|wants?) to (?:see|come|be seen)\b",
     re.IGNORECASE,
 )
 

@@ -322,6 +322,13 @@ class ActionAskVisitPrep(StoreAction):
         return []
 
 
+# "who are your doctors?", "do you have a female doctor?": the providers, by name
+_WHO_RE = re.compile(
+    r"\b(doctors?|drs?|physicians?|providers?|nurse practitioners?|specialists?|who works)\b",
+    re.IGNORECASE,
+)
+
+
 @answers("ask_services")
 class ActionAskServices(StoreAction):
     """ "Do you offer flu shots?", "do you do covid tests?", "is there a dermatologist?": from
@@ -350,6 +357,13 @@ class ActionAskServices(StoreAction):
                 )
                 choices = [(f"Book {text.article(kind.name.lower())}",
                             payload("book_appointment", appointment_type=kind.key))]  # fmt: skip
+            elif _WHO_RE.search(latest_text(tracker)):  # "who are your doctors?"
+                who = [
+                    f"• {p.display_name}" + (f" ({p.specialty})" if p.specialty else "")
+                    for p in practice.providers(session)
+                ]
+                answer = "\n".join(["Our providers:", *who])
+                choices = [("Book an appointment", "/book_appointment"), HUMAN_BUTTON]
             else:
                 kinds = ", ".join(k.name for k in practice.appointment_types(session))
                 answer = (

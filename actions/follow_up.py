@@ -54,6 +54,7 @@ from actions.faq import (
     ActionAskPaymentOptions,
     ActionAskVisitPrep,
     provider_hours,
+    say_practice_answer,
 )
 from actions.identity import without_name_lead
 from actions.messages import ActionRequestHuman
@@ -147,6 +148,8 @@ class ActionInformWithoutContext(StoreAction):
             # "is Dr Garcia a dermatologist?", "what days does Dr Lee work?"
             asked = [wanted(e.get("value")) for e in time_entities(tracker)]
             return provider_hours(dispatcher, str(named), [w for w in asked if w], about=True)
+        if not time_entities(tracker) and say_practice_answer(dispatcher, tracker):
+            return []  # "what's the fax number?": a question the clinic file answers
         if not caller.is_patient and asked_to_link(tracker):
             # a name, a birth date or a number typed where the linking buttons were shown
             return _how_to_link(dispatcher, tracker)

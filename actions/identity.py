@@ -20,15 +20,18 @@ from rasa_sdk.events import EventType
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
+    ANY,
     HUMAN_BUTTON,
     SIDE_INTENTS,
     StoreAction,
     buttons,
     carry_on_button,
+    entity,
     is_telegram,
     latest_intent,
     latest_text,
     log,
+    payload,
     phone_in,
     reset_flow,
     say_error,
@@ -37,6 +40,7 @@ from actions.common import (
     today,
 )
 from actions.forms import GuardedForm
+from clinic import practice
 from clinic.config import date_order
 from clinic.db import session_scope
 from clinic.errors import (
@@ -93,6 +97,21 @@ class _AskOwnData(GuardedForm):
 
     def gate(self, session, caller, dispatcher, tracker, activating):
         if caller.is_patient:
+            named = entity(tracker, "provider")
+            if named and named != ANY:  # "is Dr Garcia accepting new patients?"
+                try:
+                    who = practice.get_provider(session, str(named)).display_name
+                except DomainError:
+                    who = None
+                if who:
+                    dispatcher.utter_message(
+                        text=f"You're already a patient here, {caller.patient.first_name}, so "
+                        f"you can book with {who} directly.",
+                        buttons=buttons(
+                            [(f"Book with {who}", payload("book_appointment", provider=named))]
+                        ),
+                    )
+                    return []
             dispatcher.utter_message(
                 text=f"You're already linked to your patient record, {caller.patient.first_name}."
             )

@@ -782,3 +782,12 @@ def test_cancel_it_when_asked_to_confirm_the_cancellation_is_yes(db):
         events, _ = run(ValidateCancelForm(), tracker(MARIA, keep, "stop", form="cancel_form",
                                                       slots=asking))  # fmt: skip
         assert slots_of(events).get("cancel_confirmed") is not True, keep
+
+
+def test_who_is_my_doctor_names_the_one_seen_most_then_the_visits_booked(db):
+    _, said = run(
+        ActionListAppointments(), tracker(MARIA, "who is my doctor?", "list_appointments")
+    )
+    first, listing = said.messages[0]["text"], said.messages[1]["text"]
+    assert first.startswith("The provider you've seen most here is "), first
+    assert listing.startswith("Your upcoming appointments:")

@@ -660,6 +660,23 @@ def test_a_booking_for_a_relative_is_not_put_on_the_senders_record(db):
     events, said = run(ValidateBookingForm(), start(MARIA, "book a checkup for me",
                                                     appointment_type="checkup"))  # fmt: skip
     assert "call the front desk" not in texts(said)
+    # the relative said another way
+    for text in ("my daughter has a fever, can she come in today",
+                 "my son is sick, could you book him in with dr lee"):  # fmt: skip
+        _, said = run(ValidateBookingForm(), start(MARIA, text))
+        assert "please call the front desk on" in texts(said), text
+    for text in ("my husband is driving me, can I come at 3", "my mom said I need a checkup"):
+        _, said = run(ValidateBookingForm(), start(MARIA, text))
+        assert "call the front desk" not in texts(said), text
+
+
+def test_the_earliest_when_asked_who_is_whoever_is_free_first_as_soon_as_they_can(db):
+    asked = {"appointment_type": "physical", "requested_slot": "provider"}
+    events, said = run(ValidateBookingForm(), tracker(MARIA, "the earliest", "inform", form=FORM,
+                                                      slots=asked))  # fmt: skip
+    filled = slots_of(events)
+    assert (filled["provider"], filled["time"]) == ("any", "earliest")
+    assert filled["offered_slots"], texts(said)
 
 
 def answering(question_action, sender, text, **kwargs):

@@ -235,6 +235,14 @@ def test_common_questions_read_as_other_things_get_the_practice_answer(db):
     _, said = run(ActionAskServices(), tracker(STRANGER_WEB, "do you have an interpreter?",
                                                "ask_services"))  # fmt: skip
     assert "interpreter" in texts(said) and "visits you can book" not in texts(said)
+    from actions.follow_up import ActionInformWithoutContext
+
+    _, said = run(ActionInformWithoutContext(), tracker(MARIA, "whats the fax number", "inform"))
+    assert texts(said).startswith("Our fax number is")
+    for asked in ("who are your doctors?", "do you have a female doctor"):
+        _, said = run(ActionAskServices(), tracker(MARIA, asked, "ask_services"))
+        assert texts(said).startswith("Our providers:\n• "), asked
+        assert "Dr. Daniel Lee (internal medicine)" in texts(said)
     # a prep question the practice file doesn't answer still gets the visit's instructions
     _, said = run(ActionAskVisitPrep(), tracker(MARIA, "what should I bring?", "ask_visit_prep"))
     assert "photo ID" in texts(said)

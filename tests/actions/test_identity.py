@@ -251,3 +251,12 @@ def test_details_typed_instead_of_the_contact_button_are_told_how_to_link(db):
     _, said = run(ActionInformWithoutContext(), _after_link_prompt(STRANGER_WEB, "tom baker"))
     assert texts(said).startswith("Thanks, Tom Baker.")
     assert [b["payload"] for b in buttons(said)] == ["/link_account", "/register"]
+
+
+def test_a_patient_asking_whether_a_doctor_takes_new_patients_is_offered_that_doctor(db):
+    asked = tracker(MARIA, "is dr garcia accepting new patients", "register",
+                    [{"entity": "provider", "value": "garcia"}], form="register_form",
+                    activating=True)  # fmt: skip
+    _, said = run(ValidateRegisterForm(), asked)
+    assert texts(said).startswith("You're already a patient here, Maria, so you can book with")
+    assert buttons(said)[0]["payload"] == '/book_appointment{"provider":"garcia"}'
