@@ -76,6 +76,12 @@ def second_question(tracker: Tracker, answered: str) -> str | None:
     return name
 
 
+def answering(intent: str) -> type:
+    """The action class that answers a one-turn question (after `second_question` found it)."""
+    _import_answering_modules()
+    return _ANSWERS[intent]
+
+
 async def awaited(result: Any) -> list[Any]:
     """An action's `run` result (our runs are async once wrapped by StoreAction)."""
     return (await result if inspect.isawaitable(result) else result) or []

@@ -25,7 +25,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.also_asked import LATER_REQUESTS, other_request
+from actions.also_asked import LATER_REQUESTS, answering, awaited, other_request, second_question
 from actions.common import (
     FORM_ANSWER_INTENTS,
     FORM_START_INTENTS,
@@ -113,12 +113,17 @@ class GuardedForm(FormValidationAction):
         """Is the form starting on this message, or starting over?"""
         return _starting_over.get(False) or is_activating(tracker, self.form_name())
 
-    def note_the_other_request(self, dispatcher, tracker: Tracker) -> list[EventType]:
+    async def note_the_other_request(self, dispatcher, tracker: Tracker) -> list[EventType]:
         """ "I need a refill and also want to book a checkup": one thing at a time; the other
-        is offered when this one is done."""
+        is offered when this one is done. A one-turn question besides ("book a physical and
+        also what's my balance?") is answered at once, before the form's first question."""
         started = latest_intent(tracker) or FORM_START_INTENTS.get(self.form_name()) or ""
         other = other_request(tracker, started)
         if other is None:
+            question = second_question(tracker, started)
+            if question is not None:
+                log.info("form.answered_on_the_side form=%s intent=%s", self.form_name(), question)
+                await awaited(answering(question)().run(dispatcher, tracker, {}))  # events: none
             return []
         first = LATER_REQUESTS[started][1] if started in LATER_REQUESTS else "this"
         waiting = LATER_REQUESTS[other][1]
@@ -167,7 +172,7 @@ class GuardedForm(FormValidationAction):
             changed = before | set(slot_events(events))
             events += self.after(dispatcher, tracker, changed, activating)
             if activating and not over and self.offers_the_other:
-                events += self.note_the_other_request(dispatcher, tracker)
+                events += await self.note_the_other_request(dispatcher, tracker)
         finally:
             _caller.reset(token)
             _starting_over.reset(over_token)

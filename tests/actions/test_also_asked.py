@@ -82,3 +82,17 @@ def test_a_second_request_waits_for_the_first_and_is_offered_after_it(db):
     ]
     events, said = run(ValidateBookingForm(), t)
     assert "One thing at a time" not in texts(said)
+
+
+def test_a_question_asked_with_a_booking_is_answered_before_its_first_question(db):
+    text = "hi I need to book a physical and also what's my balance"
+    t = tracker(MARIA, text, "book_appointment", form="booking_form", activating=True,
+                new_slots={"appointment_type": "physical"})  # fmt: skip
+    t.latest_message["intent_ranking"] = [
+        {"name": "book_appointment", "confidence": 0.8},
+        {"name": "ask_balance", "confidence": 0.1},
+    ]
+    events, said = run(ValidateBookingForm(), t)
+    assert "balance" in texts(said).lower(), texts(said)
+    assert [e for e in events if e.get("name") == "appointment_type"], "the booking goes on"
+    assert "One thing at a time" not in texts(said)
