@@ -192,11 +192,11 @@ def test_an_unknown_identity_is_refused_patient_data(talk: Talk, store: Session)
 def test_a_time_the_nlu_was_unsure_about_still_answers_the_booking(talk: Talk) -> None:
     """A message the classifier could not place (nlu_fallback) whose time is clear ("book me
     for 3pm tomorrow" scored under the threshold) answers the booking's time question; and
-    "the earliest available" when asked who means whoever is free first."""
+    "the earliest available" when asked who means whoever is free first, as soon as can be."""
     asked = talk(MARIA, "I need a checkup")
     assert "Who would you like to see?" in said(asked), said(asked)
     offers = talk(MARIA, "the earliest available")
-    assert "When would you like to come in?" in said(offers), said(offers)
+    assert "Here are the earliest free times." in said(offers), said(offers)
     offers = talk(MARIA, '/nlu_fallback{"time":"2027-03-02T15:00:00-05:00"}')
     assert "didn't catch" not in said(offers), said(offers)
     # the time was taken: free times that day (or the nearest to 3 PM) are offered
