@@ -84,6 +84,14 @@ def _visit_bill(session, caller, type_key: str) -> str:
     )
 
 
+# "I already paid that", "I paid it last week": a payment the patient expects to see
+_ALREADY_PAID_RE = re.compile(
+    r"\b(already paid|paid (it|that|this|them|the bill|my bill)|i('ve| have) paid)\b", re.I
+)
+# "can you appeal it?", "I want to dispute the denial"
+_APPEAL_RE = re.compile(r"\b(appeal\w*|dispute\w*|contest\w*|fight it|challenge it)\b", re.I)
+
+
 @answers("ask_balance")
 class ActionAskBalance(StoreAction):
     def name(self) -> str:
@@ -108,9 +116,14 @@ class ActionAskBalance(StoreAction):
                     f"• Invoice {invoice.number} from {text.short_date(invoice.issued_on)}: "
                     f"{text.money(invoice.open_cents)} open (due {text.short_date(invoice.due_on)})"
                 )
-        extra = []
+        if _ALREADY_PAID_RE.search(latest_text(tracker)):  # "I already paid that"
+            lines.append(
+                "A payment can take a few business days to show here. If yours was longer ago, "
+                "the billing office can look for it."
+            )
+        extra = [BILLING_BUTTON] if _ALREADY_PAID_RE.search(latest_text(tracker)) else []
         if balance.due_cents > 0:
-            extra = [
+            extra += [
                 ("See my latest bill", "/ask_invoice"),
                 ("How can I pay?", "/ask_payment_options"),
                 ("Payment plan", "/request_payment_plan"),
@@ -278,11 +291,19 @@ class ActionAskClaimStatus(StoreAction):
         if not any_denied:
             dispatcher.utter_message(text=answer)
             return []
-        dispatcher.utter_message(
-            text=answer + "\nIf you think a claim was denied by mistake, the billing office can "
-            "look into it with your insurer.",
-            buttons=buttons([BILLING_BUTTON]),
-        )
+        if _APPEAL_RE.search(latest_text(tracker)) and answered_before(tracker) == self.name():
+            # "can you appeal it?" just after the denial was shown: not the same list again
+            answer = (
+                "I can't appeal a claim myself, but the billing office can: they review the "
+                "denial and, if it was a mistake, take it up with your insurer. Tap below to ask "
+                "them, and say which claim."
+            )
+        else:
+            answer += (
+                "\nIf you think a claim was denied by mistake, the billing office can look into "
+                "it with your insurer."
+            )
+        dispatcher.utter_message(text=answer, buttons=buttons([BILLING_BUTTON]))
         return []
 
 

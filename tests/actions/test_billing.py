@@ -176,6 +176,23 @@ def test_why_was_it_denied_shows_the_denied_claims_and_the_way_to_billing(db):
     assert "Jan 6, 2027" in texts(said) and "Dec 2, 2026" not in texts(said)
 
 
+def test_can_you_appeal_it_after_the_denial_says_who_can_not_the_list_again(db):
+    t = answered_by(tracker(MARIA, "can you appeal it", "ask_claim_status"),
+                    "action_ask_claim_status")  # fmt: skip
+    _, said = run(ActionAskClaimStatus(), t)
+    assert texts(said).startswith("I can't appeal a claim myself, but the billing office can")
+    assert "• " not in texts(said)
+    assert [b["payload"] for b in buttons(said)] == ['/leave_message{"provider":"billing"}']
+
+
+def test_i_already_paid_shows_the_balance_and_how_long_a_payment_takes(db):
+    _, said = run(ActionAskBalance(), tracker(MARIA, "I already paid that", "ask_balance"))
+    assert "can take a few business days to show" in texts(said)
+    assert buttons(said)[0]["payload"] == '/leave_message{"provider":"billing"}'
+    _, said = run(ActionAskBalance(), tracker(MARIA, "what do I owe", "ask_balance"))
+    assert "business days" not in texts(said)
+
+
 def test_a_payment_plan_explains_the_policy_and_leaves_a_task_for_billing(db):
     _, said = run(
         ActionRequestPaymentPlan(),
