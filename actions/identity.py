@@ -92,6 +92,19 @@ def parse_date_of_birth(text: str) -> date | None | str:
     return born
 
 
+_PHONE_ONLY_RE = re.compile(r"(my\s+(phone\s+)?(number|phone)\s+is\s+)?\+?[\d\s().-]{7,20}", re.I)
+
+
+def _looks_like_the_answer(slot: str, text: str) -> bool:
+    """A phone number or a birth date typed when asked for one, whatever the classifier made of
+    it ("+14135550142" reads as nothing it knows: out of scope)."""
+    if slot in ("link_phone", "callback_number"):
+        return bool(_PHONE_ONLY_RE.fullmatch(text.strip()))
+    if slot == "link_dob":
+        return isinstance(parse_date_of_birth(text), date)
+    return False
+
+
 class _AskOwnData(GuardedForm):
     """Shared by linking and registering: answers are the typed text (not side questions)."""
 
@@ -123,10 +136,14 @@ class _AskOwnData(GuardedForm):
 
     @staticmethod
     def _typed(tracker: Tracker, slot: str) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") != slot or latest_intent(tracker) in SIDE_INTENTS:
+        if tracker.get_slot("requested_slot") != slot:
             return {}
         text = latest_text(tracker)
-        return {slot: text} if text and not text.startswith("/") else {}
+        if not text or text.startswith("/"):
+            return {}
+        if latest_intent(tracker) in SIDE_INTENTS and not _looks_like_the_answer(slot, text):
+            return {}  # a question on the side ("what are your hours?"), not the answer
+        return {slot: text}
 
     def extract_link_phone(self, dispatcher, tracker, domain):
         return self._typed(tracker, "link_phone")

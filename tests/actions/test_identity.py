@@ -70,6 +70,23 @@ def test_web_phone_and_date_of_birth_are_checked_as_typed(db):
     assert slots_of(events)["link_dob"] == "1972-09-30"
 
 
+def test_a_phone_or_birth_date_the_classifier_misread_is_still_the_answer(db):
+    """ "+14135550142" reads as out of scope to the NLU; typed when asked for the phone it is
+    the phone (it was refused, and the birth date typed next was taken for the phone)."""
+    asked = {"requested_slot": "link_phone"}
+    events, _ = run(ValidateLinkForm(), tracker(STRANGER_WEB, "+14135550142", "out_of_scope",
+                                                form="link_form", slots=asked))  # fmt: skip
+    assert slots_of(events)["link_phone"] == "+14135550142"
+    asked = {"link_phone": "+14135550142", "requested_slot": "link_dob"}
+    events, _ = run(ValidateLinkForm(), tracker(STRANGER_WEB, "1985-04-12", "out_of_scope",
+                                                form="link_form", slots=asked))  # fmt: skip
+    assert slots_of(events)["link_dob"] == "1985-04-12"
+    # a real question on the side is still not taken for the answer
+    events, _ = run(ValidateLinkForm(), tracker(STRANGER_WEB, "what are your hours", "ask_hours",
+                                                form="link_form", slots=asked))  # fmt: skip
+    assert not slots_of(events).get("link_dob")
+
+
 def test_linking_with_the_right_details_links_the_chat(db):
     _, said = run(
         ActionSubmitLink(),
