@@ -55,6 +55,10 @@ UNSUPPORTED = {
     "location": 'Thanks, but I don\'t need your location. Our address: type "where are you".',
     "other": "Sorry, I can't handle that kind of message. Please type what you need.",
 }
+STAFF_COMMAND_ELSEWHERE = (
+    "Staff commands work in a private chat with me or in the staff chat, not in this group: "
+    "their answers name patients."
+)
 STAFF_ONLY = "Sorry, that command is only for the practice's staff."
 UNKNOWN_COMMAND = "I don't know that command. Try /help, /appointments, /cancel or /human."
 STAFF_HELLO = (

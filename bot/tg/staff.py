@@ -1,4 +1,5 @@
-"""Staff in Telegram: /today, /schedule, /inbox (any chat, answered from the store), the
+"""Staff in Telegram: /today, /schedule, /inbox (in a private chat or the staff chat, answered
+from the store; elsewhere they would show patients' names to a group), the
 Take / Reply / Close buttons under alerts in the staff chat, and replies to those alerts,
 which reach the patient. The staff desk (bot/staff_desk.py) re-checks the staff role."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 import contextlib
 
 from telegram import Message, Update
+from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
@@ -17,6 +19,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import texts
 from bot.staff_desk import StaffDesk
 from bot.staff_refs import REFERENCE
 from bot.tg.services import Services, sender_of
@@ -40,6 +43,11 @@ def handlers(s: Services) -> list[BaseHandler]:
 
     async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None and update.message.text is not None
+        chat = update.message.chat
+        if chat.type != ChatType.PRIVATE and chat.id != s.staff_chat_id:
+            # a schedule names patients: not in a group the bot happens to be in
+            await update.message.reply_text(texts.STAFF_COMMAND_ELSEWHERE)
+            return
         name = update.message.text.split()[0].lstrip("/").split("@")[0].lower()
         replies = await desk.command(sender_of(update), name, " ".join(context.args or []))
         await s.answer(context.bot, update, replies)

@@ -26,6 +26,7 @@ from tests.servers import start_rasa_server
 pytestmark = [pytest.mark.rasa, pytest.mark.e2e]
 
 STAFF_CHAT = -100123
+FAMILY_GROUP = -100456  # some other group the bot was added to
 JAMES = {"id": 3001, "phone": "+14135550187", "dob": "30 September 1972"}
 MARIA_TG, RITA_TG = 1001, 2001
 RASA_TURN = 30  # seconds: a turn can include slot search and a cold action server
@@ -151,9 +152,12 @@ async def test_handoff_round_trip_and_staff_today(fake_telegram, rasa_server, e2
     maria = fake.user(MARIA_TG, "Maria")
     rita = fake.user(RITA_TG, "Rita")
     fake.group(STAFF_CHAT, "Front desk")
+    fake.group(FAMILY_GROUP, "Alvarez family")
     async with running_bot(fake, rasa_server.url, e2e_engine, staff_chat_id=STAFF_CHAT):
         fake.send_command(rita, "today")
         today = await fake.next_message(rita.id)
+        fake.send_command(rita, "today", chat_id=FAMILY_GROUP)  # a group the bot is also in
+        elsewhere = await fake.next_message(FAMILY_GROUP)
         fake.send_text(maria, "I want to talk to a person")  # understood by Rasa
         await message_like(fake, maria.id, "goes to a person")
         alert = await message_like(fake, STAFF_CHAT, "asks to talk to a person")
@@ -169,6 +173,8 @@ async def test_handoff_round_trip_and_staff_today(fake_telegram, rasa_server, e2
         back = await message_like(fake, maria.id, "appointment")
     assert today.text.startswith("Schedule for Monday, March 1")
     assert "Dr. Anika Patel" in today.text
+    assert elsewhere.text.startswith("Staff commands work in a private chat with me")
+    assert all("Schedule" not in m.text for m in fake.messages_to(FAMILY_GROUP)), "no names leak"
     assert answer.text == "Rita Alvarez: Yes, I'll send it today."
     assert "Blood test" in back.text, "after closing, Rasa answers again"
 
