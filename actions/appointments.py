@@ -373,21 +373,29 @@ class ActionAskAppointmentId(StoreAction):
                 offered = as_choices(upcoming(session, caller)) if caller.is_patient else []
             events = [SlotSet("offered_appointments", offered)]
         question = f"Which appointment would you like to {verb}?"
-        if len(offered) > 1 and _ALL_OF_THEM_RE.search(latest_text(tracker)):
-            # "cancel all my appointments": each is confirmed, so none goes by mistake
-            question = f"I'll {verb} them one at a time, so nothing is changed by mistake. " + (
-                "Which one first?"
-            )
-        dispatcher.utter_message(
-            text=question,
-            buttons=buttons(
-                (o["label"], payload("inform", appointment_id=o["id"])) for o in offered
-            ),
-        )
+        if len(offered) > 1 and verb == "move" and _ALL_OF_THEM_RE.search(latest_text(tracker)):
+            # "move all my appointments": each needs its own new time
+            question = "I'll move them one at a time. Which one first?"
+        choices = [(o["label"], payload("inform", appointment_id=o["id"])) for o in offered]
+        if len(offered) > 1 and verb == "cancel":
+            choices.append((f"All {len(offered)} of them", payload("inform", appointment_id=ALL)))
+        dispatcher.utter_message(text=question, buttons=buttons(choices))
         return events
 
 
 _ALL_OF_THEM_RE = re.compile(r"\b(?:all|both|every|each)\b", re.I)
+ALL = "all"  # the cancel form's appointment_id for every one offered, confirmed at once
+
+
+def _all_of_them(mine: list[Appointment]) -> list[EventType]:
+    """The cancel form's choice of every upcoming appointment: each is named in the one
+    confirmation, and exactly those are cancelled (offered_appointments)."""
+    listed = "; ".join(lower_describe(a) for a in mine)
+    return [
+        SlotSet("appointment_id", ALL),
+        SlotSet("appointment_label", f"{len(mine)} appointments: {listed}"),
+        SlotSet("offered_appointments", as_choices(mine)),
+    ]
 
 
 def _request_text(tracker: Tracker, intent: str) -> str:
@@ -431,6 +439,26 @@ class ValidateRescheduleForm(PickAppointmentForm):
 
     def said_time(self, tracker: Tracker) -> Any:
         return tracker.get_slot("time")
+
+    def choose_on_activation(self, dispatcher, tracker: Tracker) -> list[EventType]:
+        """ "I can't come on Tuesday ... can we do Thursday instead?": two days, one of them an
+        appointment's (Tuesday: that one) and the other the new time (Thursday)."""
+        said = [e for e in time_entities(tracker) if isinstance(e.get("start"), int)]
+        if len(said) < 2:
+            return super().choose_on_activation(dispatcher, tracker)
+        message = latest_text(tracker)
+        with store() as session:
+            mine = upcoming(session, current_caller())
+            for naming in said:
+                if _NEW_TIME_LEAD_RE.search(message[: naming["start"]]):
+                    continue  # "to Thursday": the new time
+                chosen = in_days(mine, naming.get("value"), tracker)
+                others = [e for e in said if e is not naming]
+                if len(chosen) == 1 and others:
+                    wanted_time = others[-1].get("value")
+                    log.info("reschedule.two_days named=1")
+                    return [SlotSet("time", wanted_time), *self.chosen_events(chosen[0])]
+        return super().choose_on_activation(dispatcher, tracker)
 
     def named_provider(self, dispatcher, tracker: Tracker) -> list[EventType]:
         """ "Can I see Dr Lee instead?": another provider who offers the same visit type;
@@ -708,6 +736,36 @@ class ValidateCancelForm(PickAppointmentForm):
     def name(self) -> str:
         return "validate_cancel_form"
 
+    def choose_on_activation(self, dispatcher, tracker: Tracker) -> list[EventType]:
+        """ "Cancel all my appointments": all of them, listed in one confirmation."""
+        if _ALL_OF_THEM_RE.search(latest_text(tracker)) and not time_entities(tracker):
+            with store() as session:
+                mine = upcoming(session, current_caller())
+                if len(mine) > 1:
+                    return _all_of_them(mine)
+        return super().choose_on_activation(dispatcher, tracker)
+
+    def extract_appointment_id(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        if (
+            tracker.get_slot("requested_slot") == "appointment_id"
+            and self.answers(tracker)
+            and _ALL_OF_THEM_RE.search(latest_text(tracker))
+        ):
+            return {"appointment_id": ALL}  # "all of them", "both" when asked which
+        return super().extract_appointment_id(dispatcher, tracker, domain)
+
+    def validate_appointment_id(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if value != ALL:
+            return super().validate_appointment_id(value, dispatcher, tracker, domain)
+        with store() as session:
+            mine = upcoming(session, current_caller())
+            if len(mine) == 1:
+                return super().validate_appointment_id(str(mine[0].id), dispatcher, tracker, domain)
+            if not mine:
+                dispatcher.utter_message(text="You have no upcoming appointments to cancel.")
+                return {"appointment_id": None, "requested_slot": None}
+            return {e["name"]: e["value"] for e in _all_of_them(mine)}
+
     def extract_cancel_confirmed(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         said = latest_text(tracker)
         if (
@@ -733,7 +791,9 @@ class ActionSubmitCancel(StoreAction):
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
         appointment_id = tracker.get_slot("appointment_id")
-        if tracker.get_slot("cancel_confirmed") is True and appointment_id:
+        if tracker.get_slot("cancel_confirmed") is True and appointment_id == ALL:
+            self.cancel_all(dispatcher, tracker)
+        elif tracker.get_slot("cancel_confirmed") is True and appointment_id:
             try:
                 with store() as session:
                     actor = caller_of(session, tracker).actor
@@ -760,9 +820,32 @@ class ActionSubmitCancel(StoreAction):
                     buttons=buttons(choices),
                 )
         elif tracker.get_slot("cancel_confirmed") is False:
-            dispatcher.utter_message(text="OK, I've kept your appointment.")
+            kept = "appointments" if appointment_id == ALL else "appointment"
+            dispatcher.utter_message(text=f"OK, I've kept your {kept}.")
         offer_the_other(dispatcher, tracker)  # "...and also a refill"
         return reset_flow(tracker)
+
+    @staticmethod
+    def cancel_all(dispatcher, tracker: Tracker) -> None:
+        """Exactly the appointments the confirmation named, in one transaction (none if one
+        fails: the person hears why and can try again)."""
+        listed = [o["id"] for o in tracker.get_slot("offered_appointments") or []]
+        try:
+            with store() as session:
+                actor = caller_of(session, tracker).actor
+                gone = [
+                    lower_describe(scheduling.cancel(session, actor, appointment_id, "patient"))
+                    for appointment_id in listed
+                ]
+        except DomainError as error:
+            say_error(dispatcher, error)
+            return
+        log.info("appointment.cancelled_all count=%d", len(gone))
+        dispatcher.utter_message(
+            text="Cancelled:\n" + "\n".join(f"• {what}" for what in gone) + "\nWhen you'd like "
+            "to come again, just ask me to book.",
+            buttons=buttons([("Book an appointment", "/book_appointment")]),
+        )
 
 
 # --- one-turn actions ----------------------------------------------------------------------------

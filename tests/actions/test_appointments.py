@@ -348,7 +348,8 @@ def test_cancel_with_several_offers_them_as_buttons(db):
     )
     assert "cancel" in texts(asked)
     assert [b["payload"] for b in buttons(asked)] == [
-        f'/inform{{"appointment_id":"{a.id}"}}' for a in mine
+        *(f'/inform{{"appointment_id":"{a.id}"}}' for a in mine),
+        '/inform{"appointment_id":"all"}',
     ]
 
 
@@ -396,15 +397,33 @@ def test_yes_cancels_my_appointment_and_offers_a_new_time(db):
     assert buttons(said)[0]["payload"] == '/book_appointment{"appointment_type":"checkup"}'
 
 
-def test_cancel_all_my_appointments_goes_one_at_a_time_and_offers_the_next(db):
+def test_cancel_all_my_appointments_names_them_all_in_one_confirmation(db):
+    """A patient moving away: every upcoming appointment, each named in the question, and
+    exactly those cancelled on yes."""
     mine = upcoming(db, MARIA)
     assert len(mine) == 2
-    asked = tracker(MARIA, "cancel all my appointments", "cancel_appointment", form="cancel_form",
-                    slots={"offered_appointments": as_choices(mine)})  # fmt: skip
-    _, said = run(ActionAskAppointmentId(), asked)
-    assert texts(said).startswith("I'll cancel them one at a time")
-    assert len(buttons(said)) == 2
+    events, _ = run(ValidateCancelForm(), tracker(MARIA, "Please cancel all my appointments I "
+                    "am moving to Florida", "cancel_appointment", form="cancel_form",
+                    activating=True))  # fmt: skip
+    chosen = slots_of(events)
+    assert chosen["appointment_id"] == "all"
+    assert chosen["appointment_label"].startswith("2 appointments: check-up with Dr. Anika Patel")
+    # "both" when asked which: the same
+    asked = {"offered_appointments": as_choices(mine), "requested_slot": "appointment_id"}
+    events, _ = run(ValidateCancelForm(), tracker(MARIA, "both of them", "inform",
+                                                  form="cancel_form", slots=asked))  # fmt: skip
+    assert slots_of(events)["appointment_id"] == "all"
 
+    yes = tracker(MARIA, "yes", "affirm", slots={**chosen, "cancel_confirmed": True})
+    _, said = run(ActionSubmitCancel(), yes)
+    assert texts(said).startswith("Cancelled:\n• check-up with Dr. Anika Patel")
+    db.rollback()
+    assert upcoming(db, MARIA) == []
+
+
+def test_one_picked_after_asking_for_all_offers_the_next(db):
+    mine = upcoming(db, MARIA)
+    asked = tracker(MARIA, "cancel all my appointments", "cancel_appointment")
     chosen = {"appointment_id": str(mine[0].id), "cancel_confirmed": True}
     confirmed = tracker(MARIA, "yes", "affirm", slots=chosen)
     confirmed.events[1:1] = [asked.events[1]]  # the request, earlier in the conversation
@@ -791,3 +810,22 @@ def test_who_is_my_doctor_names_the_one_seen_most_then_the_visits_booked(db):
     first, listing = said.messages[0]["text"], said.messages[1]["text"]
     assert first.startswith("The provider you've seen most here is "), first
     assert listing.startswith("Your upcoming appointments:")
+
+
+def test_a_day_that_cannot_be_and_the_day_wanted_instead_in_one_message(db):
+    """ "I can't come on Tuesday ... can we do Thursday instead?": the Tuesday appointment,
+    moved to Thursday (the slot held Thursday only, so neither was understood)."""
+    text = "I can't come on tuesday, my grandson has a recital. Can we do thursday instead?"
+    found = [
+        {**ent("time", "2027-03-02"), "start": text.index("tuesday"), "end": text.index(",")},
+        {**ent("time", "2027-03-04"), "start": text.index("thursday"),
+         "end": text.index(" instead")},
+    ]  # fmt: skip
+    events, said = run(ValidateRescheduleForm(), tracker(
+        MARIA, text, "reschedule_appointment", found, form="reschedule_form", activating=True,
+        new_slots={"time": "2027-03-04"}))  # fmt: skip
+    (tuesday,) = [a for a in upcoming(db, MARIA) if a.start_at.date().isoformat() == "2027-03-02"]
+    filled = slots_of(events)
+    assert filled["appointment_id"] == str(tuesday.id), texts(said)
+    assert filled["time"] == "2027-03-04"
+    assert all(o["start"].startswith("2027-03-04") for o in filled["offered_slots"]), texts(said)
