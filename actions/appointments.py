@@ -940,7 +940,7 @@ class ActionRunningLate(StoreAction):
         with store() as session:
             caller = caller_of(session, tracker)
             if not caller.is_patient:
-                phone = practice.clinic_info(session).phone
+                phone = text.phone(practice.clinic_info(session).phone)
                 dispatcher.utter_message(
                     text=f"Thanks for letting us know. Please call the front desk on {phone} so "
                     "they can tell the doctor."

@@ -373,7 +373,7 @@ class ValidateBookingForm(GuardedForm):
         someone = someone_else(latest_text(tracker)) if activating else None
         if someone:
             # A booking here goes on this chat's own record: never on a relative's behalf.
-            phone = practice.clinic_info(session).phone
+            phone = text.phone(practice.clinic_info(session).phone)
             dispatcher.utter_message(
                 text=f"I can only book appointments for you, {caller.patient.first_name}, in "
                 f"this chat: a booking goes on your own record. To book for your {someone}, "

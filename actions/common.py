@@ -23,7 +23,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from clinic import clock, practice
+from clinic import clock, practice, text
 from clinic.db import session_scope
 from clinic.errors import DomainError, InvalidInput
 from clinic.identity import Caller, who_is
@@ -508,7 +508,7 @@ def refuse_for_someone_else(
     relative = someone_else(latest_text(tracker))
     if relative is None or not caller.is_patient:
         return False
-    phone = practice.clinic_info(session).phone
+    phone = text.phone(practice.clinic_info(session).phone)
     dispatcher.utter_message(
         text=f"I can only help with your own {what} here, {caller.patient.first_name}. For your "
         f"{relative}'s, they can link their own record in their own chat, or you can call the "

@@ -212,7 +212,7 @@ class ActionAskLocation(StoreAction):
         lines = [f"{info.name} is at {info.address}."]
         if info.parking:
             lines.append(info.parking)
-        lines.append(f"Phone: {info.phone}.")
+        lines.append(f"Phone: {text.phone(info.phone)}.")
         if info.email:
             lines.append(f"Email: {info.email}.")
         dispatcher.utter_message(text=" ".join(lines))
@@ -432,7 +432,8 @@ class ActionAskPaymentOptions(StoreAction):
             info = practice.clinic_info(session)
         if not info.payment_methods:
             dispatcher.utter_message(
-                text=f"Please call the front desk on {info.phone} about paying your bill."
+                text=f"Please call the front desk on {text.phone(info.phone)} about paying your "
+                "bill."
             )
             return []
         dispatcher.utter_message(

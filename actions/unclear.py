@@ -26,7 +26,7 @@ from actions.common import (
     log,
     store,
 )
-from clinic import practice
+from clinic import practice, text
 
 # Common words of languages our patients write in, that English doesn't use ("a", "me", "no",
 # "come", "pie" are left out: they are English words too).
@@ -86,7 +86,7 @@ def say_if_other_language(dispatcher, tracker: Tracker) -> bool:
     if language is None:
         return False
     with store(readonly=True) as session:
-        phone = practice.clinic_info(session).phone
+        phone = text.phone(practice.clinic_info(session).phone)
     log.info("message.other_language language=%s", language)
     lines = [ONLY_ENGLISH.format(phone=phone)]
     if language in IN_LANGUAGE:

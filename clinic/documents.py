@@ -72,7 +72,7 @@ def appointment_ics(appointment: Appointment, clinic: ClinicInfo) -> bytes:
     room = f" Room: {appointment.room.name}." if appointment.room else ""
     event.add(
         "description",
-        f"{clinic.name}. Phone {clinic.phone}.{room} To cancel or move it, message us.",
+        f"{clinic.name}. Phone {text.phone(clinic.phone)}.{room} To cancel or move it, message us.",
     )
     event.add(
         "status",
@@ -114,7 +114,7 @@ def invoice_pdf(invoice: Invoice, clinic: ClinicInfo) -> bytes:
     patient = invoice.patient
     story: list[Any] = [
         Paragraph(clinic.name, styles["Title"]),
-        Paragraph(f"{clinic.address} · {clinic.phone}", styles["Normal"]),
+        Paragraph(f"{clinic.address} · {text.phone(clinic.phone)}", styles["Normal"]),
         Spacer(1, 0.2 * inch),
         Paragraph(f"Invoice {invoice.number}", styles["Heading2"]),
         Paragraph(

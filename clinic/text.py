@@ -4,6 +4,7 @@ when(dt)   -> "Tue, Mar 2 at 9:00 AM"
 day(d)     -> "Tuesday, March 2"
 days(a, b) -> "January 2027", "Monday, March 8 to Sunday, March 14"
 money(c)   -> "$1,234.50" (from cents)
+phone(p)   -> "(413) 555-0100" for a North American E.164 number, else as stored
 """
 
 from __future__ import annotations
@@ -60,3 +61,11 @@ def money(cents: int) -> str:
 def iso_local(moment: datetime) -> str:
     """ISO 8601 in the clinic's zone, the format the NLU `time` entity uses."""
     return local(moment).isoformat(timespec="seconds")
+
+
+def phone(number: str) -> str:
+    """A phone number as people read and dial it: "+14135550100" -> "(413) 555-0100"."""
+    digits = (number or "").strip()
+    if len(digits) == 12 and digits.startswith("+1") and digits[1:].isdigit():
+        return f"({digits[2:5]}) {digits[5:8]}-{digits[8:]}"
+    return number

@@ -164,3 +164,11 @@ def test_a_clinic_file_without_faq_answers_nothing(clinic_session):
     practice.load_clinic(clinic_session, data)
     clinic_session.flush()
     assert practice.faq_answer(clinic_session, "do I need a referral?") is None
+
+
+def test_phone_numbers_read_as_people_dial_them():
+    from clinic import text
+
+    assert text.phone("+14135550100") == "(413) 555-0100"
+    assert text.phone("+442079460958") == "+442079460958", "outside North America: as stored"
+    assert text.phone("") == ""
