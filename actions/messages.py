@@ -49,6 +49,7 @@ from clinic.errors import DomainError, InvalidPhone
 from clinic.identity import normalize_phone
 from clinic.models import Desk, SlipKind, Urgency
 from clinic.red_flags import EMERGENCY_ADVICE, EMERGENCY_ALERTED
+from clinic.text import phone as readable_phone
 
 KIND_BY_INTENT = {
     "leave_message": SlipKind.MESSAGE.value,
@@ -508,7 +509,11 @@ class ActionSubmitMessage(StoreAction):
                     kind=SlipKind(kind),
                 )
                 to = whom(session, recipient)
-                number = slip.callback_number or "the number on file"
+                number = (
+                    readable_phone(slip.callback_number)
+                    if slip.callback_number
+                    else "the number on file"
+                )
                 emergency = practice.clinic_info(session).emergency_number
         except DomainError as error:
             say_error(dispatcher, error)
