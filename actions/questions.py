@@ -31,7 +31,9 @@ def _moving(tracker: Tracker) -> str:
     return f"your {label}" if label else "it"
 
 
-QUESTIONS: dict[str, tuple[Text, list[tuple[str, str]]]] = {
+Choices = list[tuple[str, str]] | Callable[[Tracker], list[tuple[str, str]]]
+
+QUESTIONS: dict[str, tuple[Text, Choices]] = {
     "action_ask_time": (
         'When would you like to come in? For example "tomorrow morning", "Friday at 9" or '
         '"next week".',
@@ -66,7 +68,11 @@ QUESTIONS: dict[str, tuple[Text, list[tuple[str, str]]]] = {
     ),
     "action_ask_cancel_confirmed": (
         lambda t: f"Cancel your {_slot('appointment_label', 'appointment')(t)}?",
-        [("Yes, cancel it", YES_NO[0]), ("No, keep it", YES_NO[1])],
+        lambda t: (
+            [("Yes, cancel them all", YES_NO[0]), ("No, keep them", YES_NO[1])]
+            if t.get_slot("appointment_id") == "all"
+            else [("Yes, cancel it", YES_NO[0]), ("No, keep it", YES_NO[1])]
+        ),
     ),
     "action_ask_message_urgent": (
         "Is it urgent (should someone call you back today)?",
@@ -93,7 +99,7 @@ QUESTIONS: dict[str, tuple[Text, list[tuple[str, str]]]] = {
 }
 
 
-def _question_action(action_name: str, text: Text, choices: list[tuple[str, str]]) -> type:
+def _question_action(action_name: str, text: Text, choices: Choices) -> type:
     class Question(StoreAction):
         def name(self) -> str:
             return action_name
@@ -102,7 +108,8 @@ def _question_action(action_name: str, text: Text, choices: list[tuple[str, str]
             self, dispatcher: CollectingDispatcher, tracker: Tracker, domain
         ) -> list[EventType]:
             said = text(tracker) if callable(text) else text
-            dispatcher.utter_message(text=said, buttons=buttons(choices))
+            offered = choices(tracker) if callable(choices) else choices
+            dispatcher.utter_message(text=said, buttons=buttons(offered))
             return []
 
     Question.__name__ = Question.__qualname__ = "".join(

@@ -408,6 +408,11 @@ def test_cancel_all_my_appointments_names_them_all_in_one_confirmation(db):
     chosen = slots_of(events)
     assert chosen["appointment_id"] == "all"
     assert chosen["appointment_label"].startswith("2 appointments: check-up with Dr. Anika Patel")
+    from actions.questions import ActionAskCancelConfirmed
+
+    _, asked = run(ActionAskCancelConfirmed(), tracker(MARIA, slots=chosen))
+    assert texts(asked).startswith("Cancel your 2 appointments: check-up")
+    assert [b["title"] for b in buttons(asked)] == ["Yes, cancel them all", "No, keep them"]
     # "both" when asked which: the same
     asked = {"offered_appointments": as_choices(mine), "requested_slot": "appointment_id"}
     events, _ = run(ValidateCancelForm(), tracker(MARIA, "both of them", "inform",
