@@ -267,6 +267,10 @@ def _inbox_line(slip: Any) -> str:
     )
 
 
+# what the bot's gateway does with typed inbox commands (bot/staff_desk.py TYPED_COMMAND)
+INBOX_HINT = "Type “reply {n} <your answer>” to answer #{n}, or “close {n}” to close it."
+
+
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'s' if count != 1 else ''}"
 
@@ -328,7 +332,8 @@ class ActionStaffMessages(StoreAction):
         if handoffs:
             waiting = _plural(len(handoffs), "conversation")
             head = f"{waiting} waiting for a person. {head}"
-        dispatcher.utter_message(text="\n".join([head, *lines]))
+        hint = [INBOX_HINT.format(n=slips[0].id)] if lines else []
+        dispatcher.utter_message(text="\n".join([head, *lines, *hint]))
         return []
 
 

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from bot import texts
 from clinic import documents, inbox, outbox, patient_documents, practice, staff
 from clinic import identity as identity_service
 from clinic import text as text_of
@@ -359,4 +360,5 @@ def format_inbox(slips: list[Any], threads: list[Any]) -> str:
                 f"from {slip.from_name} ({text_of.when(slip.created_at)}): {reason}"
             )
     lines.append("Reply to an alert in the staff chat to answer, or use its Close button.")
+    lines.append(texts.INBOX_TYPED_HINT)
     return "\n".join(lines)

@@ -32,6 +32,7 @@ from bot.linking import (
 )
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.replies import Button, Reply, from_rasa
+from bot.staff_desk import TYPED_COMMAND, StaffDesk
 from clinic import clock
 from clinic.config import get_settings
 from clinic.errors import (
@@ -85,6 +86,7 @@ class Gateway:
     def __init__(self, rasa: RasaClient, clinic: ClinicBridge) -> None:
         self.rasa = rasa
         self.clinic = clinic
+        self.staff_desk = StaffDesk(clinic)
 
     async def close(self) -> None:
         await self.rasa.close()
@@ -101,6 +103,10 @@ class Gateway:
             return await self._linking_step(sender, state, text)
         if handoff is not None:
             return await self._relay(sender, text)
+        if TYPED_COMMAND.match(text):  # staff: "reply 3 we sent the records", "close 3"
+            handled = await self.staff_desk.typed(sender, text)
+            if handled is not None:
+                return handled
         if sender.startswith("tg:") and TYPED_PHONE_RE.fullmatch(text):
             who = await self.clinic.who_is(sender)
             if not who.is_patient and not who.is_staff:  # typed where the button was shown

@@ -46,6 +46,16 @@ def split_schedule_args(args: str, now: datetime) -> tuple[date, date, str | Non
     return start.date(), last, (words[-1] if words else None)
 
 
+# "reply 3 we sent the records", "close #3", "take 4", "close conversation 2": the inbox
+# handled by typing, in a private chat or the web chat (the staff chat has buttons and replies)
+TYPED_COMMAND = re.compile(
+    r"^\s*(?P<verb>close|take|reply(?:\s+to)?|answer)\s+"
+    r"(?P<what>message|msg|slip|item|conversation|chat|handoff)?\s*(?:no\.?|number)?\s*#?"
+    r"(?P<tag>[HS])?(?P<id>\d{1,9})\b[\s:,.-]*(?P<rest>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
 @dataclass(frozen=True)
 class ActionResult:
     action: str  # "take" | "reply" | "close" | "?"
@@ -105,6 +115,29 @@ class StaffDesk:
             return ActionResult(action, [Reply(str(error))], ok=False)
         prompt = f"Reply to this message with your answer.\n\nRef #{tag}"
         return ActionResult(action, [Reply(prompt, force_reply=True)])
+
+    async def typed(self, sender: str, text: str) -> list[Reply] | None:
+        """An inbox command typed by staff ("reply 3 we sent the records", "close 3"); None
+        when the text is not one, or the sender is not staff (it is then an ordinary message)."""
+        found = TYPED_COMMAND.match(text or "")
+        if found is None or not await self._staff(sender):
+            return None
+        what = (found["what"] or "").lower()
+        handoff = (found["tag"] or "").upper() == "H" or what in ("conversation", "chat", "handoff")
+        kind, item_id = ("handoff" if handoff else "slip"), int(found["id"])
+        verb = found["verb"].split()[0].lower()
+        log.info("event=staff_typed_command sender=%s verb=%s kind=%s", sender, verb, kind)
+        try:
+            if verb == "close":
+                return [Reply(await self.clinic.close_item(sender, kind, item_id))]
+            if verb == "take":
+                return [Reply(await self.clinic.take(sender, kind, item_id))]
+            answer = found["rest"].strip()
+            if not answer:
+                return [Reply(f"What should I send? For example: reply {item_id} we sent it.")]
+            return [Reply(await self.clinic.staff_reply(sender, kind, item_id, answer))]
+        except DomainError as error:
+            return [Reply(str(error))]
 
     async def reply(self, sender: str, reference: str, text: str) -> list[Reply]:
         """A staff answer to an alert; `reference` is the alert's text or a tag like "H12"."""

@@ -55,6 +55,10 @@ UNSUPPORTED = {
     "location": 'Thanks, but I don\'t need your location. Our address: type "where are you".',
     "other": "Sorry, I can't handle that kind of message. Please type what you need.",
 }
+INBOX_TYPED_HINT = (
+    "Or type “reply 3 <your answer>” to answer message #3, “close 3” to close it "
+    "(“close conversation 2” for a conversation)."
+)
 STAFF_COMMAND_ELSEWHERE = (
     "Staff commands work in a private chat with me or in the staff chat, not in this group: "
     "their answers name patients."

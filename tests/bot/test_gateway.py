@@ -236,3 +236,31 @@ async def test_a_phone_number_typed_on_telegram_gets_the_share_button_not_the_nl
     rasa.script = [(200, [{"recipient_id": PATIENT, "text": "Got it."}], 0)]
     (reply,) = await gateway.message(PATIENT, "413 555 0161")  # a linked patient: as usual
     assert reply.text == "Got it." and rasa.received
+
+
+async def test_staff_answer_and_close_inbox_items_by_typing(gateway, rasa, store):
+    """In a private chat or the web chat, staff type "reply 3 ..." / "close 3" (the staff
+    chat has buttons for it); the same words from a patient are an ordinary message."""
+    from clinic.audit import Actor
+    from clinic.models import OutboxMessage, SlipStatus
+
+    with session_scope(store) as session:
+        hedy = identity.who_is(session, PATIENT).patient
+        slip_id = inbox.leave_message(session, Actor.patient(hedy.id), reason="lab report?").id
+    (answer,) = await gateway.message("tg:9200", f"reply to {slip_id}: it's ready, see you soon")
+    assert answer.text == f"Reply to message #{slip_id} sent."
+    (empty,) = await gateway.message("tg:9200", f"reply {slip_id}")
+    assert empty.text.startswith("What should I send?")
+    (closed,) = await gateway.message("tg:9200", f"close #{slip_id}")
+    assert closed.text == f"Message #{slip_id} closed."
+    (again,) = await gateway.message("tg:9200", f"close {slip_id}")
+    assert "already closed" in again.text
+    with session_scope(store) as session:
+        slip = inbox.get_slip(session, identity.who_is(session, "tg:9200").staff_actor, slip_id)
+        assert slip.status is SlipStatus.CLOSED
+        sent = session.query(OutboxMessage).filter_by(kind="message_reply").one()
+        assert sent.patient_id == hedy.id and "it's ready, see you soon" in sent.text
+    assert rasa.received == [], "none of it went to the NLU"
+    rasa.script = [(200, [{"recipient_id": PATIENT, "text": "Which one?"}], 0)]
+    (reply,) = await gateway.message(PATIENT, "close 2")  # a patient: an ordinary message
+    assert reply.text == "Which one?" and rasa.received
