@@ -51,7 +51,7 @@ from actions.forms import GuardedForm, current_caller, is_activating
 from actions.offer_shift import shifted_time
 from actions.waitlist import earlier_pick, join_waitlist, wait_for_earlier, waitlist_answer
 from actions.when import EARLIEST, Wanted, days_of, on_day, wanted
-from clinic import clock, practice, scheduling, text
+from clinic import clock, practice, scheduling, slots, text
 from clinic.errors import (
     DomainError,
     PastTime,
@@ -335,6 +335,43 @@ def offer_buttons(offers: list[dict[str, str]], intent: str = "inform") -> list[
     )
 
 
+STAFF_FREE_TIMES = 3  # per visit type
+STAFF_FREE_DAYS = 30
+
+
+def say_free_times_to_staff(dispatcher, session, tracker, provider, type_key) -> list[EventType]:
+    """The next free times for a doctor (each visit type they offer) or a visit type, from
+    when the message says or now: what the front desk needs with a patient on the phone. Staff
+    book in the practice's system; nothing is booked here."""
+    provider = provider if provider and provider != ANY else None
+    window = wanted(next(iter(time_entities(tracker)), {}).get("value"))
+    start = max(window.start, clock.now()) if window else clock.now()
+    end = window.end if window and window.end > start else start + timedelta(days=STAFF_FREE_DAYS)
+    try:
+        kinds = [practice.get_type(session, type_key)] if type_key else []
+        if not kinds:  # the doctor's: each visit type they offer
+            kinds = [
+                kind
+                for kind in practice.appointment_types(session)
+                if provider in {p.key for p in practice.providers(session, kind.key)}
+            ]
+        who = practice.get_provider(session, provider).display_name if provider else None
+        lines = []
+        for kind in kinds:
+            free = slots.find_free_slots(session, kind.key, provider, start, end, STAFF_FREE_TIMES)
+            times = "; ".join(
+                text.when(f.start) + ("" if provider else f" ({f.provider_name})") for f in free
+            )
+            lines.append(f"• {kind.name} ({kind.duration_minutes} min): {times or 'none free'}")
+    except DomainError as error:
+        say_error(dispatcher, error)
+        return []
+    head = f"Next free times{f' with {who}' if who else ''}:"
+    dispatcher.utter_message(text="\n".join([head, *lines]))
+    log.info("booking.free_times_for_staff types=%d", len(lines))
+    return []
+
+
 class ValidateBookingForm(GuardedForm):
     offers_the_other = True
 
@@ -367,6 +404,11 @@ class ValidateBookingForm(GuardedForm):
         earlier = earlier_pick(tracker, session, caller) if activating else None
         if earlier is not None:  # "the blood test", for "which visit ... earlier?"
             return wait_for_earlier(dispatcher, tracker, session, caller, earlier)
+        if caller.is_staff and not caller.is_patient and activating:
+            named = entity(tracker, "provider"), entity(tracker, "appointment_type")
+            if any(v and v != ANY for v in named):
+                # the front desk on the phone: "when is Dr Garcia's next free slot?"
+                return say_free_times_to_staff(dispatcher, session, tracker, *named)
         if not caller.is_patient:
             say_not_linked(dispatcher, tracker, "book an appointment", caller)
             return []

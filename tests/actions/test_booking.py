@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from rasa_sdk.events import SlotSet
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from actions.booking import (
     ActionAskAppointmentType,
@@ -26,6 +26,7 @@ from clinic.text import clock_time, local
 from tests.actions.helpers import (
     AISHA,
     MARIA,
+    RITA,
     STRANGER_TG,
     STRANGER_WEB,
     after_question,
@@ -1060,3 +1061,24 @@ def test_booking_instead_of_a_visit_offers_to_move_that_one(db):
     assert {"title": "Move that one", "payload": move} in buttons(said)
     _, said = run(ValidateBookingForm(), start(text="a checkup please", appointment_type="checkup"))
     assert "already have" not in texts(said), "only when they say instead"
+
+
+def test_staff_asking_for_a_doctors_next_free_slot_hear_the_times_per_visit_type(db):
+    """The front desk with a patient on the phone: "when is Dr Garcia's next free slot?" Each
+    visit type Dr Garcia offers, with its next free times; nothing is booked."""
+    before = db.scalar(select(func.count()).select_from(Appointment))
+    events, said = run(ValidateBookingForm(), tracker(RITA, "when is dr garcia's next free slot",
+                       "book_appointment", [ent("provider", "garcia")], form=FORM,
+                       activating=True, new_slots={"provider": "garcia"}))  # fmt: skip
+    lines = texts(said).splitlines()
+    assert lines[0] == "Next free times with Dr. Sofia Garcia:"
+    assert len(lines) > 1 and all(line.startswith("• ") and " min): " in line for line in lines[1:])
+    assert "Check-up" not in texts(said), "only what Dr Garcia offers"
+    assert slots_of(events)["requested_slot"] is None, "no question follows"
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Appointment)) == before
+    # a visit type: who has it free first
+    flu = [ent("appointment_type", "vaccination")]
+    asked = tracker(RITA, "next free flu shot", "book_appointment", flu, form=FORM, activating=True)
+    _, said = run(ValidateBookingForm(), asked)
+    assert texts(said).startswith("Next free times:\n• Vaccination (")
