@@ -20,6 +20,7 @@ from actions.common import (
     StoreAction,
     button_named,
     buttons,
+    caller_of,
     entity,
     latest_intent,
     latest_text,
@@ -96,6 +97,15 @@ def say_if_other_language(dispatcher, tracker: Tracker) -> bool:
 
 
 MENU_BUTTONS = (("What can you do?", "/help"), HUMAN_BUTTON)
+STAFF_CANNOT_HELP = (
+    "Sorry, I can't help with that. For the practice I can show a day's schedule, the inbox and "
+    "a doctor's next free times, and book meeting rooms."
+)
+STAFF_MENU = (
+    ("Today's schedule", "/staff_schedule"),
+    ("Open messages", "/staff_messages"),
+    ("Book a meeting room", "/staff_book_meeting"),
+)
 CANNOT_HELP = (
     "Sorry, I can't help with that. I can help with appointments, messages to the practice, "
     "opening hours and directions, bills and insurance."
@@ -137,8 +147,15 @@ class _Unclear(StoreAction):
         # imported here: actions.faq -> actions.also_asked -> ... -> this module
         from actions.faq import say_practice_answer
 
-        if not say_practice_answer(dispatcher, tracker):  # "can my husband come in with me?"
-            dispatcher.utter_message(text=self.answer, buttons=buttons(MENU_BUTTONS))
+        if say_practice_answer(dispatcher, tracker):  # "can my husband come in with me?"
+            return []
+        with store(readonly=True) as session:
+            caller = caller_of(session, tracker)
+            staff_only = caller.is_staff and not caller.is_patient
+        if staff_only:  # what the assistant does for staff, not a patient's menu
+            dispatcher.utter_message(text=STAFF_CANNOT_HELP, buttons=buttons(STAFF_MENU))
+            return []
+        dispatcher.utter_message(text=self.answer, buttons=buttons(MENU_BUTTONS))
         return []
 
     @staticmethod

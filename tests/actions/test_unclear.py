@@ -105,3 +105,13 @@ def test_a_follow_up_the_classifier_is_unsure_of_is_read_against_the_last_answer
                 slots={"schedule_asked": {"day": "2027-03-01", "provider": None}})  # fmt: skip
     _, said = run(ActionFallback(), answered_by(t, "action_staff_schedule"))
     assert texts(said).startswith("Schedule for Tuesday, March 2:"), texts(said)
+
+
+def test_staff_asking_something_out_of_scope_hear_what_it_does_for_staff(db):
+    from actions.unclear import ActionOutOfScope
+    from tests.actions.helpers import RITA
+
+    _, said = run(ActionOutOfScope(), tracker(RITA, "what does maria lopez have booked",
+                                              "out_of_scope"))  # fmt: skip
+    assert texts(said).startswith("Sorry, I can't help with that. For the practice I can show")
+    assert buttons(said)[0]["payload"] == "/staff_schedule"
