@@ -60,7 +60,7 @@ from actions.common import (
     wants_earliest,
 )
 from actions.forms import GuardedForm, current_caller
-from actions.offer_shift import moved_from
+from actions.offer_shift import moved_by_words, moved_from
 from actions.staff import ActionStaffSchedule, cancel_room_booking_step
 from actions.when import bare_clock, days_of, on_day
 from clinic import clock, inbox, practice, scheduling, text
@@ -533,12 +533,18 @@ class ValidateRescheduleForm(PickAppointmentForm):
         return moved_from(tracker, start, days_named_it) if start else None
 
     def shifted_on_activation(self, tracker: Tracker, activating: bool) -> list[EventType]:
-        """ "Move my Wednesday appointment an hour later", "can I come a day later?": the new
-        time from the request itself, once the appointment is known (its day, if said, named
-        the appointment, not the new time)."""
-        if not activating or tracker.get_slot("time"):
+        """ "Move my Wednesday appointment an hour later", "can I come in earlier than my
+        appointment?": the new time from the request itself, once the appointment is known
+        (its day, if said, named the appointment, not the new time), whether it is known at
+        once or picked after "which one?"."""
+        if tracker.get_slot("time"):
             return []
-        moved = self.relative_to_the_appointment(tracker, days_named_it=True)
+        if activating:
+            moved = self.relative_to_the_appointment(tracker, days_named_it=True)
+        else:
+            start = self.appointment_start(tracker)
+            request = _request_text(tracker, "reschedule_appointment")
+            moved = moved_by_words(request, start) if start and request else None
         return [SlotSet("time", moved)] if moved is not None else []
 
     def time_on_the_appointments_day(self, tracker: Tracker) -> list[EventType]:

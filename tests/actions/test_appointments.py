@@ -3,7 +3,7 @@ carrying someone else's id are refused) and never without a yes."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from rasa_sdk.events import FollowupAction
@@ -834,3 +834,21 @@ def test_a_day_that_cannot_be_and_the_day_wanted_instead_in_one_message(db):
     assert filled["appointment_id"] == str(tuesday.id), texts(said)
     assert filled["time"] == "2027-03-04"
     assert all(o["start"].startswith("2027-03-04") for o in filled["offered_slots"]), texts(said)
+
+
+def test_earlier_in_the_request_applies_once_the_appointment_is_picked(db):
+    """ "Can I come in earlier than my appointment?" with two booked: which one is asked; once
+    picked, the times before it are offered (the request's "earlier" was forgotten)."""
+    mine = upcoming(db, MARIA)
+    asked = tracker(MARIA, "the second one", "inform", form="reschedule_form",
+                    slots={"offered_appointments": as_choices(mine),
+                           "requested_slot": "appointment_id"})  # fmt: skip
+    asked.events[:0] = [{"event": "user", "text": "can I come in earlier than my appointment",
+                         "parse_data": {"intent": {"name": "reschedule_appointment"}}}]  # fmt: skip
+    events, said = run(ValidateRescheduleForm(), asked)
+    filled = slots_of(events)
+    assert filled["appointment_id"] == str(mine[1].id)
+    assert filled["time"]["label"].startswith("before "), filled["time"]
+    assert filled["offered_slots"], texts(said)
+    starts = [datetime.fromisoformat(o["start"]) for o in filled["offered_slots"]]
+    assert all(start < mine[1].start_at.replace(tzinfo=UTC) for start in starts), starts
