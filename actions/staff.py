@@ -136,11 +136,11 @@ class ActionStaffSchedule(StoreAction):
             if not caller.is_staff:
                 log.info("staff.refused action=schedule")
                 named = entity(tracker, "provider")
-                if _AVAILABILITY_RE.search(latest_text(tracker)) and not (
+                if AVAILABILITY_RE.search(latest_text(tracker)) and not (
                     tracker.active_loop or {}
                 ).get("name"):
                     # "does Dr Lee have anything tomorrow morning?": a free time is wanted
-                    return _look_for_a_time(tracker)
+                    return look_for_a_time(tracker)
                 if named and not (tracker.active_loop or {}).get("name"):
                     # a patient's "is Dr Patel in tomorrow morning?": not the schedule (staff
                     # only), but when the doctor sees patients, which anyone may know
@@ -178,15 +178,16 @@ _WEEKDAY_ONLY_RE = re.compile(
 
 
 # A patient asking whether a doctor or the practice has room, rather than what is on.
-_AVAILABILITY_RE = re.compile(
+AVAILABILITY_RE = re.compile(
     r"\b(any(thing|\s+time)?\s+(free|open|available|left)|(have|has|got)\s+(any(thing)?|room)\b|"
     r"(is|are)\s+\w+(\s+\w+)?\s+(free|available)|free\s+(slots?|times?|spots?)|"
-    r"availab\w*|openings?|room\s+for\s+me|fit\s+me\s+in|squeeze\s+me\s+in|see\s+me)\b",
+    r"availab\w*|openings?|room\s+for\s+me|fit\s+me\s+in|squeeze\s+me\s+in|see\s+me|"
+    r"(have|has|got)\s+(any\s+)?(time|space|spots?|slots?))\b",
     re.IGNORECASE,
 )
 
 
-def _look_for_a_time(tracker: Tracker) -> list[EventType]:
+def look_for_a_time(tracker: Tracker) -> list[EventType]:
     """The booking form, with the doctor, day and visit type the question named."""
     said = {
         "provider": entity(tracker, "provider"),

@@ -26,6 +26,7 @@ from actions.common import (
     latest_text,
     log,
     store,
+    time_entities,
 )
 from clinic import practice, text
 
@@ -142,6 +143,15 @@ class _Unclear(StoreAction):
             # way it books that visit (as the rules do for both)
             log.info("fallback.booking_named")
             return [FollowupAction("booking_form")]
+        if self.asks_for_room(tracker):
+            # "is there any opening with Dr Patel this friday?": a patient looking for a time
+            from actions.staff import look_for_a_time  # actions.staff imports the forms
+
+            with store(readonly=True) as session:
+                caller = caller_of(session, tracker)
+            if caller.is_patient and not caller.is_staff:
+                log.info("fallback.availability_asked")
+                return look_for_a_time(tracker)
         if say_if_other_language(dispatcher, tracker):
             return []
         # imported here: actions.faq -> actions.also_asked -> ... -> this module
@@ -157,6 +167,17 @@ class _Unclear(StoreAction):
             return []
         dispatcher.utter_message(text=self.answer, buttons=buttons(MENU_BUTTONS))
         return []
+
+    @staticmethod
+    def asks_for_room(tracker: Tracker) -> bool:
+        from actions.staff import AVAILABILITY_RE
+
+        return (
+            latest_intent(tracker) == "nlu_fallback"
+            and not (tracker.active_loop or {}).get("name")
+            and bool(entity(tracker, "provider") or time_entities(tracker))
+            and bool(AVAILABILITY_RE.search(latest_text(tracker)))
+        )
 
     @staticmethod
     def is_booking(tracker: Tracker) -> bool:

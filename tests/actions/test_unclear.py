@@ -115,3 +115,23 @@ def test_staff_asking_something_out_of_scope_hear_what_it_does_for_staff(db):
                                               "out_of_scope"))  # fmt: skip
     assert texts(said).startswith("Sorry, I can't help with that. For the practice I can show")
     assert buttons(said)[0]["payload"] == "/staff_schedule"
+
+
+def test_a_patient_asking_for_room_the_classifier_could_not_place_is_looking_for_a_time(db):
+    """"is there any opening with Dr Patel this friday" scores under the threshold (torn
+    between a schedule question and a booking): for a patient, the booking form with what
+    the question named; for staff, not."""
+    from actions.unclear import ActionFallback
+    from tests.actions.helpers import RITA
+
+    named = [ent("provider", "patel"), ent("time", "2027-03-05")]
+    asked = "is there any opening with Dr Patel this friday"
+    events, said = run(ActionFallback(), tracker(MARIA, asked, "nlu_fallback", named))
+    assert texts(said) == ""
+    assert (events[-1]["event"], events[-1]["name"]) == ("followup", "booking_form")
+    assert {e["name"]: e["value"] for e in events if e["event"] == "slot"} == {
+        "provider": "patel",
+        "time": "2027-03-05",
+    }
+    events, said = run(ActionFallback(), tracker(RITA, asked, "nlu_fallback", named))
+    assert not any(e.get("event") == "followup" for e in events)
