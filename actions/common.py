@@ -489,7 +489,9 @@ _SOMEONE_ELSE_RE = re.compile(
     # "my daughter has a fever, can she come in today?", "my son is sick, can you book him?"
     rf"\bmy {_RELATION}\b.*\b(?:can|could|may) (?:she|he|they) (?:come|be seen|see|get)\b|"
     rf"\bmy {_RELATION}\b.*\b(?:book|see|fit|squeeze) (?:her|him|them)\b|"
-    rf"\bmy {_RELATION} (?:needs?|wants?) to (?:see|come|be seen)\b",
+    rf"\bmy {_RELATION} (?:needs?|wants?) to (?:see|come|be seen)\b|"
+    # "my mother passed away and I need to cancel her appointments"
+    rf"\bmy {_RELATION}\b.*\b(?:her|his|their) {_RECORD}",
     re.IGNORECASE,
 )
 
@@ -509,13 +511,23 @@ def refuse_for_someone_else(
     if relative is None or not caller.is_patient:
         return False
     phone = text.phone(practice.clinic_info(session).phone)
-    dispatcher.utter_message(
-        text=f"I can only help with your own {what} here, {caller.patient.first_name}. For your "
-        f"{relative}'s, they can link their own record in their own chat, or you can call the "
-        f"front desk on {phone}."
-    )
+    if _BEREAVED_RE.search(latest_text(tracker)):  # no "they can link their own record"
+        dispatcher.utter_message(
+            text=f"I'm so sorry for your loss, {caller.patient.first_name}. Your {relative}'s "
+            f"record isn't one I can change here; please call the front desk on {phone} and "
+            "they will take care of it with you."
+        )
+    else:
+        dispatcher.utter_message(
+            text=f"I can only help with your own {what} here, {caller.patient.first_name}. For "
+            f"your {relative}'s, they can link their own record in their own chat, or you can "
+            f"call the front desk on {phone}."
+        )
     log.info("request.for_someone_else what=%s", what)
     return True
+
+
+_BEREAVED_RE = re.compile(r"\b(passed away|passed on|died|has passed|deceased|death of)\b", re.I)
 
 
 def say_not_linked(

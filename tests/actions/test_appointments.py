@@ -852,3 +852,15 @@ def test_earlier_in_the_request_applies_once_the_appointment_is_picked(db):
     assert filled["offered_slots"], texts(said)
     starts = [datetime.fromisoformat(o["start"]) for o in filled["offered_slots"]]
     assert all(start < mine[1].start_at.replace(tzinfo=UTC) for start in starts), starts
+
+
+def test_cancelling_a_relatives_appointments_is_not_cancelling_ones_own(db):
+    """"My mother passed away and I need to cancel her appointments": her record is not this
+    chat's; the front desk's number, and none of the sender's own appointments offered."""
+    events, said = run(ValidateCancelForm(), tracker(
+        MARIA, "my mother passed away and I need to cancel her appointments",
+        "cancel_appointment", form="cancel_form", activating=True))  # fmt: skip
+    assert texts(said).startswith("I'm so sorry for your loss, Maria. Your mother's record")
+    assert "(413) 555-0100" in texts(said) and "link their own record" not in texts(said)
+    assert not slots_of(events).get("appointment_id")
+    assert "offered_appointments" not in slots_of(events)
