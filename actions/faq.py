@@ -417,10 +417,22 @@ class ActionAskInsurance(StoreAction):
                     )
                 else:
                     lines.append("We have no insurance on file for you.")
+        if _COVERED_RE.search(latest_text(tracker)):
+            # "is my blood test covered?": the plan decides, and no one here can promise it
+            lines.append(
+                "Whether a visit is covered depends on your plan: your insurer can tell you, or "
+                "the billing office can check it for you."
+            )
+            dispatcher.utter_message(text=" ".join(lines), buttons=buttons([BILLING_BUTTON]))
+            return []
         if info.insurance_update:
             lines.append(f"To update your insurance: {info.insurance_update}")
         dispatcher.utter_message(text=" ".join(lines))
         return []
+
+
+# "is my blood test covered?", "will insurance pay for a physical?"
+_COVERED_RE = re.compile(r"\b(cover(ed|s|age)?|pay for)\b", re.IGNORECASE)
 
 
 class ActionAskPaymentOptions(StoreAction):

@@ -256,3 +256,13 @@ def test_reminders_are_explained_as_the_assistant_sends_them(db):
     _, said = run(ActionOutOfScope(), tracker(MARIA, "I got a reminder but the dog ate it",
                                               "out_of_scope"))  # fmt: skip
     assert "reminder here" not in texts(said)
+
+
+def test_is_my_visit_covered_says_the_plan_decides_and_offers_billing(db):
+    from actions.faq import ActionAskInsurance
+
+    _, said = run(ActionAskInsurance(), tracker(MARIA, "is my blood test covered by my insurance",
+                                                "ask_insurance"))  # fmt: skip
+    assert "On file for you: Aetna" in texts(said)
+    assert "depends on your plan" in texts(said)
+    assert buttons(said)[0]["title"] == "Message the billing office"
