@@ -491,7 +491,16 @@ class ValidateBookingForm(GuardedForm):
         return {"appointment_type": misspelt} if misspelt else {}
 
     def extract_time(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        if not self.answers(tracker) or time_entities(tracker) or tracker.get_slot("time"):
+        said = time_entities(tracker)
+        if (
+            latest_intent(tracker) == "reschedule_appointment"
+            and tracker.get_slot("requested_slot") in ("time", "slot_start", "booking_confirmed")
+            and said
+        ):
+            # "actually, can we make it Thursday instead?" before this booking is made: its
+            # time, not a move of an appointment already booked
+            return {"time": said[-1].get("value")}
+        if not self.answers(tracker) or said or tracker.get_slot("time"):
             return {}
         asked = tracker.get_slot("requested_slot")
         text = latest_text(tracker)

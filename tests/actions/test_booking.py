@@ -1082,3 +1082,25 @@ def test_staff_asking_for_a_doctors_next_free_slot_hear_the_times_per_visit_type
     asked = tracker(RITA, "next free flu shot", "book_appointment", flu, form=FORM, activating=True)
     _, said = run(ValidateBookingForm(), asked)
     assert texts(said).startswith("Next free times:\n• Vaccination (")
+
+
+def test_make_it_thursday_instead_while_confirming_changes_this_bookings_time(db):
+    """Read as "reschedule", "actually can we make it Thursday instead?" at "Shall I book ...?"
+    is about the booking being made: Thursday's times, not a move of another appointment."""
+    (first, *_) = free_on(db, FRIDAY)
+    confirming = {
+        "appointment_type": "checkup",
+        "provider": "patel",
+        "time": FRIDAY,
+        "slot_start": first.iso_start,
+        "requested_slot": "booking_confirmed",
+    }
+    thursday = [ent("time", "2027-03-04")]
+    events, said = run(ValidateBookingForm(), tracker(MARIA, "actually can we make it thursday "
+                       "instead", "reschedule_appointment", thursday, form=FORM,
+                       slots=confirming))  # fmt: skip
+    filled = slots_of(events)
+    assert filled["time"] == "2027-03-04"
+    assert filled.get("booking_confirmed") is None
+    assert filled["offered_slots"], texts(said)
+    assert all(o["start"].startswith("2027-03-04") for o in filled["offered_slots"]), texts(said)
