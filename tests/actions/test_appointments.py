@@ -855,7 +855,7 @@ def test_earlier_in_the_request_applies_once_the_appointment_is_picked(db):
 
 
 def test_cancelling_a_relatives_appointments_is_not_cancelling_ones_own(db):
-    """"My mother passed away and I need to cancel her appointments": her record is not this
+    """ "My mother passed away and I need to cancel her appointments": her record is not this
     chat's; the front desk's number, and none of the sender's own appointments offered."""
     events, said = run(ValidateCancelForm(), tracker(
         MARIA, "my mother passed away and I need to cancel her appointments",

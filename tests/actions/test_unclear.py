@@ -118,7 +118,7 @@ def test_staff_asking_something_out_of_scope_hear_what_it_does_for_staff(db):
 
 
 def test_a_patient_asking_for_room_the_classifier_could_not_place_is_looking_for_a_time(db):
-    """"is there any opening with Dr Patel this friday" scores under the threshold (torn
+    """ "is there any opening with Dr Patel this friday" scores under the threshold (torn
     between a schedule question and a booking): for a patient, the booking form with what
     the question named; for staff, not."""
     from actions.unclear import ActionFallback
