@@ -49,6 +49,7 @@ from actions.common import (
     payload_entities,
     payload_intent,
     pick_ordinal,
+    recent_events,
     refuse_for_someone_else,
     reset_flow,
     said_without_day,
@@ -400,7 +401,7 @@ def _all_of_them(mine: list[Appointment]) -> list[EventType]:
 
 def _request_text(tracker: Tracker, intent: str) -> str:
     """What the person typed when they last asked for `intent` ("cancel all my appointments")."""
-    for event in reversed(tracker.events):
+    for event in recent_events(tracker):
         if event.get("event") == "user" and intent_of(event) == intent:
             return event.get("text") or ""
     return ""
@@ -691,7 +692,7 @@ _INSTEAD_OF_RE = re.compile(rf"\b(?P<new>{_CLOCK})\s+instead\s+of\s+(?P<old>{_CL
 
 def _said_without_a_day(tracker: Tracker, value: Any) -> bool:
     """Was `value` a time of day said with no day, in this move's messages?"""
-    for event in reversed(tracker.events):
+    for event in recent_events(tracker):
         if event.get("event") != "user":
             continue
         parsed = event.get("parse_data") or {}

@@ -21,6 +21,7 @@ from actions.common import (
     log,
     payload,
     previous_user_text,
+    recent_events,
     refuse_for_someone_else,
     say_error,
     say_not_linked,
@@ -219,7 +220,7 @@ BEFORE_THAT_RE = re.compile(
 
 def last_invoice_shown(tracker) -> int | None:
     """The id of the invoice whose PDF the bot sent last in this conversation."""
-    for event in reversed(tracker.events):
+    for event in recent_events(tracker):
         if event.get("event") != "bot":
             continue
         document = ((event.get("data") or {}).get("custom") or {}).get("document") or {}

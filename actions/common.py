@@ -310,9 +310,22 @@ def say_if_date_unread(dispatcher: CollectingDispatcher, tracker: Tracker) -> bo
     return True
 
 
+SESSION_BOUNDARIES = ("session_started", "restart")
+
+
+def recent_events(tracker: Tracker) -> Iterator[dict[str, Any]]:
+    """The conversation's events, newest first, back to the start of the current session: a
+    button shown or a question asked before the session expired (or was restarted) is not what
+    a message today answers."""
+    for event in reversed(tracker.events):
+        if event.get("event") in SESSION_BOUNDARIES:
+            return
+        yield event
+
+
 def last_bot_text(tracker: Tracker) -> str | None:
     """What the bot said last (its last message's text)."""
-    for event in reversed(tracker.events):
+    for event in recent_events(tracker):
         if event.get("event") == "bot":
             return event.get("text")
     return None
@@ -321,7 +334,7 @@ def last_bot_text(tracker: Tracker) -> str | None:
 def asked_to_link(tracker: Tracker) -> bool:
     """Did the bot's last message ask the person to link their record or register (the
     Telegram contact button, or the Link / Register buttons)?"""
-    for event in reversed(tracker.events):
+    for event in recent_events(tracker):
         if event.get("event") == "bot":
             data = event.get("data") or {}
             if (data.get("custom") or {}).get("request_contact"):
@@ -333,7 +346,7 @@ def asked_to_link(tracker: Tracker) -> bool:
 
 def asked_in_this_form(tracker: Tracker, question: str) -> bool:
     """Has the bot already asked `question` (its text) since the open form started?"""
-    for event in reversed(tracker.events):
+    for event in recent_events(tracker):
         if event.get("event") == "active_loop" and event.get("name"):
             return False
         if event.get("event") == "bot" and (event.get("text") or "").startswith(question):
@@ -344,7 +357,7 @@ def asked_in_this_form(tracker: Tracker, question: str) -> bool:
 def slot_before_message(tracker: Tracker, slot: str) -> Any:
     """The value `slot` had before the person's latest message (the form sets it anew)."""
     seen_latest = False
-    for event in reversed(tracker.events):
+    for event in recent_events(tracker):
         if event.get("event") == "user":
             seen_latest = True
         elif seen_latest and event.get("event") == "slot" and event.get("name") == slot:
@@ -363,7 +376,7 @@ def answered_before(tracker: Tracker, skip: str = "") -> str | None:
     action that only passes a follow-up on: "bill from Feb 3" -> "and January?" -> "and
     December?" were all answered by the bill action)."""
     seen_latest = False
-    for event in reversed(tracker.events):
+    for event in recent_events(tracker):
         kind = event.get("event")
         if kind == "user":
             seen_latest = True
@@ -377,7 +390,7 @@ def answered_before(tracker: Tracker, skip: str = "") -> str | None:
 def last_question_buttons(tracker: Tracker) -> list[dict[str, Any]]:
     """The buttons of the bot's last message (the question being answered), if it had any."""
     seen_current_message = False
-    for event in reversed(tracker.events):
+    for event in recent_events(tracker):
         if event.get("event") == "bot":
             return list((event.get("data") or {}).get("buttons") or [])
         if event.get("event") == "user":
@@ -437,7 +450,7 @@ def asked_before_linking(tracker: Tracker) -> dict[str, Any] | None:
     checkup"), if the linking prompt answered it in this session: offered again once they are
     known, so nobody has to type it twice."""
     prompted = False
-    for event in reversed(tracker.events):
+    for event in recent_events(tracker):
         kind = event.get("event")
         if kind == "session_started":
             return None

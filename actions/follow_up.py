@@ -260,12 +260,13 @@ class ActionAffirm(StoreAction):
         return "action_affirm"
 
     async def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        starting = [
-            str(b.get("payload") or "")
-            for b in last_question_buttons(tracker)
-            if payload_intent(str(b.get("payload") or "")) in YES_STARTS
-        ]
-        if len(starting) == 1:
+        shown = [str(b.get("payload") or "") for b in last_question_buttons(tracker)]
+        starting = [p for p in shown if payload_intent(p) in YES_STARTS]
+        # a yes/no question: one thing to start, and at most a "no" besides ("Would you like to
+        # book another time? [Book a new time] [No, thanks]"); an "ok" after a menu ("[What can
+        # you do?] [Talk to a person]") picks nothing from it
+        yes_no = all(p in starting or payload_intent(p) == "deny" for p in shown)
+        if len(starting) == 1 and yes_no:
             started = await started_by(starting[0], YES_STARTS, dispatcher, tracker, domain)
             if started is not None:
                 return started

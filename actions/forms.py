@@ -34,6 +34,7 @@ from actions.common import (
     caller_of,
     latest_intent,
     log,
+    recent_events,
     reset_flow,
     store,
 )
@@ -63,7 +64,7 @@ def is_activating(tracker: Tracker, form: str) -> bool:
     call again with the tracker as it was (no form active)."""
     if (tracker.active_loop or {}).get("name") != form:
         return True
-    for event in reversed(tracker.events):
+    for event in recent_events(tracker):
         if event.get("event") == "user":
             return False
         if event.get("event") == "active_loop" and event.get("name") == form:

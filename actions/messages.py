@@ -37,6 +37,7 @@ from actions.common import (
     payload,
     payload_intent,
     phone_in,
+    recent_events,
     reset_flow,
     say_error,
     say_unknown_doctor,
@@ -474,7 +475,7 @@ class ActionAskCallbackNumber(StoreAction):
 
 def _first_question(tracker: Tracker) -> bool:
     """Did the form start on the latest message (nothing asked before this question)?"""
-    for event in reversed(tracker.events):
+    for event in recent_events(tracker):
         if event.get("event") == "user":
             return False
         if event.get("event") == "active_loop" and event.get("name"):

@@ -12,7 +12,7 @@ import logging
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import store
+from actions.common import recent_events, store
 from clinic import practice
 from clinic.config import get_settings
 from clinic.red_flags import has_red_flags
@@ -43,7 +43,7 @@ def warn_if_red_flags(dispatcher: CollectingDispatcher, message: str) -> bool:
 
 
 def _answered_already(tracker: Tracker) -> bool:
-    for event in reversed(tracker.events):
+    for event in recent_events(tracker):
         if event.get("event") == "user":
             return False
         if event.get("event") == "bot":
@@ -54,7 +54,7 @@ def _answered_already(tracker: Tracker) -> bool:
 def _advised_already(tracker: Tracker) -> bool:
     return any(
         event.get("event") == "bot" and (event.get("text") or "").startswith("🚨")
-        for event in tracker.events
+        for event in recent_events(tracker)
     )
 
 

@@ -513,6 +513,18 @@ def test_yes_to_a_question_with_one_thing_to_start_starts_it(db):
     # a yes to nothing in particular: what else?
     _, said = run(ActionAffirm(), tracker(MARIA, "yes", "affirm"))
     assert texts(said) == "OK. What else can I help you with?"
+    # "ok" after a menu that is no question ("Sorry, I can't help with that" [What can you
+    # do?] [Talk to a person]): not a handoff to staff
+    menu = [{"title": "What can you do?", "payload": "/help"},
+            {"title": "Talk to a person", "payload": "/request_human"}]  # fmt: skip
+    t = after_question(tracker(MARIA, "ok", "affirm"), "Sorry, I can't help with that.", menu)
+    events, said = run(ActionAffirm(), t)
+    assert texts(said) == "OK. What else can I help you with?" and not events
+    # nor a button shown before this session started (the session expired overnight)
+    t = after_question(tracker(MARIA, "yes", "affirm"), asked, book_again)
+    t.events.insert(1, {"event": "session_started"})
+    events, said = run(ActionAffirm(), t)
+    assert texts(said) == "OK. What else can I help you with?" and not events
 
 
 def test_the_second_one_from_a_menu_does_what_that_button_does(db):
