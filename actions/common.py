@@ -323,6 +323,11 @@ def recent_events(tracker: Tracker) -> Iterator[dict[str, Any]]:
         yield event
 
 
+def user_messages(tracker: Tracker) -> list[dict[str, Any]]:
+    """The person's messages in the current session, oldest first."""
+    return [e for e in reversed(list(recent_events(tracker))) if e.get("event") == "user"]
+
+
 def last_bot_text(tracker: Tracker) -> str | None:
     """What the bot said last (its last message's text)."""
     for event in recent_events(tracker):
@@ -367,7 +372,7 @@ def slot_before_message(tracker: Tracker, slot: str) -> Any:
 
 def previous_user_text(tracker: Tracker) -> str:
     """What the person said before their latest message."""
-    users = [e for e in tracker.events if e.get("event") == "user"]
+    users = user_messages(tracker)
     return (users[-2].get("text") or "").strip() if len(users) >= 2 else ""
 
 
@@ -655,7 +660,7 @@ def intent_of(message: dict[str, Any]) -> str | None:
 def follows_side_question(tracker: Tracker) -> str | None:
     """The intent of the side question the latest message follows up ("who is Dr Patel seeing
     tomorrow?" -> "and Friday?"), if it does."""
-    users = [e for e in tracker.events if e.get("event") == "user"]
+    users = user_messages(tracker)
     if len(users) < 2:
         return None
     return _side_follow_up(users[-2], users[-1])
@@ -670,7 +675,7 @@ def _side_follow_up(before: dict[str, Any], message: dict[str, Any]) -> str | No
 
 def _form_answers(tracker: Tracker) -> list[dict[str, Any]]:
     """The person's messages that answered the form, oldest first."""
-    users = [e for e in tracker.events if e.get("event") == "user"]
+    users = user_messages(tracker)
     return [
         message
         for before, message in zip([{}, *users], users, strict=False)
@@ -685,7 +690,7 @@ def _day_of(message: dict[str, Any]) -> date | None:
 def day_said_before(tracker: Tracker) -> date | None:
     """The day the person's previous answer named on its own ("book the room tomorrow"), so
     that a time of day given next ("2 to 3pm") means that day."""
-    users = [e for e in tracker.events if e.get("event") == "user"]
+    users = user_messages(tracker)
     if len(users) < 2:
         return None
     earlier = [e for e in _form_answers(tracker) if e is not users[-1]]
