@@ -239,6 +239,9 @@ def test_common_questions_read_as_other_things_get_the_practice_answer(db):
 
     _, said = run(ActionInformWithoutContext(), tracker(MARIA, "whats the fax number", "inform"))
     assert texts(said).startswith("Our fax number is")
+    _, said = run(ActionAskServices(), tracker(MARIA, "do you do telehealth or video visits",
+                                               "ask_services"))  # fmt: skip
+    assert texts(said).startswith("We don't offer video or phone visits at the moment")
     for asked in ("who are your doctors?", "do you have a female doctor"):
         _, said = run(ActionAskServices(), tracker(MARIA, asked, "ask_services"))
         assert texts(said).startswith("Our providers:\n• "), asked
