@@ -170,6 +170,9 @@ def whom(session, recipient: str) -> str:
     return practice.get_provider(session, recipient).display_name
 
 
+_BARE_PHONE_RE = re.compile(r"\+?[\d\s().-]{10,20}")
+
+
 class ValidateMessageForm(GuardedForm):
     offers_the_other = True
 
@@ -317,7 +320,15 @@ class ValidateMessageForm(GuardedForm):
         return {"contact_name": name}
 
     def extract_callback_number(self, dispatcher, tracker: Tracker, domain):
-        if tracker.get_slot("requested_slot") != "callback_number":
+        asked = tracker.get_slot("requested_slot")
+        if asked not in ("callback_number", None) and _BARE_PHONE_RE.fullmatch(
+            latest_text(tracker).strip()
+        ):
+            # a number given before it was asked for ("413 555 0111" when asked whom the
+            # message is for): the number to call back; the question comes again
+            dispatcher.utter_message(text="Noted: we'll call you back on that number.")
+            return {"callback_number": phone_in(latest_text(tracker))}
+        if asked != "callback_number":
             return {}
         text = latest_text(tracker)
         intent = latest_intent(tracker)

@@ -528,3 +528,13 @@ def test_no_its_not_urgent_when_asked_for_the_number_is_urgency_not_a_refused_nu
         assert filled["message_urgent"] is False, said_text
         assert filled.get("callback_number") is None, "the number question comes again"
         assert texts(said) == "Noted: not urgent.", said_text
+
+
+def test_a_number_given_before_it_is_asked_for_is_the_number_to_call(db):
+    """A stranger asked whom the message is for types their number instead: kept as the number
+    to call back (it was "Sorry, I didn't catch that" and lost), and the question comes again."""
+    asked = {"message_text": "please call me back", "requested_slot": "message_recipient"}
+    events, said = run(ValidateMessageForm(), tracker(STRANGER_WEB, "413 555 0111", "inform",
+                                                      form=FORM, slots=asked))  # fmt: skip
+    assert slots_of(events)["callback_number"] == "+14135550111"
+    assert "didn't catch" not in texts(said)
