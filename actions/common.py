@@ -50,6 +50,7 @@ SIDE_INTENTS = (
     "ask_claim_status",
     "ask_payment_options",
     "ask_cost",
+    "ask_my_details",
     "request_payment_plan",
     "list_appointments",
     "running_late",

@@ -25,6 +25,7 @@ from actions.common import (
     SIDE_INTENTS,
     StoreAction,
     buttons,
+    caller_of,
     carry_on_button,
     entity,
     is_telegram,
@@ -40,7 +41,8 @@ from actions.common import (
     today,
 )
 from actions.forms import GuardedForm
-from clinic import practice
+from clinic import identity as identity_service
+from clinic import patient_documents, practice, text
 from clinic.config import date_order
 from clinic.db import session_scope
 from clinic.errors import (
@@ -277,3 +279,69 @@ class ActionSubmitRegister(StoreAction):
             or buttons([("Book an appointment", "/book_appointment")]),
         )
         return reset_flow(tracker)
+
+
+_DOCUMENT_NAMES = {
+    "insurance_card": "insurance card",
+    "referral": "referral letter",
+    "lab_result": "lab result",
+    "id": "photo ID",
+    "other": "file",
+}
+SHOWN_DOCUMENTS = 5
+
+
+class ActionAskMyDetails(StoreAction):
+    """ "What phone number do you have for me?", "did you get my insurance card photo?": the
+    patient's own record and the files they sent, and how to change anything."""
+
+    def name(self) -> str:
+        return "action_ask_my_details"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        with store() as session:
+            caller = caller_of(session, tracker)
+            if not caller.is_patient:
+                say_not_linked(dispatcher, tracker, "see your details", caller)
+                return []
+            patient = identity_service.patient_details(session, caller.actor)
+            sent = patient_documents.documents_for(session, caller.actor)
+            lines = [
+                "On file for you:",
+                f"• Name: {patient.first_name} {patient.last_name}",
+                f"• Date of birth: {patient.date_of_birth:%B} {patient.date_of_birth.day}, "
+                f"{patient.date_of_birth.year}",
+                f"• Phone: {text.phone(patient.phone)}",
+                f"• Email: {patient.email or 'none'}",
+                "• Insurance: "
+                + (
+                    f"{patient.insurer.name}, member ID ending {(patient.member_id or '')[-4:]}"
+                    if patient.insurer
+                    else "none"
+                ),
+            ]
+            if sent:
+                lines.append("Files you've sent us:")
+                lines += [
+                    f"• {_DOCUMENT_NAMES.get(d.kind, 'file').capitalize()}, received "
+                    f"{text.when(d.received_at)}"
+                    for d in sent[:SHOWN_DOCUMENTS]
+                ]
+            elif _DOCUMENTS_RE.search(latest_text(tracker)):
+                lines.append(
+                    "I don't see any file from you yet. Send a photo or PDF here and I'll keep "
+                    "it with your record."
+                )
+        lines.append("If anything needs changing, tell me and I'll pass it to the front desk.")
+        log.info("details.shown documents=%d", len(sent))
+        dispatcher.utter_message(
+            text="\n".join(lines),
+            buttons=buttons([("Update my details", '/leave_message{"provider":"front_desk"}')]),
+        )
+        return []
+
+
+_DOCUMENTS_RE = re.compile(
+    r"\b(photo|picture|pic|scan|pdf|file|document|letter|referral|card|upload\w*|sent|arrive\w*)\b",
+    re.IGNORECASE,
+)

@@ -7,6 +7,7 @@ them to patients by phone + date of birth, registering new patients, and staff c
     is_staff(session, identity) -> bool
     require_patient(caller) / require_staff(caller) -> Actor   (raise NotLinked / NotStaff)
     normalize_phone(text) -> "+14135550123"                    (raise InvalidPhone)
+    patient_details(session, actor) -> Patient                   the patient's own, audited
 
 Identity comes from the channel, never from what someone types. Linking is rate limited:
 at most LINK_MAX_FAILURES_PER_IDENTITY failed tries per identity and LINK_MAX_FAILURES_PER_PHONE
@@ -147,6 +148,18 @@ def require_staff(caller: Caller) -> Actor:
     if caller.staff_actor is None:
         raise NotStaff()
     return caller.staff_actor
+
+
+def patient_details(session: Session, actor: Actor) -> Patient:
+    """A patient's own record (name, date of birth, contact details, insurer), for "what do
+    you have on file for me?"; the read is audited. Raises NotLinked for anyone else."""
+    if not actor.is_patient:
+        raise NotLinked()
+    patient = session.get(Patient, actor.id)
+    if patient is None:
+        raise NotLinked()
+    audit.record(session, actor, "patient.read_details", patient_id=patient.id)
+    return patient
 
 
 def staff_member(session: Session, actor: Actor) -> Staff:

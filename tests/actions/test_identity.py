@@ -277,3 +277,29 @@ def test_a_patient_asking_whether_a_doctor_takes_new_patients_is_offered_that_do
     _, said = run(ValidateRegisterForm(), asked)
     assert texts(said).startswith("You're already a patient here, Maria, so you can book with")
     assert buttons(said)[0]["payload"] == '/book_appointment{"provider":"garcia"}'
+
+
+def test_what_do_you_have_on_file_for_me_shows_my_record_and_the_files_i_sent(db, tmp_path):
+    from actions.identity import ActionAskMyDetails
+    from clinic import patient_documents
+    from clinic.audit import Actor
+    from clinic.db import session_scope
+
+    _, said = run(ActionAskMyDetails(), tracker(MARIA, "did you get the photo of my insurance "
+                                                "card", "ask_my_details"))  # fmt: skip
+    shown = texts(said)
+    assert "• Name: Maria Lopez" in shown and "• Date of birth: April 12, 1985" in shown
+    assert "• Phone: (413) 555-0142" in shown and "• Insurance: Aetna, member ID ending" in shown
+    assert "I don't see any file from you yet" in shown
+    with session_scope() as session:
+        maria = who_is(session, MARIA).patient
+        patient_documents.store_document(
+            session, Actor.patient(maria.id, MARIA), data=b"%PDF-1.4 test", filename="card.pdf",
+            content_type="application/pdf", kind="insurance_card", base_dir=tmp_path,
+        )  # fmt: skip
+    _, said = run(ActionAskMyDetails(), tracker(MARIA, "did my card arrive", "ask_my_details"))
+    assert "Files you've sent us:\n• Insurance card, received " in texts(said)
+    # nobody else's: a stranger is asked to link first
+    _, said = run(ActionAskMyDetails(), tracker(STRANGER_WEB, "what's my date of birth on file",
+                                                "ask_my_details"))  # fmt: skip
+    assert "Name:" not in texts(said) and "first need to know who you are" in texts(said)
