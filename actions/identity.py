@@ -342,6 +342,6 @@ class ActionAskMyDetails(StoreAction):
 
 
 _DOCUMENTS_RE = re.compile(
-    r"\b(photo|picture|pic|scan|pdf|file|document|letter|referral|card|upload\w*|sent|arrive\w*)\b",
+    r"\b(photo|picture|pic|scan|pdf|document|letter|referral|card|upload\w*|sent|arrive\w*)\b",
     re.IGNORECASE,
 )
