@@ -148,6 +148,8 @@ class ActionInformWithoutContext(StoreAction):
             # "is Dr Garcia a dermatologist?", "what days does Dr Lee work?"
             asked = [wanted(e.get("value")) for e in time_entities(tracker)]
             return provider_hours(dispatcher, str(named), [w for w in asked if w], about=True)
+        if entity(tracker, "insurer"):  # "blue cross": do we take it, and what is on file
+            return await awaited(ActionAskInsurance().run(dispatcher, tracker, domain))
         if not time_entities(tracker) and say_practice_answer(dispatcher, tracker):
             return []  # "what's the fax number?": a question the clinic file answers
         if not caller.is_patient and asked_to_link(tracker):

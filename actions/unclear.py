@@ -143,6 +143,13 @@ class _Unclear(StoreAction):
             # way it books that visit (as the rules do for both)
             log.info("fallback.booking_named")
             return [FollowupAction("booking_form")]
+        if entity(tracker, "insurer") and not (tracker.active_loop or {}).get("name"):
+            # "my plan is blue cross", unsure whether a question or a detail: do we take it
+            from actions.also_asked import awaited
+            from actions.faq import ActionAskInsurance
+
+            log.info("fallback.insurer_named")
+            return await awaited(ActionAskInsurance().run(dispatcher, tracker, domain))
         if self.asks_for_room(tracker):
             # "is there any opening with Dr Patel this friday?": a patient looking for a time
             from actions.staff import look_for_a_time  # actions.staff imports the forms

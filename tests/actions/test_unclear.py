@@ -135,3 +135,16 @@ def test_a_patient_asking_for_room_the_classifier_could_not_place_is_looking_for
     }
     events, said = run(ActionFallback(), tracker(RITA, asked, "nlu_fallback", named))
     assert not any(e.get("event") == "followup" for e in events)
+
+
+def test_an_insurer_named_alone_is_answered_whatever_the_classifier_made_of_it(db):
+    """ "my plan is blue cross": read as a detail or not placed at all, it is a question about
+    whether the practice takes that plan."""
+    from actions.follow_up import ActionInformWithoutContext
+    from actions.unclear import ActionFallback
+
+    bcbs = [ent("insurer", "bcbs")]
+    for action, intent in ((ActionFallback(), "nlu_fallback"),
+                           (ActionInformWithoutContext(), "inform")):  # fmt: skip
+        _, said = run(action, tracker(MARIA, "my plan is blue cross", intent, bcbs))
+        assert texts(said).startswith("Yes, we accept Blue Cross Blue Shield."), intent
