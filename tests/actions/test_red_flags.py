@@ -3,20 +3,17 @@ then the request as asked; history ("last year", "better now") is no warning."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
-import yaml
 
 from actions.booking import ValidateBookingForm
 from actions.faq import ActionAskHours
 from actions.messages import ValidateMessageForm
 from clinic.config import PROJECT_ROOT
 from clinic.red_flags import has_red_flags
+from nlu.training_examples import read_examples
 from tests.actions.helpers import MARIA, run, slots_of, texts, tracker
 
 HOLDOUT = PROJECT_ROOT / "tests" / "nlu" / "holdout.yml"
-ENTITY_MARKUP = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
 
 
 @pytest.mark.parametrize(
@@ -73,13 +70,8 @@ def test_history_and_ordinary_requests_are_not(message):
 
 
 def _training_examples() -> list[tuple[str, str]]:
-    examples = []
-    for path in [*sorted((PROJECT_ROOT / "data" / "nlu").glob("*.yml")), HOLDOUT]:
-        for item in yaml.safe_load(path.read_text()).get("nlu", []):
-            for line in item.get("examples", "").splitlines() if "intent" in item else []:
-                text = ENTITY_MARKUP.sub(lambda m: m.group(1), line.strip()[2:])
-                examples.append((item["intent"], text))
-    return examples
+    paths = [*sorted((PROJECT_ROOT / "data" / "nlu").glob("*.yml")), HOLDOUT]
+    return [(example.intent, example.text) for path in paths for example in read_examples(path)]
 
 
 def test_every_emergency_the_assistant_is_taught_is_a_red_flag_and_nothing_else_is():
