@@ -763,6 +763,14 @@ def pick_ordinal(text: str, count: int) -> int | None:
 # "cancel", "cancel it", "cancellation": the word, wherever it leads
 CANCEL_WORD_RE = re.compile(r"\bcancel", re.IGNORECASE)
 _PHONE_RE = re.compile(r"\+?\(?\d[\d\s().-]{5,}\d")
+# A message that is a phone number and nothing else ("413 555 0111", "my number is ...")
+_PHONE_ONLY_RE = re.compile(
+    r"(my\s+(phone\s+)?(number|phone)\s+is\s+)?\+?[\d\s().-]{10,20}", re.IGNORECASE
+)
+
+
+def is_phone_only(text: str) -> bool:
+    return bool(_PHONE_ONLY_RE.fullmatch((text or "").strip()))
 
 
 def has_phone(text: str) -> bool:

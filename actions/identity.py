@@ -28,6 +28,7 @@ from actions.common import (
     caller_of,
     carry_on_button,
     entity,
+    is_phone_only,
     is_telegram,
     latest_intent,
     latest_text,
@@ -94,14 +95,11 @@ def parse_date_of_birth(text: str) -> date | None | str:
     return born
 
 
-_PHONE_ONLY_RE = re.compile(r"(my\s+(phone\s+)?(number|phone)\s+is\s+)?\+?[\d\s().-]{7,20}", re.I)
-
-
 def _looks_like_the_answer(slot: str, text: str) -> bool:
     """A phone number or a birth date typed when asked for one, whatever the classifier made of
     it ("+14135550142" reads as nothing it knows: out of scope)."""
     if slot in ("link_phone", "callback_number"):
-        return bool(_PHONE_ONLY_RE.fullmatch(text.strip()))
+        return is_phone_only(text)
     if slot == "link_dob":
         return isinstance(parse_date_of_birth(text), date)
     return False

@@ -29,6 +29,7 @@ from actions.common import (
     end_flow,
     entity,
     has_phone,
+    is_phone_only,
     last_bot_text,
     last_question_buttons,
     latest_intent,
@@ -168,9 +169,6 @@ def whom(session, recipient: str) -> str:
     if recipient in DESKS:
         return DESKS[recipient]
     return practice.get_provider(session, recipient).display_name
-
-
-_BARE_PHONE_RE = re.compile(r"\+?[\d\s().-]{10,20}")
 
 
 class ValidateMessageForm(GuardedForm):
@@ -321,9 +319,7 @@ class ValidateMessageForm(GuardedForm):
 
     def extract_callback_number(self, dispatcher, tracker: Tracker, domain):
         asked = tracker.get_slot("requested_slot")
-        if asked not in ("callback_number", None) and _BARE_PHONE_RE.fullmatch(
-            latest_text(tracker).strip()
-        ):
+        if asked not in ("callback_number", None) and is_phone_only(latest_text(tracker)):
             # a number given before it was asked for ("413 555 0111" when asked whom the
             # message is for): the number to call back; the question comes again
             dispatcher.utter_message(text="Noted: we'll call you back on that number.")
