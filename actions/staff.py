@@ -307,7 +307,7 @@ class ActionStaffMessages(StoreAction):
                 limit=500,
             )
             slips = [s for s in slips if not urgent_only or s.urgency in _URGENT]
-            others = len(inbox.list_open(session, caller.staff_actor, limit=500)) - len(slips)
+            others = inbox.count_open(session, caller.staff_actor) - len(slips)
             lines = [_inbox_line(slip) for slip in slips[:INBOX_LIMIT]]
             what = f"{'urgent ' if urgent_only else ''}{kind_name}"
             what += f" for {provider.display_name}" if provider else ""

@@ -7,6 +7,7 @@ Message slips:
     report_emergency(s, actor, text, *, callback_number=None) -> MessageSlip
     list_open(s, actor, *, desk=None, kind=None, provider_key=None, limit=50)
         -> list[MessageSlip]                                          urgent first, then oldest
+    count_open(s, actor) -> int                                       how many list_open lists
     get_slip(s, actor, slip_id) -> MessageSlip
     reply(s, actor, slip_id, text, *, notify_sender=True) -> SlipReply
     close(s, actor, slip_id) -> MessageSlip
@@ -32,7 +33,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from clinic import audit, clock, outbox
@@ -239,6 +240,16 @@ def list_open(
     )
     audit.record(session, actor, "message.list", patient_id=None, count=len(slips))
     return slips
+
+
+def count_open(session: Session, actor: Actor) -> int:
+    """How many slips `list_open` would list with no filter (staff only)."""
+    _require_staff(session, actor)
+    return session.scalar(
+        select(func.count())
+        .select_from(MessageSlip)
+        .where(MessageSlip.status.in_([SlipStatus.OPEN, SlipStatus.ANSWERED]))
+    )
 
 
 def get_slip(session: Session, actor: Actor, slip_id: int | str) -> MessageSlip:

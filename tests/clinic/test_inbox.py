@@ -128,6 +128,7 @@ def test_list_open_narrows_to_one_kind_or_one_provider(store):
     assert reasons(kind=SlipKind.REFILL) == ["lisinopril", "metformin"]
     assert reasons(provider_key="patel") == ["metformin", "rash better"]
     assert reasons(kind="refill", provider_key="lee") == ["lisinopril"]
+    assert inbox.count_open(store, staff) == 3
     with pytest.raises(UnknownProvider):
         inbox.list_open(store, staff, provider_key="nobody")
 
