@@ -78,24 +78,27 @@ def moved_from(
     `days_named_it`, the message's day or time named the appointment ("move my Wednesday
     appointment an hour later"), not the new time."""
     message = latest_text(tracker)
-    if time_entities(tracker) and not days_named_it and not _exact_shift(message):
+    exact = _exact_move(message, start)
+    if exact is not None:
+        return exact
+    if time_entities(tracker) and not days_named_it:
         return None  # a day or time of their own
-    return moved_by_words(message, start)
-
-
-def _exact_shift(message: str) -> bool:
-    return bool(_SAME_TIME_RE.search(message)) or moved_by(message) is not None
+    return shifted_from(message, [start], None)
 
 
 def moved_by_words(message: str, start: datetime) -> dict[str, Any] | str | None:
     """The new time `message` asks for relative to an appointment at `start`, if it asks for
     one: a moment ("same time next week", "an hour later") or a window ("later that day")."""
-    if _SAME_TIME_RE.search(message):  # "same time next week": that very moment, a week on
+    exact = _exact_move(message, start)
+    return exact if exact is not None else shifted_from(message, [start], None)
+
+
+def _exact_move(message: str, start: datetime) -> str | None:
+    """ "Same time next week", "an hour later", "push it back 30 minutes": that very moment."""
+    if _SAME_TIME_RE.search(message):
         return (text.local(start) + timedelta(days=7)).isoformat()
     by = moved_by(message)
-    if by is not None:  # "an hour later", "push it back 30 minutes": that very moment
-        return (text.local(start) + by).isoformat()
-    return shifted_from(message, [start], None)
+    return (text.local(start) + by).isoformat() if by is not None else None
 
 
 _AMOUNT = r"(?P<n>an?|one|two|three|\d+(?:\.\d+)?)"
