@@ -63,7 +63,7 @@ from actions.common import (
 from actions.forms import GuardedForm, current_caller
 from actions.offer_shift import moved_by_words, moved_from
 from actions.staff import ActionStaffSchedule, cancel_room_booking_step
-from actions.when import bare_clock, days_of, on_day
+from actions.when import WEEKDAY, bare_clock, days_of, on_day
 from clinic import clock, inbox, practice, scheduling, text
 from clinic.errors import DomainError, ProviderDoesNotOffer, SlotTaken
 from clinic.models import Appointment, Desk
@@ -136,11 +136,7 @@ def in_days(
     return [a for a in appointments if text.local(a.start_at).weekday() == first.weekday()]
 
 
-_WEEKDAY_RE = re.compile(
-    r"(?:on\s+|this\s+|my\s+|the\s+)?(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*"
-    r"(?:'s)?\.?",
-    re.IGNORECASE,
-)
+_WEEKDAY_RE = re.compile(rf"(?:on\s+|this\s+|my\s+|the\s+)?{WEEKDAY}(?:'s)?", re.IGNORECASE)
 
 
 def _bare_weekday(tracker: Tracker, value: Any) -> bool:

@@ -37,7 +37,7 @@ from actions.common import (
 )
 from actions.faq import provider_hours
 from actions.forms import GuardedForm, current_caller, is_activating
-from actions.when import bare_clock, days_of, on_day, wanted
+from actions.when import WEEKDAY, bare_clock, days_of, on_day, wanted
 from clinic import inbox, practice, staff, text
 from clinic.errors import DomainError, NotStaff
 from clinic.models import RoomKind, SlipKind, Urgency
@@ -172,9 +172,7 @@ class ActionStaffSchedule(StoreAction):
         return [SlotSet(SCHEDULE_ASKED, asked)]
 
 
-_WEEKDAY_ONLY_RE = re.compile(
-    r"(?:on\s+)?(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?", re.IGNORECASE
-)
+_WEEKDAY_ONLY_RE = re.compile(rf"(?:on\s+)?{WEEKDAY}", re.IGNORECASE)
 
 
 # A patient asking whether a doctor or the practice has room, rather than what is on.

@@ -20,6 +20,8 @@ from nlu.time_parsing import find_times, to_interval
 EARLIEST = "earliest"
 EARLIEST_SPAN = timedelta(days=120)
 SOONEST = "as soon as possible"  # how an "earliest" window is said
+# A weekday name as said ("tue", "Tues.", "thursday"), for patterns that ask for one alone.
+WEEKDAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?"
 
 
 @dataclass(frozen=True)
