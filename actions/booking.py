@@ -378,7 +378,7 @@ class ValidateBookingForm(GuardedForm):
     def name(self) -> str:
         return "validate_booking_form"
 
-    async def note_the_other_request(self, dispatcher, tracker: Tracker) -> list[EventType]:
+    async def note_the_other_request(self, dispatcher, tracker: Tracker, domain) -> list[EventType]:
         """ "I need a blood test and a checkup": one visit at a time; the other is offered as a
         button when this one is booked (`offer_the_other`)."""
         first = tracker.get_slot("appointment_type")
@@ -386,7 +386,7 @@ class ValidateBookingForm(GuardedForm):
                  if e.get("entity") == "appointment_type"]  # fmt: skip
         other = next((key for key in named if key and key != first), None)
         if not first or other is None:
-            return await super().note_the_other_request(dispatcher, tracker)
+            return await super().note_the_other_request(dispatcher, tracker, domain)
         try:
             with store(readonly=True) as session:
                 names = [practice.get_type(session, k).name.lower() for k in (first, other)]

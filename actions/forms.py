@@ -114,7 +114,7 @@ class GuardedForm(FormValidationAction):
         """Is the form starting on this message, or starting over?"""
         return _starting_over.get(False) or is_activating(tracker, self.form_name())
 
-    async def note_the_other_request(self, dispatcher, tracker: Tracker) -> list[EventType]:
+    async def note_the_other_request(self, dispatcher, tracker: Tracker, domain) -> list[EventType]:
         """ "I need a refill and also want to book a checkup": one thing at a time; the other
         is offered when this one is done. A one-turn question besides ("book a physical and
         also what's my balance?") is answered at once, before the form's first question."""
@@ -124,7 +124,9 @@ class GuardedForm(FormValidationAction):
             question = second_question(tracker, started)
             if question is not None:
                 log.info("form.answered_on_the_side form=%s intent=%s", self.form_name(), question)
-                await awaited(answering(question)().run(dispatcher, tracker, {}))  # events: none
+                await awaited(
+                    answering(question)().run(dispatcher, tracker, domain)
+                )  # events: none
             return []
         first = LATER_REQUESTS[started][1] if started in LATER_REQUESTS else "this"
         waiting = LATER_REQUESTS[other][1]
@@ -173,7 +175,7 @@ class GuardedForm(FormValidationAction):
             changed = before | set(slot_events(events))
             events += self.after(dispatcher, tracker, changed, activating)
             if activating and not over and self.offers_the_other:
-                events += await self.note_the_other_request(dispatcher, tracker)
+                events += await self.note_the_other_request(dispatcher, tracker, domain)
         finally:
             _caller.reset(token)
             _starting_over.reset(over_token)
