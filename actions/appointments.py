@@ -109,12 +109,38 @@ def as_choices(appointments: list[Appointment]) -> list[dict[str, str]]:
 def named_in(tracker: Tracker, choices: list[dict[str, str]], keys: tuple[str, ...]) -> list:
     """The choices that fit the visit type and/or provider the message names ("the blood
     test", "the one with Dr Lee"); all of them when it names none, or none that fit."""
+    return fitting_named(tracker, choices, keys) or choices
+
+
+def fitting_named(tracker: Tracker, choices: list[dict[str, str]], keys: tuple[str, ...]) -> list:
+    """The choices that fit the visit type and/or provider the message names: all of them when
+    it names none, and none when none fits."""
     fitting = choices
     for key, entity_name in (("type", "appointment_type"), ("provider", "provider")):
         named = {str(v) for v in entity_values(tracker, entity_name)} if key in keys else set()
+        named.discard(ANY)
         if named:
             fitting = [c for c in fitting if c.get(key) in named]
-    return fitting or choices
+    return fitting
+
+
+def what_is_named(session, tracker: Tracker, keys: tuple[str, ...]) -> str | None:
+    """ "check-up", "check-up with Dr. Anika Patel", "appointment with Dr. Daniel Lee": the
+    visit the message names, in words; None when it names none (or names something unknown)."""
+    type_key = entity(tracker, "appointment_type") if "type" in keys else None
+    provider_key = entity(tracker, "provider") if "provider" in keys else None
+    try:
+        what = practice.get_type(session, str(type_key)).name.lower() if type_key else ""
+        who = (
+            practice.get_provider(session, str(provider_key)).display_name
+            if provider_key and provider_key != ANY
+            else ""
+        )
+    except DomainError:
+        return None
+    if not (what or who):
+        return None
+    return f"{what or 'appointment'}{' with ' + who if who else ''}"
 
 
 def upcoming(session, caller, on=None) -> list[Appointment]:
@@ -240,9 +266,19 @@ class PickAppointmentForm(GuardedForm):
                 )
                 chosen = mine
             events: list[EventType] = [SlotSet("time", None)] if selects else []
-            if len(chosen) > 1:  # "cancel my blood test": the type names the appointment
-                ids = {c["id"] for c in named_in(tracker, as_choices(chosen), self.naming_keys)}
-                chosen = [a for a in chosen if str(a.id) in ids]
+            # "cancel my blood test": the type names the appointment
+            ids = {c["id"] for c in fitting_named(tracker, as_choices(chosen), self.naming_keys)}
+            named = what_is_named(session, tracker, self.naming_keys)
+            if chosen and not ids and named:
+                # "cancel my checkup next week" when next week holds a blood test: never the
+                # other visit; say so and let them pick
+                where = day_phrase(time_value) if selects else "booked"
+                dispatcher.utter_message(
+                    text=f"You have no {named} {where}. Here are your upcoming appointments."
+                )
+                chosen = mine
+            else:
+                chosen = [a for a in chosen if str(a.id) in ids] or chosen
             listed = answered_before(tracker) == "action_list_appointments"
             index = pick_ordinal(latest_text(tracker), len(mine)) if listed else None
             if index is not None and not selects:  # "cancel the second one" after the list

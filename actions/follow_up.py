@@ -64,6 +64,7 @@ from actions.staff import (
     ActionStaffMessages,
     ActionStaffSchedule,
 )
+from actions.unclear import NOT_UNDERSTOOD, say_unclear
 from actions.waitlist import ActionJoinWaitlist
 from actions.when import wanted
 
@@ -140,6 +141,12 @@ class ActionInformWithoutContext(StoreAction):
         if caller.is_staff and time_entities(tracker):
             # a day out of the blue from staff ("friday afternoon?"): that day's schedule
             return ActionStaffSchedule().answer(dispatcher, tracker, {})
+        if not (tracker.latest_message or {}).get("entities") and not (
+            not caller.is_patient and asked_to_link(tracker)
+        ):
+            # classified as an answer but nothing in it was understood ("test", "what's 2+2"):
+            # not "Got it", but what an unclear message hears
+            return say_unclear(dispatcher, tracker, NOT_UNDERSTOOD, suggest=True)
         if caller.is_staff:
             dispatcher.utter_message(text=WHAT_NOW, buttons=buttons(STAFF_BUTTONS))
             return []

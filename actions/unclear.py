@@ -28,6 +28,7 @@ from actions.common import (
     store,
     time_entities,
 )
+from actions.did_you_mean import likely_meant
 from clinic import practice, text
 
 # Common words of languages our patients write in, that English doesn't use ("a", "me", "no",
@@ -111,6 +112,8 @@ CANNOT_HELP = (
     "Sorry, I can't help with that. I can help with appointments, messages to the practice, "
     "opening hours and directions, bills and insurance."
 )
+DID_YOU_MEAN = "Sorry, I'm not sure I understood. Did you mean one of these?"
+SOMETHING_ELSE = ("Something else", "/help")
 NOT_UNDERSTOOD = (
     "Sorry, I didn't understand that. Could you say it another way? You can also pick from the "
     "menu or talk to a person."
@@ -120,8 +123,37 @@ NOT_UNDERSTOOD = (
 _FOLLOW_UP_RE = re.compile(r"^\s*(?:and|what about|how about)\b", re.IGNORECASE)
 
 
+def say_unclear(dispatcher, tracker: Tracker, answer: str, suggest: bool) -> list[EventType]:
+    """The answer to a message nothing else could place: "only English", a question the clinic
+    file answers, "did you mean...?" (with `suggest`, outside a form), or `answer` with the menu
+    (staff hear what the assistant does for them)."""
+    if say_if_other_language(dispatcher, tracker):
+        return []
+    # imported here: actions.faq -> actions.also_asked -> ... -> this module
+    from actions.faq import say_practice_answer
+
+    if say_practice_answer(dispatcher, tracker):  # "can my husband come in with me?"
+        return []
+    with store(readonly=True) as session:
+        caller = caller_of(session, tracker)
+    in_form = bool((tracker.active_loop or {}).get("name"))
+    meant = likely_meant(tracker, caller) if suggest and not in_form else []
+    if meant:
+        log.info("fallback.did_you_mean intents=%s", ",".join(p.split("{")[0] for _, p in meant))
+        dispatcher.utter_message(
+            text=DID_YOU_MEAN, buttons=buttons([*meant, SOMETHING_ELSE, HUMAN_BUTTON])
+        )
+        return []
+    if caller.is_staff and not caller.is_patient:  # what it does for staff, not a patient menu
+        dispatcher.utter_message(text=STAFF_CANNOT_HELP, buttons=buttons(STAFF_MENU))
+        return []
+    dispatcher.utter_message(text=answer, buttons=buttons(MENU_BUTTONS))
+    return []
+
+
 class _Unclear(StoreAction):
     answer = ""
+    suggests = False  # "did you mean...?" when the classifier leaned to something we do
 
     async def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         pressed = button_named(tracker)
@@ -159,21 +191,7 @@ class _Unclear(StoreAction):
             if caller.is_patient and not caller.is_staff:
                 log.info("fallback.availability_asked")
                 return look_for_a_time(tracker)
-        if say_if_other_language(dispatcher, tracker):
-            return []
-        # imported here: actions.faq -> actions.also_asked -> ... -> this module
-        from actions.faq import say_practice_answer
-
-        if say_practice_answer(dispatcher, tracker):  # "can my husband come in with me?"
-            return []
-        with store(readonly=True) as session:
-            caller = caller_of(session, tracker)
-            staff_only = caller.is_staff and not caller.is_patient
-        if staff_only:  # what the assistant does for staff, not a patient's menu
-            dispatcher.utter_message(text=STAFF_CANNOT_HELP, buttons=buttons(STAFF_MENU))
-            return []
-        dispatcher.utter_message(text=self.answer, buttons=buttons(MENU_BUTTONS))
-        return []
+        return say_unclear(dispatcher, tracker, self.answer, suggest=self.suggests)
 
     @staticmethod
     def asks_for_room(tracker: Tracker) -> bool:
@@ -208,6 +226,7 @@ class ActionOutOfScope(_Unclear):
 
 class ActionFallback(_Unclear):
     answer = NOT_UNDERSTOOD
+    suggests = True
 
     def name(self) -> str:
         return "action_fallback"

@@ -652,6 +652,15 @@ def _part_of_day(found: re.Match, ctx: Context) -> Piece | None:
     return _span(found, part=part, part_bounds=bounds, day=day, weak=weak)
 
 
+def _meridiem_after_a_day(found: re.Match, ctx: Context) -> Piece | None:
+    """ "tomorrow am", "friday p.m.": am/pm straight after a day, with no clock time, is that
+    part of the day (never "I am")."""
+    if not _DAY_JUST_BEFORE_RE.search(ctx.text[: found.start()]):
+        return None
+    part = "morning" if found["m"].lower().startswith("a") else "afternoon"
+    return _span(found, part=part, part_bounds=part_bounds(part, None))
+
+
 _DAYNUM = r"(?P<d>3[01]|[12]\d|0?[1-9])(?P<suffix>st|nd|rd|th)?(?![\d:])"
 
 
@@ -863,6 +872,7 @@ _PATTERNS: list[tuple[str, Maker]] = [
         r"after\s+school|end\s+of\s+the\s+day)s?\b",
         _part_of_day,
     ),
+    (r"(?<![\w:.])(?P<m>[ap]\.m\.?|[ap]m)(?!\w)", _meridiem_after_a_day),
 ]
 
 

@@ -141,6 +141,35 @@ def test_cancel_my_blood_test_picks_the_blood_test(db):
     assert slots_of(events)["appointment_id"] == str(blood.id)
 
 
+def test_a_visit_named_that_is_not_on_the_day_named_is_never_swapped_for_another(db):
+    """ "cancel my checkup next week" when next week holds only the blood test: not "cancel
+    your blood test?", but "you have no check-up next week" and the choice of all of them.
+    (For a move, "next week" is when to, and the check-up is the one moved.)"""
+    mine = upcoming(db, MARIA)
+    week = {"from": "2027-03-08", "to": "2027-03-14"}
+    in_week = [a for a in mine if date(2027, 3, 8) <= local(a.start_at).date() <= date(2027, 3, 14)]
+    assert [a.appointment_type.key for a in in_week] == ["blood_test"]  # the seeded month
+    events, said = run(ValidateCancelForm(), tracker(
+        MARIA, "cancel my checkup next week", intent="cancel_appointment",
+        entities=[ent("appointment_type", "checkup"), ent("time", week)],
+        form="cancel_form", activating=True,
+    ))  # fmt: skip
+    assert "appointment_id" not in slots_of(events)
+    assert texts(said) == (
+        "You have no check-up between Monday, March 8 and Sunday, March 14. "
+        "Here are your upcoming appointments."
+    )
+    offered = [o["id"] for o in slots_of(events)["offered_appointments"]]
+    assert offered == [str(a.id) for a in mine]
+    # a visit nobody booked, no day said: told so, and offered what there is
+    events, said = run(ValidateCancelForm(), tracker(
+        MARIA, "cancel my vaccination", intent="cancel_appointment",
+        entities=[ent("appointment_type", "vaccination")], form="cancel_form", activating=True,
+    ))  # fmt: skip
+    assert texts(said).startswith("You have no vaccination booked.")
+    assert "appointment_id" not in slots_of(events)
+
+
 def test_asked_which_the_blood_test_or_the_provider_names_it(db):
     mine = upcoming(db, MARIA)
     offered = [

@@ -148,3 +148,98 @@ def test_an_insurer_named_alone_is_answered_whatever_the_classifier_made_of_it(d
                            (ActionInformWithoutContext(), "inform")):  # fmt: skip
         _, said = run(action, tracker(MARIA, "my plan is blue cross", intent, bcbs))
         assert texts(said).startswith("Yes, we accept Blue Cross Blue Shield."), intent
+
+
+def leaning(sender, text, ranking, entities=None, intent="nlu_fallback", **kwargs):
+    t = tracker(sender, text, intent, entities, **kwargs)
+    t.latest_message["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.5}] + [
+        {"name": name, "confidence": confidence} for name, confidence in ranking
+    ]
+    return t
+
+
+def test_an_unsure_message_that_leans_to_something_we_do_is_asked_about_with_buttons(db):
+    """ "my daughter said I should make an appointment for my cough next week" falls under the
+    threshold, leaning to booking: "did you mean...?" with booking one tap away, carrying the
+    visit and the week, then the way to the menu and to a person."""
+    import json
+
+    week = {"from": "2027-03-08", "to": "2027-03-14"}
+    t = leaning(MARIA, "my daughter said I should make an appointment for a checkup next week",
+                [("book_appointment", 0.45), ("reschedule_appointment", 0.22), ("ask_cost", 0.1)],
+                [ent("appointment_type", "checkup"), ent("time", week)])  # fmt: skip
+    _, said = run(ActionFallback(), t)
+    assert texts(said) == "Sorry, I'm not sure I understood. Did you mean one of these?"
+    titles = [b["title"] for b in buttons(said)]
+    assert titles == ["Book an appointment", "Reschedule an appointment", "Something else",
+                      "Talk to a person"]  # fmt: skip
+    book = buttons(said)[0]["payload"]
+    assert book.startswith("/book_appointment{")
+    assert json.loads(book.removeprefix("/book_appointment")) == {
+        "appointment_type": "checkup",
+        "time": week,  # the range keeps its shape, as the NLU gave it
+    }
+
+
+def test_no_did_you_mean_when_the_leaning_is_weak_or_to_nothing_we_do(db):
+    cases = [
+        [("out_of_scope", 0.37), ("ask_invoice", 0.28)],  # most likely not ours
+        [("thank", 0.41), ("goodbye", 0.28)],  # small talk: nothing to offer
+        [("book_appointment", 0.24), ("request_human", 0.2)],  # barely leans
+    ]
+    for ranking in cases:
+        _, said = run(ActionFallback(), leaning(MARIA, "hmm well", ranking))
+        assert texts(said).startswith("Sorry, I didn't understand that."), ranking
+        assert [b["payload"] for b in buttons(said)] == ["/help", "/request_human"]
+    # the runner-up only when it is something we do and likely enough
+    _, said = run(ActionFallback(), leaning(MARIA, "cancel it", [("cancel_appointment", 0.45),
+                                            ("out_of_scope", 0.3)]))  # fmt: skip
+    assert [b["title"] for b in buttons(said)][:2] == ["Cancel an appointment", "Something else"]
+    # out-of-scope answers never guess
+    _, said = run(ActionOutOfScope(), leaning(MARIA, "hmm", [("book_appointment", 0.6)],
+                                              intent="out_of_scope"))  # fmt: skip
+    assert texts(said).startswith("Sorry, I can't help with that.")
+
+
+def test_did_you_mean_offers_each_person_only_what_they_can_do(db):
+    from tests.actions.helpers import RITA
+
+    # staff who are not patients: staff things, never a patient's
+    _, said = run(ActionFallback(), leaning(RITA, "who's on friday then",
+                  [("staff_schedule", 0.4), ("book_appointment", 0.3)]))  # fmt: skip
+    assert [b["title"] for b in buttons(said)][0] == "The schedule"
+    assert "Book an appointment" not in [b["title"] for b in buttons(said)]
+    _, said = run(ActionFallback(), leaning(RITA, "my bill", [("ask_balance", 0.45)]))
+    assert texts(said).startswith("Sorry, I can't help with that. For the practice")
+    # a stranger may be offered what leads to linking; a patient is never offered staff things
+    _, said = run(ActionFallback(), leaning(STRANGER_WEB, "how much do I owe you lot",
+                                            [("ask_balance", 0.45)]))  # fmt: skip
+    assert [b["title"] for b in buttons(said)][0] == "My balance"
+    _, said = run(ActionFallback(), leaning(MARIA, "inbox pls", [("staff_messages", 0.45)]))
+    assert texts(said).startswith("Sorry, I didn't understand that.")
+
+
+def test_no_did_you_mean_inside_a_form(db):
+    t = leaning(MARIA, "hmm cancel", [("cancel_appointment", 0.45)], form="booking_form",
+                slots={"requested_slot": "time"})  # fmt: skip
+    _, said = run(ActionFallback(), t)
+    assert "Did you mean" not in texts(said)
+
+
+def test_an_answer_with_nothing_understood_in_it_is_not_met_with_got_it(db):
+    """ "test", "what's 2+2": classified as an answer to a question, though none was asked and
+    nothing in it was understood. "Got it" would be a lie: the unclear-message answer."""
+    from actions.follow_up import ActionInformWithoutContext
+
+    for text in ("test", "what's 2+2"):
+        _, said = run(ActionInformWithoutContext(), tracker(MARIA, text, "inform"))
+        assert texts(said).startswith("Sorry, I didn't understand that."), text
+    # leaning to something we do behind the answer: asked about it
+    t = leaning(MARIA, "appointment pls", [("inform", 0.55), ("book_appointment", 0.35)],
+                intent="inform")  # fmt: skip
+    _, said = run(ActionInformWithoutContext(), t)
+    assert [b["title"] for b in buttons(said)][0] == "Book an appointment"
+    # a detail out of the blue still gets "what would you like to do?"
+    _, said = run(ActionInformWithoutContext(), tracker(MARIA, "dr lee", "inform",
+                                                        [ent("provider", "lee")]))  # fmt: skip
+    assert texts(said).startswith("Got it. What would you like to do?")
