@@ -62,8 +62,9 @@ from actions.common import (
 )
 from actions.forms import GuardedForm, current_caller
 from actions.offer_shift import moved_by_words, moved_from
+from actions.patient_lookup import say_patients_visits
 from actions.staff import ActionStaffSchedule, cancel_room_booking_step
-from actions.when import WEEKDAY, bare_clock, days_of, on_day
+from actions.when import WEEKDAY, bare_clock, day_phrase, days_of, on_day
 from clinic import clock, inbox, practice, scheduling, text
 from clinic.errors import DomainError, ProviderDoesNotOffer, SlotTaken
 from clinic.models import Appointment, Desk
@@ -380,16 +381,6 @@ class PickAppointmentForm(GuardedForm):
             return {"appointment_id": None, "offered_appointments": as_choices(mine)}
         events.setdefault("offered_appointments", as_choices(mine))
         return events
-
-
-def day_phrase(value: Any) -> str:
-    span = days_of(value)
-    if span is None:
-        return "then"
-    first, last = span
-    if first == last:
-        return f"on {text.day(first)}"
-    return f"between {text.day(first)} and {text.day(last)}"
 
 
 class ActionAskAppointmentId(StoreAction):
@@ -918,6 +909,8 @@ class ActionListAppointments(StoreAction):
         return "action_list_appointments"
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        if say_patients_visits(dispatcher, tracker):  # staff: "is Maria Lopez booked?"
+            return []
         with store() as session:
             caller = caller_of(session, tracker)
             a_doctor = caller.is_staff and not caller.is_patient and caller.staff.provider_id

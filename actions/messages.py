@@ -204,6 +204,8 @@ class ValidateMessageForm(GuardedForm):
             (activating or asked == "message_recipient")
             and not tracker.get_slot("message_recipient")
             and not entity(tracker, "provider")
+            # "send my records to Dr Smith at Baystate": where they go, not who at the practice
+            and message_kind(tracker) != SlipKind.RECORDS.value
         ):
             say_unknown_doctor(dispatcher, latest_text(tracker))  # "tell Dr Kim": not silently lost
         if not activating and "message_urgent" in changed and asked != "message_urgent":

@@ -110,6 +110,11 @@ class ActionStaffSchedule(StoreAction):
         return "action_staff_schedule"
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        # "who is Maria Lopez seeing this week?": one patient's visits, not the day's
+        from actions.patient_lookup import say_patients_visits  # it imports this module
+
+        if say_patients_visits(dispatcher, tracker):
+            return []
         asked = tracker.get_slot(SCHEDULE_ASKED)
         if (
             isinstance(asked, dict)

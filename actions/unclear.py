@@ -29,6 +29,7 @@ from actions.common import (
     time_entities,
 )
 from actions.did_you_mean import likely_meant
+from actions.patient_lookup import say_patients_visits
 from clinic import practice, text
 
 # Common words of languages our patients write in, that English doesn't use ("a", "me", "no",
@@ -100,8 +101,9 @@ def say_if_other_language(dispatcher, tracker: Tracker) -> bool:
 
 MENU_BUTTONS = (("What can you do?", "/help"), HUMAN_BUTTON)
 STAFF_CANNOT_HELP = (
-    "Sorry, I can't help with that. For the practice I can show a day's schedule, the inbox and "
-    "a doctor's next free times, and book meeting rooms."
+    "Sorry, I can't help with that. For the practice I can show a day's schedule, a patient's "
+    "visits (by their full name), the inbox and a doctor's next free times, and book meeting "
+    "rooms."
 )
 STAFF_MENU = (
     ("Today's schedule", "/staff_schedule"),
@@ -136,6 +138,8 @@ def say_unclear(dispatcher, tracker: Tracker, answer: str, suggest: bool) -> lis
         return []
     with store(readonly=True) as session:
         caller = caller_of(session, tracker)
+    if caller.is_staff and say_patients_visits(dispatcher, tracker):
+        return []  # "what does Maria Lopez have booked": a lookup the classifier can't place
     in_form = bool((tracker.active_loop or {}).get("name"))
     meant = likely_meant(tracker, caller) if suggest and not in_form else []
     if meant:

@@ -179,3 +179,15 @@ def past_values(message: str) -> list[Any]:
     found = find_times(message or "", clock.now().astimezone(clock.clinic_tz()), date_order(),
                        prefer_past=True)  # fmt: skip
     return [match.value for match in found]
+
+
+def day_phrase(value: Any) -> str:
+    """ "on Tuesday, March 2", "between Monday, March 8 and Sunday, March 14": the days a
+    `time` value covers, for "You have no appointment ..."."""
+    span = days_of(value)
+    if span is None:
+        return "then"
+    first, last = span
+    if first == last:
+        return f"on {text.day(first)}"
+    return f"between {text.day(first)} and {text.day(last)}"

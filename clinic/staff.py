@@ -8,6 +8,7 @@
     my_room_bookings(s, actor, first=None, last=None) -> list[RoomBooking]   ahead, organised
     my_room_booking(s, actor, booking_id) -> RoomBooking                     one of those
     staff_list(s, actor) -> list[Staff]
+    patients_named(s, actor, said) -> list[Patient]               "is Maria Lopez booked?"
     add_staff(s, *, name, role, telegram_user_id=None, email=None, provider_key=None) -> Staff
     add_time_off(s, actor, provider_key, start, end, reason="") -> TimeOff
 
@@ -20,12 +21,13 @@ with the .ics ({"kind": "ics", "room_booking_id": N}).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exc, select
+from sqlalchemy import and_, exc, func, or_, select
 from sqlalchemy.orm import Session
 
 from clinic import audit, cache, clock, outbox, practice, text
@@ -45,6 +47,7 @@ from clinic.models import (
     ACTIVE_STATUSES,
     Appointment,
     AppointmentStatus,
+    Patient,
     Provider,
     RoomBooking,
     RoomBookingStatus,
@@ -207,6 +210,32 @@ def format_days(
 def staff_list(session: Session, actor: Actor) -> list[Staff]:
     _staff(session, actor)
     return list(session.scalars(select(Staff).where(Staff.active).order_by(Staff.name)))
+
+
+_NAME_WORD_RE = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*")
+
+
+def patients_named(session: Session, actor: Actor, said: str) -> list[Patient]:
+    """The patients whose first and last name the message says, in that order ("is Maria
+    Lopez booked this week?", "maria lopez's next visit"); staff only, and audited: a name is
+    a patient's data. Several when patients share the name."""
+    _staff(session, actor)
+    words = [w.lower().removesuffix("'s") for w in _NAME_WORD_RE.findall(said or "")]
+    pairs = list(dict.fromkeys(zip(words, words[1:], strict=False)))[:40]
+    if not pairs:
+        return []
+    query = select(Patient).where(
+        or_(
+            *(
+                and_(func.lower(Patient.first_name) == first, func.lower(Patient.last_name) == last)
+                for first, last in pairs
+            )
+        )
+    )
+    found = list(session.scalars(query.order_by(Patient.last_name, Patient.date_of_birth)))
+    for patient in found:
+        audit.record(session, actor, "patient.lookup", patient_id=patient.id)
+    return found
 
 
 def staff_by_ids(session: Session, staff_ids: Sequence[Any]) -> list[Staff]:

@@ -487,6 +487,12 @@ def test_a_message_for_a_doctor_the_practice_does_not_have_says_so(db):
                   "me dizzy", "leave_message", form=FORM, activating=True))  # fmt: skip
     assert "I couldn't find dr kim at the practice" in texts(said)
     assert "Dr. Anika Patel" in texts(said)
+    # records go *to* an outside doctor: that doctor is not looked for at the practice
+    events, said = run(ValidateMessageForm(), tracker(MARIA, "send my records to Dr Smith at "
+                       "Baystate", "request_records", form=FORM, activating=True))  # fmt: skip
+    assert "couldn't find" not in texts(said)
+    assert slots_of(events)["message_recipient"] == "front_desk"
+    assert "Dr Smith at Baystate" in slots_of(events)["message_text"]
 
 
 def test_a_records_request_while_a_message_is_taken_starts_the_records_request(db):

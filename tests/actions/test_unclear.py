@@ -111,7 +111,7 @@ def test_staff_asking_something_out_of_scope_hear_what_it_does_for_staff(db):
     from actions.unclear import ActionOutOfScope
     from tests.actions.helpers import RITA
 
-    _, said = run(ActionOutOfScope(), tracker(RITA, "what does maria lopez have booked",
+    _, said = run(ActionOutOfScope(), tracker(RITA, "can you order more printer paper",
                                               "out_of_scope"))  # fmt: skip
     assert texts(said).startswith("Sorry, I can't help with that. For the practice I can show")
     assert buttons(said)[0]["payload"] == "/staff_schedule"

@@ -198,3 +198,14 @@ def test_my_room_bookings_are_the_ones_i_made_still_ahead(store, monkeypatch):
     later = at("2027-03-04", "14:30")  # Thursday's has started
     monkeypatch.setattr(clock, "now", lambda: later)
     assert staff.my_room_bookings(store, rita) == []
+
+
+def test_patients_named_finds_first_and_last_name_for_staff_only(store):
+    desk = Actor.staff(make_staff(store).id)
+    a = make_patient(store, 1)
+    said = f"is {a.first_name.lower()} {a.last_name.upper()}'s visit this week?"
+    assert [p.id for p in staff.patients_named(store, desk, said)] == [a.id]
+    assert staff.patients_named(store, desk, f"is {a.last_name} {a.first_name} in") == []
+    assert staff.patients_named(store, desk, "") == []
+    with pytest.raises(NotStaff):
+        staff.patients_named(store, Actor.patient(a.id), said)

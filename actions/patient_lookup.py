@@ -1,0 +1,77 @@
+"""Staff asking about one patient's visits: "is Maria Lopez booked this week?", "when is
+maria lopez's next appointment?". The front desk sees every patient on the day's schedule
+already; this is the same data found by name instead of by day. Staff only (the store re-checks
+the role), each lookup audited; a patient naming someone else never gets here.
+
+    say_patients_visits(dispatcher, tracker) -> bool   False: not staff, or no patient named
+"""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+
+from actions.common import caller_of, latest_text, log, store, time_entities
+from actions.when import day_phrase, days_of
+from clinic import scheduling, staff, text
+from clinic.models import Appointment, Patient
+
+SHOWN_PATIENTS = 3  # same-named patients shown at once; more means "ask with the birth date"
+SHOWN_VISITS = 10
+
+
+def say_patients_visits(dispatcher, tracker: Tracker) -> bool:
+    """The upcoming visits (on the days said, if any) of each patient the staff member's
+    message names; whether a patient was named and answered for."""
+    with store() as session:
+        caller = caller_of(session, tracker)
+        if not caller.is_staff:
+            return False
+        named = [
+            p
+            for p in staff.patients_named(session, caller.staff_actor, latest_text(tracker))
+            if caller.patient is None or p.id != caller.patient.id  # their own: as a patient
+        ]
+        if not named:
+            return False
+        said = next((e.get("value") for e in time_entities(tracker)), None)
+        answers = [
+            _visits_of(patient, _upcoming(session, caller, patient), said)
+            for patient in named[:SHOWN_PATIENTS]
+        ]
+    if len(named) > SHOWN_PATIENTS:
+        answers.append(
+            f"{len(named) - SHOWN_PATIENTS} more patients have that name; the schedule by day "
+            "(/schedule) shows them all."
+        )
+    log.info("staff.patient_lookup patients=%d", len(named))
+    dispatcher.utter_message(text="\n\n".join(answers))
+    return True
+
+
+def _upcoming(session, caller, patient: Patient) -> list[Appointment]:
+    return scheduling.upcoming_for_patient(
+        session, caller.staff_actor, patient_id=patient.id, limit=SHOWN_VISITS
+    )
+
+
+def _visits_of(patient: Patient, upcoming: list[Appointment], said) -> str:
+    who = (
+        f"{patient.first_name} {patient.last_name} (born {text.short_date(patient.date_of_birth)})"
+    )
+    span = days_of(said) if said is not None else None
+    if span is not None:
+        first, last = span
+        on_days = [a for a in upcoming if first <= text.local(a.start_at).date() <= last]
+        if on_days:
+            return "\n".join([f"{who}, {day_phrase(said)}:", *map(_line, on_days)])
+        if not upcoming:
+            return f"{who} has no upcoming appointments."
+        lines = [f"{who} has no appointment {day_phrase(said)}. Upcoming:"]
+        return "\n".join([*lines, *map(_line, upcoming)])
+    if not upcoming:
+        return f"{who} has no upcoming appointments."
+    return "\n".join([f"{who}, upcoming:", *map(_line, upcoming)])
+
+
+def _line(appointment: Appointment) -> str:
+    return f"• {scheduling.describe(appointment)} ({appointment.status.value})"
