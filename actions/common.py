@@ -440,7 +440,7 @@ def is_telegram(tracker: Tracker) -> bool:
 STAFF_NOT_PATIENT = (
     "You're signed in as staff ({name}), not as a patient, so there is no patient record of "
     "yours here {purpose}. For the practice, ask me for a day's schedule, a patient's visits by "
-    "name (\"is Maria Lopez booked this week?\"), the inbox or a meeting room (/today, "
+    'name ("is Maria Lopez booked this week?"), the inbox or a meeting room (/today, '
     "/schedule, /inbox)."
 )
 
