@@ -62,7 +62,7 @@ from actions.common import (
 )
 from actions.forms import GuardedForm, current_caller
 from actions.offer_shift import moved_by_words, moved_from
-from actions.patient_lookup import say_patients_visits
+from actions.patient_lookup import say_patients_visits, say_staff_cannot_change
 from actions.staff import ActionStaffSchedule, cancel_room_booking_step
 from actions.when import WEEKDAY, bare_clock, day_phrase, days_of, on_day
 from clinic import clock, inbox, practice, scheduling, text
@@ -227,7 +227,8 @@ class PickAppointmentForm(GuardedForm):
             # "cancel the staff meeting": staff cancel the room bookings they made
             return cancel_room_booking_step(session, caller, dispatcher, tracker)
         if not caller.is_patient:
-            say_not_linked(dispatcher, tracker, f"{self.verb} an appointment", caller)
+            if not say_staff_cannot_change(session, caller, dispatcher, tracker, self.verb):
+                say_not_linked(dispatcher, tracker, f"{self.verb} an appointment", caller)
             return []
         if activating and refuse_for_someone_else(
             session, dispatcher, tracker, caller, "appointments"

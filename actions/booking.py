@@ -49,6 +49,7 @@ from actions.common import (
 from actions.faq import day_answer
 from actions.forms import GuardedForm, current_caller, is_activating
 from actions.offer_shift import shifted_time
+from actions.patient_lookup import say_staff_cannot_change
 from actions.waitlist import earlier_pick, join_waitlist, wait_for_earlier, waitlist_answer
 from actions.when import EARLIEST, Wanted, days_of, on_day, wanted
 from clinic import clock, practice, scheduling, slots, text
@@ -405,6 +406,8 @@ class ValidateBookingForm(GuardedForm):
         if earlier is not None:  # "the blood test", for "which visit ... earlier?"
             return wait_for_earlier(dispatcher, tracker, session, caller, earlier)
         if caller.is_staff and not caller.is_patient and activating:
+            if say_staff_cannot_change(session, caller, dispatcher, tracker, "book"):
+                return []  # "book Maria Lopez a checkup", "when is Aisha Khan coming in?"
             named = entity(tracker, "provider"), entity(tracker, "appointment_type")
             if any(v and v != ANY for v in named):
                 # the front desk on the phone: "when is Dr Garcia's next free slot?"

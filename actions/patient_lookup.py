@@ -4,9 +4,12 @@ already; this is the same data found by name instead of by day. Staff only (the 
 the role), each lookup audited; a patient naming someone else never gets here.
 
     say_patients_visits(dispatcher, tracker) -> bool   False: not staff, or no patient named
+    say_staff_cannot_change(session, caller, dispatcher, tracker, verb) -> bool
 """
 
 from __future__ import annotations
+
+import re
 
 from rasa_sdk import Tracker
 
@@ -23,29 +26,57 @@ def say_patients_visits(dispatcher, tracker: Tracker) -> bool:
     """The upcoming visits (on the days said, if any) of each patient the staff member's
     message names; whether a patient was named and answered for."""
     with store() as session:
-        caller = caller_of(session, tracker)
-        if not caller.is_staff:
-            return False
-        named = [
-            p
-            for p in staff.patients_named(session, caller.staff_actor, latest_text(tracker))
-            if caller.patient is None or p.id != caller.patient.id  # their own: as a patient
-        ]
-        if not named:
-            return False
-        said = next((e.get("value") for e in time_entities(tracker)), None)
-        answers = [
-            _visits_of(patient, _upcoming(session, caller, patient), said)
-            for patient in named[:SHOWN_PATIENTS]
-        ]
+        answer = visits_answer(session, caller_of(session, tracker), tracker)
+    if answer is None:
+        return False
+    dispatcher.utter_message(text=answer)
+    return True
+
+
+def say_staff_cannot_change(session, caller, dispatcher, tracker: Tracker, verb: str) -> bool:
+    """Staff asking to book, move or cancel for a patient they name ("move Maria Lopez to
+    Thursday"): that patient's visits and who does it, instead of "you are not a patient";
+    whether a patient was named."""
+    answer = visits_answer(session, caller, tracker)
+    if answer is None:
+        return False
+    if not _ASKS_RE.match(latest_text(tracker)):  # not just "when is she coming in?"
+        answer += (
+            f"\n\nI can't {verb} a patient's appointment from this chat: that is done in the "
+            "practice's own scheduling system."
+        )
+    dispatcher.utter_message(text=answer)
+    return True
+
+
+# a question about the visits, which the classifier may still file as booking or moving
+_ASKS_RE = re.compile(r"\s*(?:when|what|which|is|does|has|have|do|any)\b", re.IGNORECASE)
+
+
+def visits_answer(session, caller, tracker: Tracker) -> str | None:
+    """The text of a staff member's lookup; None when the caller is no staff member or the
+    message names no patient (their own record is theirs to ask about as a patient)."""
+    if not caller.is_staff:
+        return None
+    named = [
+        p
+        for p in staff.patients_named(session, caller.staff_actor, latest_text(tracker))
+        if caller.patient is None or p.id != caller.patient.id
+    ]
+    if not named:
+        return None
+    said = next((e.get("value") for e in time_entities(tracker)), None)
+    answers = [
+        _visits_of(patient, _upcoming(session, caller, patient), said)
+        for patient in named[:SHOWN_PATIENTS]
+    ]
     if len(named) > SHOWN_PATIENTS:
         answers.append(
             f"{len(named) - SHOWN_PATIENTS} more patients have that name; the schedule by day "
             "(/schedule) shows them all."
         )
     log.info("staff.patient_lookup patients=%d", len(named))
-    dispatcher.utter_message(text="\n\n".join(answers))
-    return True
+    return "\n\n".join(answers)
 
 
 def _upcoming(session, caller, patient: Patient) -> list[Appointment]:

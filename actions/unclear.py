@@ -179,7 +179,11 @@ class _Unclear(StoreAction):
             # way it books that visit (as the rules do for both)
             log.info("fallback.booking_named")
             return [FollowupAction("booking_form")]
-        if entity(tracker, "insurer") and not (tracker.active_loop or {}).get("name"):
+        if (
+            entity(tracker, "insurer")
+            and not (tracker.active_loop or {}).get("name")
+            and "ask_claim_status" not in self.torn_between(tracker)
+        ):
             # "my plan is blue cross", unsure whether a question or a detail: do we take it
             from actions.also_asked import awaited
             from actions.faq import ActionAskInsurance
@@ -209,10 +213,15 @@ class _Unclear(StoreAction):
         )
 
     @staticmethod
-    def is_booking(tracker: Tracker) -> bool:
+    def torn_between(tracker: Tracker) -> set[str]:
+        """The two intents the classifier was torn between."""
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
         candidates = [r.get("name") for r in ranking if r.get("name") != "nlu_fallback"]
-        unsure_between = set(candidates[:2])  # the two the classifier was torn between
+        return set(candidates[:2])
+
+    @classmethod
+    def is_booking(cls, tracker: Tracker) -> bool:
+        unsure_between = cls.torn_between(tracker)
         return (
             latest_intent(tracker) == "nlu_fallback"
             and bool(entity(tracker, "appointment_type"))

@@ -92,3 +92,36 @@ def test_a_patient_or_stranger_naming_someone_never_sees_their_visits(db):
     _, said = run(ActionStaffSchedule(), tracker(RITA, "what is on today for Zed Quorn",
                                                  "staff_schedule"))  # fmt: skip
     assert texts(said).startswith("Schedule for Monday, March 1")
+
+
+def test_staff_asking_to_change_a_named_patients_visit_see_it_and_hear_who_does_that(db):
+    """ "move Maria Lopez to Thursday": not "you are not a patient", but her visits and that
+    changes are made in the practice's own system; nothing is moved or booked."""
+    from actions.appointments import ValidateRescheduleForm
+    from actions.booking import ValidateBookingForm
+
+    before = len(upcoming_of_maria(db))
+    for form, name, text, verb in (
+        (ValidateRescheduleForm(), "reschedule_form", "can you move maria lopez to thursday",
+         "move"),
+        (ValidateBookingForm(), "booking_form", "book Maria Lopez a checkup with dr lee", "book"),
+    ):  # fmt: skip
+        events, said = run(form, tracker(RITA, text, "inform", form=name, activating=True))
+        assert texts(said).startswith("Maria Lopez (born Apr 12, 1985), upcoming:"), text
+        assert texts(said).endswith(
+            f"I can't {verb} a patient's appointment from this chat: that is done in the "
+            "practice's own scheduling system."
+        ), text
+        assert not any(e.get("name") == "appointment_id" and e.get("value") for e in events)
+    # a question filed as a booking is only answered
+    _, said = run(ValidateBookingForm(), tracker(RITA, "when is maria lopez coming in next",
+                  "book_appointment", form="booking_form", activating=True))  # fmt: skip
+    assert texts(said).startswith("Maria Lopez (born Apr 12, 1985), upcoming:")
+    assert "I can't" not in texts(said)
+    assert len(upcoming_of_maria(db)) == before
+
+
+def upcoming_of_maria(db):
+    from tests.actions.test_appointments import upcoming
+
+    return upcoming(db, MARIA)

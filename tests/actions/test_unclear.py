@@ -243,3 +243,14 @@ def test_an_answer_with_nothing_understood_in_it_is_not_met_with_got_it(db):
     _, said = run(ActionInformWithoutContext(), tracker(MARIA, "dr lee", "inform",
                                                         [ent("provider", "lee")]))  # fmt: skip
     assert texts(said).startswith("Got it. What would you like to do?")
+
+
+def test_an_insurer_named_in_a_question_torn_between_plan_and_claim_asks_which(db):
+    """ "did aetna cover my physical": about the plan or about a claim? The classifier could
+    not tell; neither can a rule: both are offered."""
+    t = leaning(MARIA, "did aetna cover my physical",
+                [("ask_insurance", 0.43), ("ask_claim_status", 0.36)],
+                [ent("insurer", "aetna"), ent("appointment_type", "physical")])  # fmt: skip
+    _, said = run(ActionFallback(), t)
+    assert texts(said) == "Sorry, I'm not sure I understood. Did you mean one of these?"
+    assert [b["title"] for b in buttons(said)][:2] == ["Insurance", "My insurance claims"]
