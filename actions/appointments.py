@@ -914,8 +914,13 @@ class ActionListAppointments(StoreAction):
             return []
         with store() as session:
             caller = caller_of(session, tracker)
-            a_doctor = caller.is_staff and not caller.is_patient and caller.staff.provider_id
-            if not a_doctor:
+            # a doctor's "my appointments": their day; any staff's "next week's bookings": the
+            # schedule of those days (staff have no appointments of their own here)
+            staff_only = caller.is_staff and not caller.is_patient
+            wants_schedule = staff_only and (
+                bool(caller.staff.provider_id) or bool(time_entities(tracker))
+            )
+            if not wants_schedule:
                 if not caller.is_patient:
                     say_not_linked(dispatcher, tracker, "see your appointments", caller)
                     return []
@@ -931,7 +936,7 @@ class ActionListAppointments(StoreAction):
                 shown = on_day or mine  # "what time is my appointment on tuesday?": that one
                 lines = [f"• {scheduling.describe(a)} ({a.status.value})" for a in shown]
                 next_buttons = scheduling.appointment_buttons(shown[0]) if shown else []
-        if a_doctor:  # a doctor's "my appointments", "my schedule": their day, not a patient's
+        if wants_schedule:
             return ActionStaffSchedule().run(dispatcher, tracker, domain)
         if not mine:
             dispatcher.utter_message(

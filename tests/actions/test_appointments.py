@@ -83,6 +83,12 @@ def test_staff_asking_for_their_appointments_are_pointed_to_the_schedule(db):
     _, said = run(ActionListAppointments(), tracker(RITA, intent="list_appointments"))
     assert "signed in as staff" in texts(said) and "/schedule" in texts(said)
     assert "with Dr." not in texts(said)
+    # with days named ("show me next week's bookings"): the schedule of those days
+    week = {"from": "2027-03-08", "to": "2027-03-14"}
+    _, said = run(ActionListAppointments(), tracker(RITA, "show me next week's bookings",
+                  "list_appointments", [ent("time", week)]))  # fmt: skip
+    assert "signed in as staff" not in texts(said)
+    assert "Mon, Mar 8" in texts(said) or "Monday, March 8" in texts(said), texts(said)
 
 
 def test_cancel_with_one_appointment_asks_to_confirm_it_and_changes_nothing_yet(db):
