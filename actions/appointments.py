@@ -215,10 +215,18 @@ def tell_desk_running_late(
     )
 
 
+# "the one in April", "my appointment on Friday": a day that names one of them, not a new time
+_NAMES_AN_APPOINTMENT_RE = re.compile(
+    r"\b(?:one|ones|appointments?|appt|visits?|bookings?|mine|check-?up|test)\b", re.IGNORECASE
+)
+
+
 class PickAppointmentForm(GuardedForm):
     """Shared by the reschedule and cancel forms: which of my appointments."""
 
     verb = "change"
+    # Asked which one, a day with none of them on it: the new time wanted (moving) or a mistake
+    unmatched_day_is_new_time = False
     # What in the starting request can name the appointment meant ("cancel my blood test").
     naming_keys: tuple[str, ...] = ("type", "provider")
 
@@ -328,6 +336,14 @@ class PickAppointmentForm(GuardedForm):
             value, hits = said
             if len(hits) == 1:
                 return {"appointment_id": hits[0]["id"], "time": None}
+            names_one = _NAMES_AN_APPOINTMENT_RE.search(latest_text(tracker))
+            if not hits and self.unmatched_day_is_new_time and not names_one:
+                # asked which to move, "friday afternoon": no visit then, so where to
+                dispatcher.utter_message(
+                    text=f"You have no appointment {day_phrase(value)}, so I'll look for a new "
+                    "time then."
+                )
+                return {"time": value}
             if not hits:
                 dispatcher.utter_message(text=f"You have no appointment {day_phrase(value)}.")
             return {"time": None}  # several: `after` offers only those
@@ -440,6 +456,7 @@ def moved_label(slot: Slot) -> str:
 
 class ValidateRescheduleForm(PickAppointmentForm):
     offers_the_other = True
+    unmatched_day_is_new_time = True
 
     verb = "move"
     # "move my checkup to Dr Lee": a provider named when starting may be the new one

@@ -245,6 +245,12 @@ def test_asked_which_a_span_of_days_narrows_the_choice_and_never_guesses(db):
     # a day with none: said so
     slots, said = answer("the one in april", "2027-04-20")
     assert "You have no appointment on" in said and slots.get("appointment_id") is None
+    assert slots.get("time") is None
+    # a day alone with none of them on it: where to move it, kept for when one is picked
+    friday_pm = {"from": "2027-03-05T12:00:00-05:00", "to": "2027-03-05T17:00:00-05:00"}
+    slots, said = answer("friday afternoon", friday_pm)
+    assert said == ("You have no appointment on Friday, March 5, so I'll look for a new time then.")
+    assert slots.get("appointment_id") is None and slots["time"] == friday_pm
     # a side question with a date ("my bill from January 5th") is not an answer: nothing said
     events, said = run(
         ValidateRescheduleForm(),
