@@ -30,6 +30,7 @@ from actions.common import (
     entity,
     is_phone_only,
     is_telegram,
+    last_bot_text,
     latest_intent,
     latest_text,
     log,
@@ -146,10 +147,20 @@ class _AskOwnData(GuardedForm):
         return {slot: text}
 
     def extract_link_phone(self, dispatcher, tracker, domain):
-        return self._typed(tracker, "link_phone")
+        return self._typed(tracker, "link_phone") or self._early(tracker, "link_phone")
 
     def extract_link_dob(self, dispatcher, tracker, domain):
-        return self._typed(tracker, "link_dob")
+        return self._typed(tracker, "link_dob") or self._early(tracker, "link_dob")
+
+    @staticmethod
+    def _early(tracker: Tracker, slot: str) -> dict[str, Any]:
+        """The number or the birth date given while another question was asked ("01/02/1960"
+        when asked for the name): kept, so that question is not asked again."""
+        asked = tracker.get_slot("requested_slot")
+        if asked in (None, slot) or tracker.get_slot(slot):
+            return {}
+        text = latest_text(tracker)
+        return {slot: text} if _looks_like_the_answer(slot, text) else {}
 
     def validate_link_phone(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         try:
@@ -185,22 +196,73 @@ class ValidateRegisterForm(_AskOwnData):
     def name(self) -> str:
         return "validate_register_form"
 
-    def after(self, dispatcher, tracker: Tracker, changed: set[str], activating: bool):
-        if activating and _ASKED_RE.search(latest_text(tracker)):
-            # "are you taking new patients?": a question, answered before the form's own
-            dispatcher.utter_message(text=NEW_PATIENTS_WELCOME)
-        return []
-
     def extract_full_name(self, dispatcher, tracker, domain):
+        if tracker.get_slot("requested_slot") == "full_name" and (
+            _looks_like_the_answer("link_phone", latest_text(tracker))
+            or _looks_like_the_answer("link_dob", latest_text(tracker))
+        ):
+            return {}  # a number or a birth date first: kept for its own question
         return self._typed(tracker, "full_name")
 
     def validate_full_name(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         text = without_name_lead(str(value))
+        first = first_name_asked_for_last(last_bot_text(tracker) or "")
+        if first and single_name(text):  # "John", then "Smith" when asked for the last name
+            return {"full_name": f"{first} {single_name(text)}"}
+        if single_name(text):  # the question that follows asks for the last name
+            return {"full_name": None}
         parts = text.split()
-        if len(parts) < 2 or len(text) > 160 or any(ch.isdigit() for ch in text):
+        if not looks_like_a_name(text):
             dispatcher.utter_message(text="Please give your first and last name.")
             return {"full_name": None}
         return {"full_name": " ".join(parts)}
+
+    def after(self, dispatcher, tracker: Tracker, changed: set[str], activating: bool):
+        if activating and _ASKED_RE.search(latest_text(tracker)):
+            # "are you taking new patients?": a question, answered before the form's own
+            dispatcher.utter_message(text=NEW_PATIENTS_WELCOME)
+        early = {"link_phone": "your phone number", "link_dob": "your date of birth"}
+        asked = tracker.get_slot("requested_slot")
+        noted = [what for slot, what in early.items() if slot in changed and slot != asked]
+        if not activating and noted:
+            dispatcher.utter_message(text=f"Thanks, I've noted {' and '.join(noted)}.")
+        return []
+
+
+# Words no first or last name is: "book a checkup tomorrow" typed when asked for the name
+_NOT_NAME_TEXT = """a an the i i'm im my me you your to for at on in is are am be and or please
+    pls can could would want need like book booking appointment appt cancel reschedule checkup
+    tomorrow today what when where how why yes no not it this that with of have has help hi hello"""
+_NOT_NAME_WORDS = frozenset(_NOT_NAME_TEXT.split())
+_NAME_WORD_RE = re.compile(r"[^\W\d_][^\W\d_'.-]*(?:['.-][^\W\d_]+)*\.?")
+
+
+def looks_like_a_name(text: str) -> bool:
+    """ "Mary-Anne O'Brien", "José de la Cruz": two to five name words, nothing else."""
+    words = text.split()
+    return (
+        2 <= len(words) <= 5
+        and len(text) <= 160
+        and all(_NAME_WORD_RE.fullmatch(w) for w in words)
+        and not any(w.lower().strip(".") in _NOT_NAME_WORDS for w in words)
+    )
+
+
+def single_name(text: str) -> str | None:
+    """ "john" -> "John": one name word, as given when asked for a full name."""
+    word = text.strip(" .!")
+    if " " in word or not _NAME_WORD_RE.fullmatch(word) or word.lower() in _NOT_NAME_WORDS:
+        return None
+    return word[:1].upper() + word[1:]
+
+
+LAST_NAME_QUESTION = "Thanks, {first}. And your last name?"
+_LAST_NAME_ASKED_RE = re.compile(r"^Thanks, (?P<first>.+)\. And your last name\?$")
+
+
+def first_name_asked_for_last(question: str) -> str | None:
+    found = _LAST_NAME_ASKED_RE.match(question)
+    return found["first"] if found else None
 
 
 class ActionSubmitLink(StoreAction):

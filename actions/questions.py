@@ -13,7 +13,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import StoreAction, buttons, day_said_last
+from actions.common import StoreAction, buttons, day_said_last, last_bot_text, latest_text
+from actions.identity import LAST_NAME_QUESTION, first_name_asked_for_last, single_name
 from clinic import text
 
 YES_NO = "/affirm", "/deny"
@@ -87,7 +88,17 @@ QUESTIONS: dict[str, tuple[Text, Choices]] = {
         [],
     ),
     "action_ask_link_dob": ("What is your date of birth? (e.g. 31 March 1980)", []),
-    "action_ask_full_name": ("Welcome! What is your full name (first and last name)?", []),
+    "action_ask_full_name": (
+        # a first name alone just given: ask for the last name (ValidateRegisterForm joins them)
+        lambda t: (
+            LAST_NAME_QUESTION.format(first=first)
+            if t.get_slot("requested_slot") == "full_name"
+            and (first := single_name(latest_text(t)))
+            and not first_name_asked_for_last(last_bot_text(t) or "")
+            else "Welcome! What is your full name (first and last name)?"
+        ),
+        [],
+    ),
     "action_ask_meeting_invite": (
         "Shall I invite the whole team?",
         [("Yes, invite everyone", YES_NO[0]), ("No, just book the room", YES_NO[1])],

@@ -172,6 +172,57 @@ def test_a_name_said_in_a_sentence_is_the_name_alone(db):
         assert slots_of(events)["full_name"] == "Tom O'Neil", said
 
 
+def test_a_first_name_alone_is_asked_for_the_last_and_the_two_are_joined(db):
+    from actions.questions import ActionAskFullName
+    from tests.actions.helpers import after_question
+
+    asking = {"requested_slot": "full_name"}
+    first = after_question(tracker(STRANGER_WEB, "john", form="register_form", slots=asking),
+                           "Welcome! What is your full name (first and last name)?")  # fmt: skip
+    events, said = run(ValidateRegisterForm(), first)
+    assert slots_of(events)["full_name"] is None and texts(said) == ""
+    _, asked = run(ActionAskFullName(), first)
+    assert texts(asked) == "Thanks, John. And your last name?"
+    last = after_question(tracker(STRANGER_WEB, "Smith", form="register_form", slots=asking),
+                          "Thanks, John. And your last name?")  # fmt: skip
+    events, _ = run(ValidateRegisterForm(), last)
+    assert slots_of(events)["full_name"] == "John Smith"
+    # the question at the start is the usual one, whatever word started the form
+    start = tracker(STRANGER_WEB, "register", "register", form="register_form", activating=True)
+    _, asked = run(ActionAskFullName(), start)
+    assert texts(asked) == "Welcome! What is your full name (first and last name)?"
+
+
+def test_a_request_typed_when_asked_for_the_name_is_not_taken_as_one(db):
+    asking = {"requested_slot": "full_name"}
+    for typed in ("book a checkup tomorrow", "I want to see my appointments", "hi can you help"):
+        events, said = run(ValidateRegisterForm(), tracker(STRANGER_WEB, typed,
+                           form="register_form", slots=asking))  # fmt: skip
+        assert slots_of(events).get("full_name") is None, typed
+        assert "Please give your first and last name." in texts(said), typed
+    for name in ("Mary-Anne O'Brien", "José de la Cruz", "J. R. Smith"):
+        events, _ = run(ValidateRegisterForm(), tracker(STRANGER_WEB, name, form="register_form",
+                        slots=asking))  # fmt: skip
+        assert slots_of(events)["full_name"] == name
+
+
+def test_a_birth_date_or_number_given_before_the_name_is_kept(db):
+    asking = {"requested_slot": "full_name"}
+    events, said = run(ValidateRegisterForm(), tracker(STRANGER_WEB, "01/02/1960",
+                       form="register_form", slots=asking))  # fmt: skip
+    assert slots_of(events)["link_dob"] == "1960-01-02"
+    assert slots_of(events).get("full_name") is None
+    assert texts(said) == "Thanks, I've noted your date of birth."
+    events, said = run(ValidateRegisterForm(), tracker(STRANGER_WEB, "413 555 9876",
+                       form="register_form", slots=asking))  # fmt: skip
+    assert slots_of(events)["link_phone"] == "+14135559876"
+    assert texts(said) == "Thanks, I've noted your phone number."
+    # linking, asked for the number: a birth date first is kept too
+    events, _ = run(ValidateLinkForm(), tracker(STRANGER_WEB, "April 12, 1985",
+                    form="link_form", slots={"requested_slot": "link_phone"}))  # fmt: skip
+    assert slots_of(events)["link_dob"] == "1985-04-12"
+
+
 def test_a_new_patient_is_asked_their_number_not_the_number_on_file(db):
     from actions.questions import ActionAskLinkPhone
 
