@@ -54,7 +54,13 @@ from clinic.errors import (
     TooManyAttempts,
     VerificationFailed,
 )
-from clinic.identity import link_identity, normalize_phone, register_patient
+from clinic.identity import (
+    link_identity,
+    looks_like_a_name,
+    normalize_phone,
+    register_patient,
+    single_name,
+)
 
 
 def dob_settings() -> dict:
@@ -227,33 +233,6 @@ class ValidateRegisterForm(_AskOwnData):
         if not activating and noted:
             dispatcher.utter_message(text=f"Thanks, I've noted {' and '.join(noted)}.")
         return []
-
-
-# Words no first or last name is: "book a checkup tomorrow" typed when asked for the name
-_NOT_NAME_TEXT = """a an the i i'm im my me you your to for at on in is are am be and or please
-    pls can could would want need like book booking appointment appt cancel reschedule checkup
-    tomorrow today what when where how why yes no not it this that with of have has help hi hello"""
-_NOT_NAME_WORDS = frozenset(_NOT_NAME_TEXT.split())
-_NAME_WORD_RE = re.compile(r"[^\W\d_][^\W\d_'.-]*(?:['.-][^\W\d_]+)*\.?")
-
-
-def looks_like_a_name(text: str) -> bool:
-    """ "Mary-Anne O'Brien", "José de la Cruz": two to five name words, nothing else."""
-    words = text.split()
-    return (
-        2 <= len(words) <= 5
-        and len(text) <= 160
-        and all(_NAME_WORD_RE.fullmatch(w) for w in words)
-        and not any(w.lower().strip(".") in _NOT_NAME_WORDS for w in words)
-    )
-
-
-def single_name(text: str) -> str | None:
-    """ "john" -> "John": one name word, as given when asked for a full name."""
-    word = text.strip(" .!")
-    if " " in word or not _NAME_WORD_RE.fullmatch(word) or word.lower() in _NOT_NAME_WORDS:
-        return None
-    return word[:1].upper() + word[1:]
 
 
 LAST_NAME_QUESTION = "Thanks, {first}. And your last name?"

@@ -14,8 +14,9 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import StoreAction, buttons, day_said_last, last_bot_text, latest_text
-from actions.identity import LAST_NAME_QUESTION, first_name_asked_for_last, single_name
+from actions.identity import LAST_NAME_QUESTION, first_name_asked_for_last
 from clinic import text
+from clinic.identity import single_name
 
 YES_NO = "/affirm", "/deny"
 EARLIEST = ("The earliest available", '/inform{"time":"earliest"}')

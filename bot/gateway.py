@@ -336,7 +336,7 @@ class Gateway:
         assert state.phone and state.date_of_birth
         name = split_name(text)
         if name is None:
-            return [Reply(ASK_NAME)]
+            return [Reply(texts.NAME_AGAIN)]
         try:
             first_name = await self.clinic.register(sender, *name, state.date_of_birth, state.phone)
         except InvalidInput as error:

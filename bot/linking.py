@@ -17,7 +17,7 @@ from datetime import date
 
 from bot.dates import FORMAT_HINT, parse_date_of_birth, spoken
 from bot.replies import Button, Reply
-from clinic.identity import LinkProgress
+from clinic.identity import LinkProgress, looks_like_a_name
 
 LEAVE_WORDS = {"cancel", "stop", "quit", "exit", "never mind", "nevermind", "/cancel"}
 
@@ -57,7 +57,9 @@ def read_dob(state: LinkProgress, text: str, today: date) -> Reply | date:
 
 
 def split_name(text: str) -> tuple[str, str] | None:
-    parts = text.split()
-    if len(parts) < 2 or len(text) > 160:
+    """(first names, last name) of a full name typed; None for anything else ("John" alone,
+    "book a checkup tomorrow")."""
+    if not looks_like_a_name(text.strip()):
         return None
+    parts = text.split()
     return " ".join(parts[:-1]), parts[-1]

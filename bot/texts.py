@@ -31,6 +31,7 @@ BUTTON_EXPIRED = "That button has expired. Please ask me again."
 ALREADY_LINKED = "You're already linked to your patient record, {name}."
 LINKED = "Thanks, {name}, your account is linked. You can now book and manage appointments."
 REGISTERED = "Welcome, {name}! You're registered as a new patient and can book appointments now."
+NAME_AGAIN = "Please give your first and last name (for example: Jane Smith)."
 CARRY_ON = "Now, about what you asked: “{asked}”"
 LINK_PROMPT = (
     "To see or book your appointments I need to know who you are: link your account with "

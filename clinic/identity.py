@@ -17,6 +17,7 @@ per phone number within LINK_WINDOW, so a date of birth cannot be guessed by bru
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -246,6 +247,33 @@ def unlink_identity(session: Session, identity: str) -> None:
         )
         link.patient_id = None
         link.linked_at = None
+
+
+# Words no first or last name is: "book a checkup tomorrow" typed when asked for the name
+_NOT_NAME_TEXT = """a an the i i'm im my me you your to for at on in is are am be and or please
+    pls can could would want need like book booking appointment appt cancel reschedule checkup
+    tomorrow today what when where how why yes no not it this that with of have has help hi hello"""
+_NOT_NAME_WORDS = frozenset(_NOT_NAME_TEXT.split())
+_NAME_WORD_RE = re.compile(r"[^\W\d_][^\W\d_'.-]*(?:['.-][^\W\d_]+)*\.?")
+
+
+def looks_like_a_name(text: str) -> bool:
+    """ "Mary-Anne O'Brien", "José de la Cruz": two to five name words, nothing else."""
+    words = text.split()
+    return (
+        2 <= len(words) <= 5
+        and len(text) <= 160
+        and all(_NAME_WORD_RE.fullmatch(w) for w in words)
+        and not any(w.lower().strip(".") in _NOT_NAME_WORDS for w in words)
+    )
+
+
+def single_name(text: str) -> str | None:
+    """ "john" -> "John": one name word, as given when asked for a full name."""
+    word = text.strip(" .!")
+    if " " in word or not _NAME_WORD_RE.fullmatch(word) or word.lower() in _NOT_NAME_WORDS:
+        return None
+    return word[:1].upper() + word[1:]
 
 
 def _clean_name(value: str, what: str) -> str:

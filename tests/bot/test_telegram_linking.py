@@ -115,7 +115,9 @@ async def test_no_match_offers_registration_of_a_new_patient(fake_telegram, rasa
         fake.press_button(ada, no_match, no_match.button_data("Register"))
         assert "full name" in (await fake.next_message(ada.id)).text
         fake.send_text(ada, "Ada")
-        assert "full name" in (await fake.next_message(ada.id)).text
+        assert "first and last name" in (await fake.next_message(ada.id)).text
+        fake.send_text(ada, "book a checkup tomorrow")  # a request is no name
+        assert "first and last name" in (await fake.next_message(ada.id)).text
         fake.send_text(ada, "Ada Lovelace")
         welcome = await fake.next_message(ada.id)
     assert "Welcome, Ada" in welcome.text
