@@ -73,6 +73,14 @@ _UNSURE_RE = re.compile(
     r"no preference|you (choose|pick|decide))\b",
     re.IGNORECASE,
 )
+# what a visit is about, said where its kind was asked: "it's for my blood pressure", "about
+# my knee", "because of a rash", "my back hurts", "I've had a cough for a week"
+_REASON_RE = re.compile(
+    r"\b(?:for|about|because of|regarding|with)\s+(?:my|a|an|the|some|this|these|her|his)\b|"
+    r"\b(?:hurts?|aches?|aching|pain|sore|itch(?:y|ing)?|swollen|swelling|rash|cough|fever|"
+    r"problems?|issues?|worried|concerned)\b|\bi(?:'ve| have) (?:had|got|been)\b",
+    re.IGNORECASE,
+)
 _ANY_RE = re.compile(
     r"\b(any(one|body| doctor| provider| of them)?|whoever|no preference|doesn'?t matter|"
     r"don'?t (mind|care)|either|first (available|free)|whatever|whichever|up to you)\b"
@@ -531,6 +539,11 @@ class ValidateBookingForm(GuardedForm):
                 "of them fits, the front desk can help you choose.",
                 buttons=buttons([("Talk to a person", "/request_human")]),
             )
+            return
+        if requested == "appointment_type" and _REASON_RE.search(latest_text(tracker)):
+            # "it's for my blood pressure": what it is about, not a kind of visit; the question
+            # that follows says which kind fits what
+            dispatcher.utter_message(text="Thanks for telling me what it's about.")
             return
         if not asked_which_one(dispatcher, tracker, requested):
             super().not_caught(dispatcher, tracker, requested)

@@ -722,6 +722,18 @@ def test_not_sure_which_visit_type_gets_help_not_a_loop(db):
     assert {"title": "Talk to a person", "payload": "/request_human"} in buttons(said)
 
 
+def test_what_the_visit_is_about_said_for_its_kind_is_thanked_not_misunderstood(db):
+    asking = {"requested_slot": "appointment_type"}
+    for said_about in ("it's for my blood pressure", "my knee hurts", "I've had a cough"):
+        events, said = run(ValidateBookingForm(), tracker(MARIA, said_about, form=FORM,
+                           slots=asking))  # fmt: skip
+        assert texts(said) == "Thanks for telling me what it's about.", said_about
+        assert slots_of(events).get("appointment_type") is None
+    # anything else not understood is still said to be
+    _, said = run(ValidateBookingForm(), tracker(MARIA, "zzz", form=FORM, slots=asking))
+    assert "didn't catch" in texts(said)
+
+
 def test_the_visit_type_question_asked_again_says_how_to_choose(db):
     first = tracker(MARIA, "I'd like to see the doctor, my knee has been bad", "book_appointment",
                     form=FORM, activating=True)  # fmt: skip
