@@ -114,6 +114,12 @@ CANNOT_HELP = (
     "Sorry, I can't help with that. I can help with appointments, messages to the practice, "
     "opening hours and directions, bills and insurance."
 )
+# Emoji that only say "OK" or "thanks", alone (skin tones and variation selectors allowed)
+_FRIENDLY_ONLY_RE = re.compile(
+    "(?:[\U0001f44d\U0001f44c\U0001f64f\U0001f642\U0001f60a\U0001f600\U0001f603"
+    "\U0001f604\U0001f601\u2764\u263a\U0001f917\u2705\U0001f3fb-\U0001f3ff\ufe0f]|\\s)+"
+)
+ACKNOWLEDGED = "😊 Is there anything else I can help you with?"
 DID_YOU_MEAN = "Sorry, I'm not sure I understood. Did you mean one of these?"
 SOMETHING_ELSE = ("Something else", "/help")
 NOT_UNDERSTOOD = (
@@ -130,6 +136,9 @@ def say_unclear(dispatcher, tracker: Tracker, answer: str, suggest: bool) -> lis
     file answers, "did you mean...?" (with `suggest`, outside a form), or `answer` with the menu
     (staff hear what the assistant does for them)."""
     if say_if_other_language(dispatcher, tracker):
+        return []
+    if _FRIENDLY_ONLY_RE.fullmatch(latest_text(tracker)):  # "👍", "🙂🙏": an acknowledgement
+        dispatcher.utter_message(text=ACKNOWLEDGED, buttons=buttons(MENU_BUTTONS))
         return []
     # imported here: actions.faq -> actions.also_asked -> ... -> this module
     from actions.faq import say_practice_answer

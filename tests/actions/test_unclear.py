@@ -254,3 +254,12 @@ def test_an_insurer_named_in_a_question_torn_between_plan_and_claim_asks_which(d
     _, said = run(ActionFallback(), t)
     assert texts(said) == "Sorry, I'm not sure I understood. Did you mean one of these?"
     assert [b["title"] for b in buttons(said)][:2] == ["Insurance", "My insurance claims"]
+
+
+def test_a_thumbs_up_or_a_smile_alone_is_taken_as_ok(db):
+    for sent in ("👍", "🙂", "👍🏽", "🙏 🙏"):
+        _, said = run(ActionFallback(), tracker(MARIA, sent, "nlu_fallback"))
+        assert texts(said) == "😊 Is there anything else I can help you with?", sent
+    for sent in ("🙃🙃🙃", "🤷"):  # not an "OK": the usual answer
+        _, said = run(ActionFallback(), tracker(MARIA, sent, "nlu_fallback"))
+        assert texts(said).startswith("Sorry, I didn't understand that."), sent
