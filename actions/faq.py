@@ -207,6 +207,8 @@ class ActionAskLocation(StoreAction):
         return "action_ask_location"
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        if say_practice_answer(dispatcher, tracker):  # "what's your fax number?"
+            return []
         with store(readonly=True) as session:
             info = practice.clinic_info(session)
         lines = [f"{info.name} is at {info.address}."]
@@ -448,7 +450,40 @@ class ActionAskPaymentOptions(StoreAction):
                 "bill."
             )
             return []
-        dispatcher.utter_message(
-            text="You can pay by:\n" + "\n".join(f"• {m}" for m in info.payment_methods)
-        )
+        methods = "\n".join(f"• {m}" for m in info.payment_methods)
+        named = next((w for w in _WAYS_TO_PAY if w[0].search(latest_text(tracker))), None)
+        if named:  # "do you take Apple Pay?": yes or no first, then what we take
+            _, name, listed = named
+            taken = listed.search(methods)
+            lead = f"Yes, we take {name}." if taken else f"Sorry, we don't take {name}."
+            dispatcher.utter_message(text=f"{lead} You can pay by:\n{methods}")
+            return []
+        dispatcher.utter_message(text="You can pay by:\n" + methods)
         return []
+
+
+# Ways to pay people ask about by name: (in the question, what to call it, in the clinic's list)
+_WAYS_TO_PAY = [
+    (re.compile(asked, re.IGNORECASE), name, re.compile(listed, re.IGNORECASE))
+    for asked, name, listed in (
+        (r"\bapple\s*pay\b", "Apple Pay", r"\bapple\s*pay\b"),
+        (r"\bgoogle\s*pay\b", "Google Pay", r"\bgoogle\s*pay\b"),
+        (r"\bsamsung\s*pay\b", "Samsung Pay", r"\bsamsung\s*pay\b"),
+        (r"\bpay\s*pal\b", "PayPal", r"\bpay\s*pal\b"),
+        (r"\bvenmo\b", "Venmo", r"\bvenmo\b"),
+        (r"\bzelle\b", "Zelle", r"\bzelle\b"),
+        (r"\bcash\s*app\b", "Cash App", r"\bcash\s*app\b"),
+        (r"\b(?:bitcoin|crypto\w*)\b", "cryptocurrency", r"\b(?:bitcoin|crypto)"),
+        (r"\b(?:klarna|afterpay)\b", "buy-now-pay-later services", r"\b(?:klarna|afterpay)\b"),
+        (r"\b(?:amex|american express)\b", "American Express", r"\b(?:amex|american express)\b"),
+        (r"\bvisa\b", "Visa", r"\bvisa\b"),
+        (r"\bmaster\s*card\b", "Mastercard", r"\bmaster\s*card\b"),
+        (r"\bdiscover\b", "Discover", r"\bdiscover\b"),
+        (r"\bcash\b(?!\s*app)", "cash", r"\bcash\b(?!\s*app)"),
+        (r"\b(?:checks|cheques?|(?:by|a|personal) check)\b", "checks", r"\b(?:check|cheque)"),
+        (r"\bcredit\s*cards?\b", "credit cards", r"\bcredit\b"),
+        (r"\bdebit\s*cards?\b", "debit cards", r"\bdebit\b"),
+        (r"\bhsa\b", "HSA cards", r"\bhsa\b"),
+        (r"\bfsa\b", "FSA cards", r"\bfsa\b"),
+    )
+]

@@ -121,6 +121,31 @@ def test_payment_options(db):
         assert method in texts(said)
 
 
+def test_a_way_to_pay_asked_by_name_is_answered_yes_or_no_from_the_clinic_file(db):
+    def ask(question: str) -> str:
+        _, said = run(ActionAskPaymentOptions(), tracker(STRANGER_WEB, question,
+                                                         "ask_payment_options"))  # fmt: skip
+        return texts(said)
+
+    # the demo file lists cards, HSA/FSA, checks, cash and the portal; no wallets
+    assert ask("do you take apple pay").startswith(
+        "Sorry, we don't take Apple Pay. You can pay by:"
+    )
+    assert ask("can I pay with PayPal?").startswith("Sorry, we don't take PayPal.")
+    assert ask("is cash ok").startswith("Yes, we take cash.")
+    assert ask("do you accept debit cards").startswith("Yes, we take debit cards.")
+    assert ask("can I pay by check").startswith("Yes, we take checks.")
+    assert ask("can I use my HSA card?").startswith("Yes, we take HSA cards.")
+    # no way named ("can I check how to pay?" names none): the list alone
+    assert ask("can I check how to pay?").startswith("You can pay by:")
+
+
+def test_the_clinic_files_own_answer_comes_first_for_a_location_question(db):
+    _, said = run(ActionAskLocation(), tracker(STRANGER_WEB, "what's your fax number",
+                                               "ask_location"))  # fmt: skip
+    assert texts(said).startswith("Our fax number is (413) 555-0199.")
+
+
 def test_a_holiday_asked_by_name_is_answered_from_the_clinic_closures(db):
     def ask(question: str) -> str:
         _, said = run(ActionAskHours(), tracker(STRANGER_WEB, question, intent="ask_hours"))
