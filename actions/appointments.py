@@ -215,6 +215,7 @@ def tell_desk_running_late(
     )
 
 
+_FROM_TO_RE = re.compile(r"\bfrom\b.+\b(?:to|till|until)\b", re.IGNORECASE)
 # "the one in April", "my appointment on Friday": a day that names one of them, not a new time
 _NAMES_AN_APPOINTMENT_RE = re.compile(
     r"\b(?:one|ones|appointments?|appt|visits?|bookings?|mine|check-?up|test)\b", re.IGNORECASE
@@ -486,6 +487,11 @@ class ValidateRescheduleForm(PickAppointmentForm):
         """ "I can't come on Tuesday ... can we do Thursday instead?": two days, one of them an
         appointment's (Tuesday: that one) and the other the new time (Thursday)."""
         said = [e for e in time_entities(tracker) if isinstance(e.get("start"), int)]
+        if len(said) == 1:
+            with store() as session:
+                moved = self.from_one_to_another(tracker, upcoming(session, current_caller()))
+            if moved is not None:
+                return moved
         if len(said) < 2:
             return super().choose_on_activation(dispatcher, tracker)
         message = latest_text(tracker)
@@ -501,6 +507,39 @@ class ValidateRescheduleForm(PickAppointmentForm):
                     log.info("reschedule.two_days named=1")
                     return [SlotSet("time", wanted_time), *self.chosen_events(chosen[0])]
         return super().choose_on_activation(dispatcher, tracker)
+
+    def from_one_to_another(
+        self, tracker: Tracker, mine: list[Appointment]
+    ) -> list[EventType] | None:
+        """ "Change my appointment from Tuesday to Wednesday", "from 10am to 2pm": the NLU reads
+        one range; when it starts at one of my appointments, that one is moved to where it
+        ends (Wednesday; 2pm that day). None when the words are not that."""
+        found = next(iter(time_entities(tracker)), None)
+        value = (found or {}).get("value")
+        if not isinstance(value, dict) or not isinstance(found.get("start"), int):
+            return None
+        message = latest_text(tracker)
+        phrase = message[max(0, found["start"] - 6) : found["end"]]  # "from" may be just before
+        if not _FROM_TO_RE.search(phrase):
+            return None
+        first, last = str(value.get("from") or ""), str(value.get("to") or "")
+        if len(first) == 10:  # days: the appointment on the first, moved to the last
+            chosen = in_days(mine, first, tracker)
+            new_time: Any = last
+        else:  # clock times: the appointment at the first time, moved to the last that day
+            try:
+                was, to = datetime.fromisoformat(first), datetime.fromisoformat(last)
+            except ValueError:
+                return None
+            chosen = [a for a in mine if text.local(a.start_at).time() == was.time()]
+            if len(chosen) != 1:
+                return None
+            day = text.local(chosen[0].start_at).date()
+            new_time = datetime.combine(day, to.timetz()).isoformat()
+        if len(chosen) != 1:
+            return None
+        log.info("reschedule.from_to")
+        return [SlotSet("time", new_time), *self.chosen_events(chosen[0])]
 
     def named_provider(self, dispatcher, tracker: Tracker) -> list[EventType]:
         """ "Can I see Dr Lee instead?": another provider who offers the same visit type;

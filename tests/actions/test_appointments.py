@@ -877,6 +877,36 @@ def test_a_day_that_cannot_be_and_the_day_wanted_instead_in_one_message(db):
     assert all(o["start"].startswith("2027-03-04") for o in filled["offered_slots"]), texts(said)
 
 
+def test_from_one_day_or_time_to_another_moves_the_appointment_at_the_first(db):
+    """ "change my appointment from tusday to wensday": the NLU reads one range (Tuesday to
+    Wednesday); it starts at the Tuesday check-up, which is moved to Wednesday. Clock times
+    likewise: "from 10am to 2pm" is the 10:00 check-up, moved to 2pm that day."""
+    (tuesday,) = [a for a in upcoming(db, MARIA) if a.start_at.date().isoformat() == "2027-03-02"]
+
+    def move(text, span, value):
+        found = [{**ent("time", value), "start": text.index(span), "end": text.index(span)
+                  + len(span)}]  # fmt: skip
+        events, said = run(ValidateRescheduleForm(), tracker(
+            MARIA, text, "reschedule_appointment", found, form="reschedule_form",
+            activating=True, new_slots={"time": value}))  # fmt: skip
+        return slots_of(events), texts(said)
+
+    text = "helo i need to chage my apointment from tusday to wensday if posible"
+    filled, said = move(text, "from tusday to wensday", {"from": "2027-03-02", "to": "2027-03-03"})
+    assert filled["appointment_id"] == str(tuesday.id), said
+    assert filled["time"] == "2027-03-03"
+    assert all(o["start"].startswith("2027-03-03") for o in filled["offered_slots"]), said
+    text = "move my appointment from 10am to 2pm"
+    filled, said = move(text, "10am to 2pm", {"from": "2027-03-01T10:00:00-05:00",
+                                              "to": "2027-03-01T14:00:00-05:00"})  # fmt: skip
+    assert filled["appointment_id"] == str(tuesday.id), said
+    assert filled["time"] == "2027-03-02T14:00:00-05:00"
+    # a range that starts at none of my appointments is what it says: when I can come
+    text = "move my appointment to sometime from thursday to friday"
+    filled, _ = move(text, "from thursday to friday", {"from": "2027-03-04", "to": "2027-03-05"})
+    assert filled.get("time") != "2027-03-05"
+
+
 def test_earlier_in_the_request_applies_once_the_appointment_is_picked(db):
     """ "Can I come in earlier than my appointment?" with two booked: which one is asked; once
     picked, the times before it are offered (the request's "earlier" was forgotten)."""
