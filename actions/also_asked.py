@@ -142,7 +142,10 @@ LATER_REQUESTS = {
         "Request records",
     ),
     "book_appointment": (
-        re.compile(r"\b(book|appointment|appt|see (a|the) doctor|come in)\b"),
+        re.compile(
+            r"\b(book|appointment|appt|come in|"
+            r"see (a |the |my )?(doctor|dr\.?|nurse|someone|dermatologist|np)\b)"
+        ),
         "the booking",
         "Book an appointment",
     ),

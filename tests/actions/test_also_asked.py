@@ -100,6 +100,22 @@ def test_a_second_request_waits_for_the_first_and_is_offered_after_it(db):
     assert "One thing at a time" not in texts(said)
 
 
+def test_seeing_a_doctor_asked_with_a_message_waits_for_the_message(db):
+    from actions.messages import ValidateMessageForm
+
+    text = "I need to see dr lee next week, and also can you tell dr patel my rash is better"
+    t = tracker(MARIA, text, "leave_message", form="message_form", activating=True)
+    t.latest_message["intent_ranking"] = [
+        {"name": "leave_message", "confidence": 0.56},
+        {"name": "book_appointment", "confidence": 0.4},
+    ]
+    events, said = run(ValidateMessageForm(), t)
+    assert "then I'll come back to the booking" in texts(said), texts(said)
+    assert {"event": "slot", "name": "also_wanted", "value": "book_appointment"} in [
+        {k: e.get(k) for k in ("event", "name", "value")} for e in events
+    ]
+
+
 def test_a_question_asked_with_a_booking_is_answered_before_its_first_question(db):
     text = "hi I need to book a physical and also what's my balance"
     t = tracker(MARIA, text, "book_appointment", form="booking_form", activating=True,
