@@ -301,8 +301,8 @@ def find_times(
         phrases.append(piece)
     matches = []
     for piece in phrases:
-        if piece.weak:
-            continue
+        if piece.weak or _NEGATED_RE.search(ctx.text[max(0, piece.start - 30) : piece.start]):
+            continue  # "not tuesday", "any day but monday": no time is better than that one
         piece = _any_part(_around_day(_leading_modifier(piece, ctx), ctx), ctx)
         resolved = _resolve(piece, ctx)
         if resolved is None:
@@ -313,6 +313,14 @@ def find_times(
         dated = piece.moment is not None or piece.days is not None or piece.day is not None
         matches.append(TimeMatch(start, end, text[start:end], value, grain, hours, dated))
     return matches
+
+
+# Words that make the time after them the one *not* wanted
+_NEGATED_RE = re.compile(
+    r"(?:(?<!\bwhy\s)\bnot|\bany\s*(?:day|time|thing)\s+but|\bexcept(?:\s+for)?|\bapart\s+from|"
+    r"\bother\s+than|\bexcluding)\s+(?:on\s+|the\s+|a\s+)?$",
+    re.IGNORECASE,
+)
 
 
 # Shorthand the patterns don't know, spelled out before parsing: "nxt wk", "this wknd"
