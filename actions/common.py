@@ -27,6 +27,7 @@ from clinic import clock, practice, text
 from clinic.db import session_scope
 from clinic.errors import DomainError, InvalidInput
 from clinic.identity import Caller, who_is
+from nlu.time_parsing import negated_at
 
 log = logging.getLogger("actions")
 
@@ -305,8 +306,10 @@ def payload_entities(text: str) -> dict[str, Any]:
 def say_if_date_unread(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     """A message that seems to give a date ("feb 30", "next blursday") but gave no time: say
     so, rather than go on as if no date had been said. The time question follows."""
-    if time_entities(tracker) or not DATE_LIKE.search(latest_text(tracker)):
-        return False
+    said = latest_text(tracker)
+    dates = [found for found in DATE_LIKE.finditer(said) if not negated_at(said, found.start())]
+    if time_entities(tracker) or not dates:
+        return False  # none, or only the day not wanted ("any day but Monday")
     dispatcher.utter_message(text="I couldn't read a date in that. I'll ask you for the day.")
     return True
 

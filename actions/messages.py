@@ -609,6 +609,23 @@ class ActionReportEmergency(StoreAction):
         return end_flow(tracker)
 
 
+class ActionEmergencyAgain(StoreAction):
+    """ "What do I do?" just after the emergency advice: the advice again, in plain steps
+    (staff were alerted the first time; not again)."""
+
+    def name(self) -> str:
+        return "action_emergency_again"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        number = emergency_number()
+        dispatcher.utter_message(
+            text=f"Please call {number} now, or go to the nearest emergency room. If you can't "
+            f"make the call yourself, ask someone near you to call {number} for you. Don't wait "
+            "for a reply here: the practice staff have been told."
+        )
+        return []
+
+
 class ActionStop(StoreAction):
     """Leave any open form, forgetting its answers, and say so."""
 

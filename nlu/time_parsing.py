@@ -301,7 +301,7 @@ def find_times(
         phrases.append(piece)
     matches = []
     for piece in phrases:
-        if piece.weak or _NEGATED_RE.search(ctx.text[max(0, piece.start - 30) : piece.start]):
+        if piece.weak or negated_at(ctx.text, piece.start):
             continue  # "not tuesday", "any day but monday": no time is better than that one
         piece = _any_part(_around_day(_leading_modifier(piece, ctx), ctx), ctx)
         resolved = _resolve(piece, ctx)
@@ -321,6 +321,11 @@ _NEGATED_RE = re.compile(
     r"\bother\s+than|\bexcluding)\s+(?:on\s+|the\s+|a\s+)?$",
     re.IGNORECASE,
 )
+
+
+def negated_at(text: str, start: int) -> bool:
+    """Is the time phrase starting at `start` said as the one not wanted ("not tuesday")?"""
+    return bool(_NEGATED_RE.search(text[max(0, start - 30) : start]))
 
 
 # Shorthand the patterns don't know, spelled out before parsing: "nxt wk", "this wknd"

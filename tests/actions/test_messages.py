@@ -8,6 +8,7 @@ from sqlalchemy import select
 from actions.messages import (
     ON_FILE,
     ActionAskCallbackNumber,
+    ActionEmergencyAgain,
     ActionGoodbye,
     ActionReportEmergency,
     ActionRequestHuman,
@@ -307,6 +308,14 @@ def test_an_emergency_says_the_number_first_and_alerts_staff_even_for_strangers(
     assert slip.urgency is Urgency.EMERGENCY and slip.reason == "crushing chest pain"
     assert {"event": "active_loop", "name": None, "timestamp": None} in events
     assert slots_of(events)["appointment_type"] is None
+
+
+def test_what_do_i_do_after_the_emergency_advice_gets_it_again_without_a_second_alert(db):
+    before = newest_slip(db).id
+    _, said = run(ActionEmergencyAgain(), tracker(STRANGER_TG, "what do I do", "help"))
+    assert texts(said).startswith("Please call 911 now, or go to the nearest emergency room.")
+    db.rollback()
+    assert newest_slip(db).id == before, "staff were alerted the first time"
 
 
 def test_asking_for_a_person_opens_a_handoff_thread(db):
