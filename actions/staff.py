@@ -40,7 +40,7 @@ from actions.forms import GuardedForm, current_caller, is_activating
 from actions.when import WEEKDAY, bare_clock, days_of, on_day, wanted
 from clinic import inbox, practice, staff, text
 from clinic.errors import DomainError, NotStaff
-from clinic.models import RoomKind, SlipKind, Urgency
+from clinic.models import Desk, RoomKind, SlipKind, StaffRole, Urgency
 
 INBOX_LIMIT = 10
 # the day and provider of the last schedule shown, for "and tomorrow?" (actions/follow_up.py)
@@ -248,6 +248,25 @@ _KIND_ASKED = (
 _FOR_ME_RE = re.compile(r"\b(for\s+me|my|mine)\b", re.IGNORECASE)
 
 
+# "billing messages", "anything for the front desk?", "nurse messages": one desk's inbox
+_DESK_ASKED = (
+    (re.compile(r"\b(billing|accounts|payments?)\b", re.IGNORECASE), Desk.BILLING),
+    (re.compile(r"\b(front\s*desk|reception)\b", re.IGNORECASE), Desk.FRONT_DESK),
+    (re.compile(r"\b(nurses?|nursing)\b", re.IGNORECASE), Desk.NURSE),
+)
+_DESK_NAMES = {Desk.BILLING: "billing office", Desk.FRONT_DESK: "front desk", Desk.NURSE: "nurse"}
+# whose "messages for me?" is their desk's (the front desk triages them all: it sees all)
+_DESK_OF_ROLE = {StaffRole.BILLING: Desk.BILLING, StaffRole.NURSE: Desk.NURSE}
+
+
+def _desk_asked(message: str, role: Any) -> Desk | None:
+    """The desk whose messages are asked for: named, or the asker's own ("for me")."""
+    for pattern, desk in _DESK_ASKED:
+        if pattern.search(message):
+            return desk
+    return _DESK_OF_ROLE.get(role) if _FOR_ME_RE.search(message) else None
+
+
 def _kind_asked(message: str) -> tuple[SlipKind | None, str]:
     for words, kind, name in _KIND_ASKED:
         if re.search(rf"\b({words})\b", message, re.IGNORECASE):
@@ -300,11 +319,15 @@ class ActionStaffMessages(StoreAction):
             provider = _known_provider(session, doctor)
             if provider is None and caller.staff.provider and _FOR_ME_RE.search(message):
                 provider = caller.staff.provider  # a doctor's "any messages for me?"
-            if not (urgent_only or kind or provider):
+            desk = None if provider else _desk_asked(message, caller.staff.role)
+            if kind is SlipKind.PAYMENT_PLAN:
+                desk = None  # "payment plan requests": the kind says it
+            if not (urgent_only or kind or provider or desk):
                 return self._whole_inbox(dispatcher, session, caller)
             slips = inbox.list_open(
                 session,
                 caller.staff_actor,
+                desk=desk,
                 kind=kind,
                 provider_key=provider.key if provider else None,
                 limit=500,
@@ -314,6 +337,7 @@ class ActionStaffMessages(StoreAction):
             lines = [_inbox_line(slip) for slip in slips[:INBOX_LIMIT]]
             what = f"{'urgent ' if urgent_only else ''}{kind_name}"
             what += f" for {provider.display_name}" if provider else ""
+            what += f" for the {_DESK_NAMES[desk]}" if desk else ""
         rest = f"{_plural(others, 'other open message')}{' can wait' if urgent_only else ''}."
         if not lines:
             dispatcher.utter_message(text=f"No open {what} right now. {rest}")

@@ -578,6 +578,19 @@ def test_a_doctor_asking_for_their_messages_gets_theirs_and_the_desk_gets_all(db
     assert texts(said).startswith("Open messages ("), texts(said)
 
 
+def test_one_desks_messages_when_named_or_asked_for_by_its_staff(db):
+    ben = "tg:2002"  # billing (clinic/seed.py)
+    for sender, asked in ((RITA, "any billing messages?"), (ben, "anything for me?"),
+                          (ben, "any billing messages")):  # fmt: skip
+        _, said = run(ActionStaffMessages(), tracker(sender, asked, "staff_messages"))
+        lines = [line for line in texts(said).splitlines() if line.startswith("• ")]
+        assert texts(said).startswith("Open messages for the billing office ("), texts(said)
+        assert lines and all(" for billing from " in line for line in lines), texts(said)
+    _, said = run(ActionStaffMessages(), tracker(RITA, "anything for the front desk?",
+                                                 "staff_messages"))  # fmt: skip
+    assert texts(said).startswith("Open messages for the front desk ("), texts(said)
+
+
 def test_only_the_urgent_ones_just_after_the_inbox_narrows_it(db):
     follow_up = answered_by(tracker(RITA, "only the urgent ones", "inform"),
                             "action_staff_messages")  # fmt: skip
