@@ -30,10 +30,12 @@ from actions.common import (
     FORM_ANSWER_INTENTS,
     FORM_START_INTENTS,
     answers_on_failure,
+    button_named,
     buttons,
     caller_of,
     latest_intent,
     log,
+    payload_intent,
     recent_events,
     reset_flow,
     store,
@@ -170,6 +172,8 @@ class GuardedForm(FormValidationAction):
         token = _caller.set(caller)
         over_token = _starting_over.set(over)
         try:
+            if requested:
+                tracker.add_slots(typed_yes_or_no(tracker, domain, requested))
             before = set(tracker.slots_to_validate())
             events = await super().run(dispatcher, tracker, domain)
             changed = before | set(slot_events(events))
@@ -191,6 +195,23 @@ class GuardedForm(FormValidationAction):
         """Said when an answer to the question asked gave nothing; the question follows."""
         if not say_if_other_language(dispatcher, tracker):
             dispatcher.utter_message(text="Sorry, I didn't catch that.")
+
+
+def typed_yes_or_no(tracker: Tracker, domain: DomainDict, requested: str) -> list[EventType]:
+    """A yes/no button's title typed as the answer ("no, just book the room"), whatever the
+    classifier made of it: the value the slot takes for that yes or no (its `from_intent`
+    mapping), as if the button had been tapped."""
+    if requested in tracker.slots_to_validate():
+        return []
+    pressed = button_named(tracker)
+    intent = payload_intent(pressed) if pressed else None
+    if intent not in ("affirm", "deny"):
+        return []
+    for mapping in ((domain.get("slots") or {}).get(requested) or {}).get("mappings") or []:
+        if mapping.get("type") == "from_intent" and mapping.get("intent") == intent:
+            log.info("form.typed_button slot=%s answer=%s", requested, intent)
+            return [SlotSet(requested, mapping.get("value"))]
+    return []
 
 
 class ActionDialogueFallback(Action):

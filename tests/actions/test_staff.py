@@ -659,3 +659,19 @@ def test_a_part_of_the_day_shows_only_its_visits(db):
     _, whole = run(ActionStaffSchedule(), tracker(RITA, "what's on friday?", "staff_schedule",
                                                   [ent("time", "2027-03-05")]))  # fmt: skip
     assert "AM" in texts(whole) and texts(whole).startswith("Schedule for Friday, March 5:")
+
+
+def test_a_yes_or_no_buttons_title_typed_is_that_answer(db):
+    """ "no just book the room" typed for "Shall I invite the whole team?" reads to the
+    classifier as booking a room; it is the [No, just book the room] button's answer."""
+    question = "Shall I invite the whole team?"
+    choices = [{"title": "Yes, invite everyone", "payload": "/affirm"},
+               {"title": "No, just book the room", "payload": "/deny"}]  # fmt: skip
+    asking = {"room": "library", "time": THURSDAY_2_TO_3, "requested_slot": "meeting_invite"}
+    for typed, intent, value in (("no just book the room", "staff_book_meeting", False),
+                                 ("Yes, invite everyone!", "inform", True)):  # fmt: skip
+        t = after_question(tracker(RITA, typed, intent, form=FORM, slots=asking), question,
+                           choices)  # fmt: skip
+        events, said = run(ValidateMeetingForm(), t)
+        assert slots_of(events)["meeting_invite"] is value, typed
+        assert "didn't catch" not in texts(said), typed
