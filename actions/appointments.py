@@ -63,7 +63,7 @@ from actions.common import (
 from actions.forms import GuardedForm, current_caller
 from actions.offer_shift import moved_by_words, moved_from
 from actions.patient_lookup import say_patients_visits, say_staff_cannot_change
-from actions.staff import ActionStaffSchedule, cancel_room_booking_step
+from actions.staff import ActionStaffSchedule, cancel_room_booking_step, say_my_meetings
 from actions.when import WEEKDAY, bare_clock, day_phrase, days_of, on_day
 from clinic import clock, inbox, practice, scheduling, text
 from clinic.errors import DomainError, ProviderDoesNotOffer, SlotTaken
@@ -967,6 +967,8 @@ class ActionListAppointments(StoreAction):
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
         if say_patients_visits(dispatcher, tracker):  # staff: "is Maria Lopez booked?"
+            return []
+        if say_my_meetings(dispatcher, tracker):  # staff: "my room bookings"
             return []
         with store() as session:
             caller = caller_of(session, tracker)

@@ -37,7 +37,7 @@ from actions.common import (
 )
 from actions.faq import provider_hours
 from actions.forms import GuardedForm, current_caller, is_activating
-from actions.when import WEEKDAY, bare_clock, days_of, on_day, wanted
+from actions.when import WEEKDAY, bare_clock, day_phrase, days_of, on_day, wanted
 from clinic import inbox, practice, staff, text
 from clinic.errors import DomainError, NotStaff
 from clinic.models import Desk, RoomKind, SlipKind, StaffRole, Urgency
@@ -443,6 +443,11 @@ class ValidateMeetingForm(GuardedForm):
             log.info("staff.refused action=meeting")
             say_error(dispatcher, NotStaff())
             return []
+        said = latest_text(tracker)
+        if activating and _QUESTION_START_RE.search(said) and asks_about_my_meetings(said):
+            # "any meetings tomorrow?": the meetings, not a new booking
+            say_my_meetings(dispatcher, tracker)
+            return []
         return None
 
     def after(self, dispatcher, tracker: Tracker, changed: set[str], activating: bool):
@@ -618,6 +623,54 @@ def _booking_label(booking) -> str:
         f"“{booking.title}” in the {booking.room.name}, {text.when(booking.start_at)}–"
         f"{text.clock_time(booking.end_at)}"
     )
+
+
+# "what meetings do I have?", "my room bookings", "which rooms have I booked?" (not "book ...")
+_MY_MEETINGS_RE = re.compile(
+    r"\b(meetings?|room bookings?|rooms? (?:have )?i(?: have|'ve)? booked|booked rooms?)\b",
+    re.IGNORECASE,
+)
+_BOOKING_ASKED_RE = re.compile(r"\b(book|reserve|set up|arrange|grab)\b", re.IGNORECASE)
+_QUESTION_START_RE = re.compile(
+    r"^\W*(?:any|what|which|when|where|show|list|do|have|am|is|are)\b", re.IGNORECASE
+)
+
+
+def asks_about_my_meetings(said: str) -> bool:
+    return bool(_MY_MEETINGS_RE.search(said)) and not (
+        _BOOKING_ASKED_RE.search(said) and not _QUESTION_START_RE.search(said)
+    )
+
+
+def say_my_meetings(dispatcher, tracker: Tracker) -> bool:
+    """A staff member asking about their meetings: the ones ahead (on the days said) that they
+    organised or are invited to. False when the caller is no staff member or asked no such
+    thing."""
+    said = latest_text(tracker)
+    if not asks_about_my_meetings(said):
+        return False
+    found = next((e.get("value") for e in time_entities(tracker)), None)
+    first, last = days_of(found) if found is not None else (None, None)
+    with store(readonly=True) as session:
+        caller = caller_of(session, tracker)
+        if not caller.is_staff:
+            return False
+        meetings = staff.my_meetings(session, caller.staff_actor, first, last)
+        lines = [
+            f"• {_booking_label(b)}"
+            + ("" if b.booked_by_id == caller.staff.id else f" (booked by {b.booked_by.name})")
+            for b in meetings
+        ]
+    when = f" {day_phrase(found)}" if found is not None else " ahead"
+    log.info("staff.my_meetings count=%d", len(lines))
+    if not lines:
+        dispatcher.utter_message(
+            text=f"You have no meetings{when}.",
+            buttons=buttons([("Book a meeting room", "/staff_book_meeting")]),
+        )
+        return True
+    dispatcher.utter_message(text="\n".join([f"Your meetings{when}:", *lines]))
+    return True
 
 
 def cancel_room_booking_step(session, caller, dispatcher, tracker: Tracker) -> list[EventType]:

@@ -149,6 +149,11 @@ def say_unclear(dispatcher, tracker: Tracker, answer: str, suggest: bool) -> lis
         caller = caller_of(session, tracker)
     if caller.is_staff and say_patients_visits(dispatcher, tracker):
         return []  # "what does Maria Lopez have booked": a lookup the classifier can't place
+    if caller.is_staff:
+        from actions.staff import say_my_meetings  # actions.staff imports this module
+
+        if say_my_meetings(dispatcher, tracker):  # "what meetings do I have?"
+            return []
     in_form = bool((tracker.active_loop or {}).get("name"))
     meant = likely_meant(tracker, caller) if suggest and not in_form else []
     if meant:

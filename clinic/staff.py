@@ -7,6 +7,7 @@
     room_bookings(s, actor, day) -> list[RoomBooking]
     my_room_bookings(s, actor, first=None, last=None) -> list[RoomBooking]   ahead, organised
     my_room_booking(s, actor, booking_id) -> RoomBooking                     one of those
+    my_meetings(s, actor, first=None, last=None) -> list[RoomBooking]  organised or invited to
     staff_list(s, actor) -> list[Staff]
     patients_named(s, actor, said) -> list[Patient]               "is Maria Lopez booked?"
     add_staff(s, *, name, role, telegram_user_id=None, email=None, provider_key=None) -> Staff
@@ -441,6 +442,25 @@ def my_room_bookings(
     if last is not None:
         query = query.where(RoomBooking.start_at < _day_bounds(last)[1])
     return list(session.scalars(query.order_by(RoomBooking.start_at).limit(MY_BOOKINGS_LIMIT)))
+
+
+def my_meetings(
+    session: Session, actor: Actor, first: date | None = None, last: date | None = None
+) -> list[RoomBooking]:
+    """The meetings still ahead (on the days from `first` to `last`, if given) that the staff
+    member organised or is invited to, soonest first."""
+    me = _staff(session, actor)
+    query = select(RoomBooking).where(
+        RoomBooking.status == RoomBookingStatus.BOOKED, RoomBooking.start_at > clock.now()
+    )
+    if first is not None:
+        query = query.where(RoomBooking.start_at >= _day_bounds(first)[0])
+    if last is not None:
+        query = query.where(RoomBooking.start_at < _day_bounds(last)[1])
+    # invitees are a JSON list: read a bounded window and pick in Python (meetings are few)
+    ahead = session.scalars(query.order_by(RoomBooking.start_at).limit(500))
+    mine = [b for b in ahead if b.booked_by_id == me.id or me.id in (b.invitee_ids or [])]
+    return mine[:MY_BOOKINGS_LIMIT]
 
 
 def my_room_booking(session: Session, actor: Actor, booking_id: int) -> RoomBooking:

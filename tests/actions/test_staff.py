@@ -675,3 +675,43 @@ def test_a_yes_or_no_buttons_title_typed_is_that_answer(db):
         events, said = run(ValidateMeetingForm(), t)
         assert slots_of(events)["meeting_invite"] is value, typed
         assert "didn't catch" not in texts(said), typed
+
+
+def test_what_meetings_do_i_have_lists_the_ones_organised_or_invited_to(db):
+    from datetime import datetime
+
+    from clinic import staff as staff_service
+    from clinic.db import session_scope
+    from clinic.identity import who_is
+
+    with session_scope() as session:
+        rita = who_is(session, RITA).staff_actor
+        ben = who_is(session, "tg:2002").staff
+        staff_service.book_room(session, rita, "library",
+                                datetime.fromisoformat("2027-03-04T14:00:00-05:00"),
+                                datetime.fromisoformat("2027-03-04T15:00:00-05:00"),
+                                "Billing review", invitees=[ben.id])  # fmt: skip
+    mine = "• “Billing review” in the Library, Thu, Mar 4 at 2:00 PM–3:00 PM"
+    from actions.unclear import ActionFallback
+
+    for action, asked, intent in (
+        (ActionListAppointments(), "my room bookings", "list_appointments"),
+        (ActionFallback(), "what meetings do I have", "nlu_fallback"),  # not placed
+    ):
+        _, said = run(action, tracker(RITA, asked, intent))
+        assert texts(said) == f"Your meetings ahead:\n{mine}", asked
+    # the one invited sees it too, with who booked it; a question that starts the meeting form
+    # lists, on the day asked
+    thursday = [ent("time", "2027-03-04")]
+    _, said = run(ValidateMeetingForm(), tracker("tg:2002", "any meetings on thursday?",
+                  "staff_book_meeting", thursday, form=FORM, activating=True))  # fmt: skip
+    assert texts(said) == (f"Your meetings on Thursday, March 4:\n{mine} (booked by Rita Alvarez)")
+    _, said = run(ValidateMeetingForm(), tracker(RITA, "any meetings on friday?",
+                  "staff_book_meeting", [ent("time", "2027-03-05")], form=FORM,
+                  activating=True))  # fmt: skip
+    assert texts(said) == "You have no meetings on Friday, March 5."
+    # booking one is still booking one
+    _, said = run(ValidateMeetingForm(), tracker(RITA, "book a meeting on friday",
+                  "staff_book_meeting", [ent("time", "2027-03-05")], form=FORM,
+                  activating=True))  # fmt: skip
+    assert "Your meetings" not in texts(said) and "no meetings" not in texts(said)

@@ -209,3 +209,21 @@ def test_patients_named_finds_first_and_last_name_for_staff_only(store):
     assert staff.patients_named(store, desk, "") == []
     with pytest.raises(NotStaff):
         staff.patients_named(store, Actor.patient(a.id), said)
+
+
+def test_my_meetings_are_the_ones_organised_or_invited_to_still_ahead(store):
+    rita = make_staff(store, telegram_user_id=1)
+    ben = make_staff(store, StaffRole.BILLING, telegram_user_id=2)
+    nina = make_staff(store, StaffRole.NURSE, telegram_user_id=3)
+    thursday = staff.book_room(store, Actor.staff(rita.id), "conference",
+                               at("2027-03-04", "14:00"), at("2027-03-04", "15:00"),
+                               "Staff meeting", [ben.id])  # fmt: skip
+    friday = staff.book_room(store, Actor.staff(nina.id), "library", at("2027-03-05", "09:00"),
+                             at("2027-03-05", "10:00"), "Nurses' huddle", [])  # fmt: skip
+    assert [b.id for b in staff.my_meetings(store, Actor.staff(ben.id))] == [thursday.id]
+    assert [b.id for b in staff.my_meetings(store, Actor.staff(rita.id))] == [thursday.id]
+    assert [b.id for b in staff.my_meetings(store, Actor.staff(nina.id))] == [friday.id]
+    on_friday = staff.my_meetings(store, Actor.staff(rita.id), date(2027, 3, 5), date(2027, 3, 5))
+    assert on_friday == []
+    with pytest.raises(NotStaff):
+        staff.my_meetings(store, Actor.patient(make_patient(store).id))
