@@ -50,6 +50,7 @@ from actions.faq import day_answer
 from actions.forms import GuardedForm, current_caller, is_activating
 from actions.offer_shift import shifted_time
 from actions.patient_lookup import say_staff_cannot_change
+from actions.visit_reason import reason_in
 from actions.waitlist import earlier_pick, join_waitlist, wait_for_earlier, waitlist_answer
 from actions.when import EARLIEST, Wanted, days_of, on_day, wanted
 from clinic import clock, practice, scheduling, slots, text
@@ -541,8 +542,8 @@ class ValidateBookingForm(GuardedForm):
             )
             return
         if requested == "appointment_type" and _REASON_RE.search(latest_text(tracker)):
-            # "it's for my blood pressure": what it is about, not a kind of visit; the question
-            # that follows says which kind fits what
+            # "my knee's been bad": what it is about (in words `reason_in` could not keep), not
+            # a kind of visit; the question that follows says which kind fits what
             dispatcher.utter_message(text="Thanks for telling me what it's about.")
             return
         if not asked_which_one(dispatcher, tracker, requested):
@@ -638,6 +639,7 @@ class ValidateBookingForm(GuardedForm):
                     type_key=type_key,
                     start=start,
                     provider_key=None if provider in (None, ANY) else provider,
+                    reason=tracker.get_slot("visit_reason"),
                 )
                 booked_id = appointment.id
         except SlotTaken as error:
@@ -662,6 +664,27 @@ class ValidateBookingForm(GuardedForm):
     # --- free times once type, provider and time are known ---------------------------------
 
     def after(self, dispatcher, tracker: Tracker, changed: set[str], activating: bool):
+        return [
+            *self.reason_said(dispatcher, tracker, activating),
+            *self.search_after(dispatcher, tracker, changed, activating),
+        ]
+
+    @staticmethod
+    def reason_said(dispatcher, tracker: Tracker, activating: bool) -> list[EventType]:
+        """What the visit is about, when the request or the answer to "what kind of visit?"
+        says it ("a checkup for my knee", "it's for my blood pressure"): kept for the
+        appointment. Said where the kind was asked, it is thanked for (the question follows)."""
+        asked = tracker.get_slot("requested_slot")
+        if not (activating or asked == "appointment_type") or tracker.get_slot("visit_reason"):
+            return []
+        reason = reason_in(latest_text(tracker))
+        if reason is None:
+            return []
+        if not activating and not tracker.get_slot("appointment_type"):
+            dispatcher.utter_message(text="Thanks for telling me what it's about.")
+        return [SlotSet("visit_reason", reason)]
+
+    def search_after(self, dispatcher, tracker: Tracker, changed: set[str], activating: bool):
         type_key = tracker.get_slot("appointment_type")
         provider = tracker.get_slot("provider")
         asked = tracker.get_slot("requested_slot")

@@ -61,6 +61,7 @@ SIDE_INTENTS = (
 # Every slot a form fills: reset when a flow ends so nothing leaks into the next one.
 FLOW_SLOTS = (
     "also_wanted",
+    "visit_reason",
     "appointment_type",
     "provider",
     "time",

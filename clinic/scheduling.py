@@ -305,6 +305,17 @@ def _place(
 # --- booking ---------------------------------------------------------------------------------
 
 
+REASON_CHARS = 200
+
+
+def visit_reason(said: str | None) -> str | None:
+    """What a visit is about, tidied for the schedule: one line, at most REASON_CHARS."""
+    said = " ".join((said or "").split()).strip(" .,;")
+    if not said:
+        return None
+    return said if len(said) <= REASON_CHARS else said[: REASON_CHARS - 1].rstrip() + "…"
+
+
 def book(
     session: Session,
     actor: Actor,
@@ -313,9 +324,11 @@ def book(
     start: datetime,
     provider_key: str | None = None,
     patient_id: int | None = None,
+    reason: str | None = None,
 ) -> Appointment:
     """Book a visit of `type_key` at `start` (aware) for the actor (patient) or `patient_id`
     (staff/system). Without a provider, the first provider offering the type who is free then.
+    `reason`: what the visit is about, in the patient's words (kept for staff, never logged).
 
     Raises NotLinked, NotYourAppointment, UnknownAppointmentType, UnknownProvider,
     ProviderDoesNotOffer, PastTime, TooSoon, TooFarAhead, ClinicClosed, OutsideHours,
@@ -348,6 +361,7 @@ def book(
         "end_at": end_at,
         "blocked_until": end_at + timedelta(minutes=kind.buffer_after_minutes),
         "status": AppointmentStatus.BOOKED,
+        "reason": visit_reason(reason),
         "created_at": now,
         "updated_at": now,
     }

@@ -262,11 +262,35 @@ def _progress(enabled: bool) -> Iterator:
         yield bar
 
 
+# What demo visits are about, as patients put it (the schedule shows it to staff)
+DEMO_REASONS = {
+    "checkup": [
+        "knee pain",
+        "a cough for two weeks",
+        "headaches",
+        "a rash on my arm",
+        "trouble sleeping",
+        "my blood pressure",
+        "back pain after gardening",
+    ],
+    "follow_up": [
+        "blood pressure review",
+        "diabetes review",
+        "results of my blood test",
+        "the new medication",
+        "my ankle after the sprain",
+    ],
+    "consultation": ["a mole that changed", "joint pain in both hands", "eczema flare-up"],
+}
+
+
 class _Seeder:
     def __init__(self, session: Session, now: datetime, rng: random.Random) -> None:
         self.s = session
         self.now = now
         self.rng = rng
+        # a random stream of its own, so the reasons leave the rest of the demo month as it was
+        self.reasons = random.Random(7)
         self.tz = clock.clinic_tz()
         self.types = {t.key: t for t in session.scalars(select(AppointmentType))}
         self.providers = {p.key: p for p in session.scalars(select(Provider))}
@@ -286,6 +310,13 @@ class _Seeder:
 
     def hold(self, key: tuple[str, int], start: datetime, end: datetime) -> None:
         self.busy.setdefault(key, []).append((start, end))
+
+    def reason_for(self, type_key: str) -> str | None:
+        """What about, for half of the visits whose kind doesn't say it already."""
+        choices = DEMO_REASONS.get(type_key)
+        if not choices or self.reasons.random() < 0.5:
+            return None
+        return self.reasons.choice(choices)
 
     def add_appointment(
         self,
@@ -326,6 +357,7 @@ class _Seeder:
             end_at=end,
             blocked_until=blocked,
             status=status,
+            reason=self.reason_for(type_key),
             created_at=created,
             updated_at=created,
         )

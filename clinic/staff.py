@@ -164,9 +164,10 @@ def format_schedule(
             lines.append(f"  ({provider_day.away or empty})")
         for a in shown:
             room = f", {a.room.name}" if a.room else ""
+            about = f" — “{a.reason}”" if a.reason else ""
             lines.append(
                 f"  {text.clock_time(a.start_at)} {a.appointment_type.name}: "
-                f"{a.patient.full_name}{room}{STATUS_MARK[a.status]}"
+                f"{a.patient.full_name}{room}{STATUS_MARK[a.status]}{about}"
             )
     return "\n".join(lines)
 

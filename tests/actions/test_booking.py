@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from rasa_sdk.events import SlotSet
 from sqlalchemy import func, select
 
@@ -722,6 +723,31 @@ def test_not_sure_which_visit_type_gets_help_not_a_loop(db):
     assert {"title": "Talk to a person", "payload": "/request_human"} in buttons(said)
 
 
+def test_what_the_visit_is_about_is_kept_with_the_appointment(db):
+    """ "a checkup for my knee on friday": "my knee" goes with the booking, for the doctor's
+    schedule; said when asked what kind of visit, it is kept too (and thanked for)."""
+    (free, *_) = free_on(db, FRIDAY)
+    events, _ = run(ValidateBookingForm(), start(text="a checkup for my knee on friday",
+                    appointment_type="checkup", provider="patel", time=free.iso_start))  # fmt: skip
+    filled = slots_of(events)
+    assert filled["visit_reason"] == "my knee"
+    confirmed, _ = run(ValidateBookingForm(), tracker(MARIA, "yes", "affirm", form=FORM, slots={
+        **filled, "appointment_type": "checkup", "time": free.iso_start,
+        "requested_slot": "booking_confirmed"}, new_slots={"booking_confirmed": True}))  # fmt: skip
+    db.rollback()
+    booked = db.get(Appointment, int(slots_of(confirmed)["last_appointment_id"]))
+    assert booked.reason == "my knee"
+    # said where the kind was asked
+    events, said = run(ValidateBookingForm(), tracker(MARIA, "it's for my blood pressure",
+                       form=FORM, slots={"requested_slot": "appointment_type"}))  # fmt: skip
+    assert slots_of(events)["visit_reason"] == "my blood pressure"
+    assert texts(said) == "Thanks for telling me what it's about."
+    # nothing about a problem, or a relative: nothing kept
+    for text in ("book a checkup for my son", "a physical for the 31st of march"):
+        events, _ = run(ValidateBookingForm(), start(text=text))
+        assert "visit_reason" not in slots_of(events), text
+
+
 def test_what_the_visit_is_about_said_for_its_kind_is_thanked_not_misunderstood(db):
     asking = {"requested_slot": "appointment_type"}
     for said_about in ("it's for my blood pressure", "my knee hurts", "I've had a cough"):
@@ -1117,3 +1143,23 @@ def test_make_it_thursday_instead_while_confirming_changes_this_bookings_time(db
     assert filled.get("booking_confirmed") is None
     assert filled["offered_slots"], texts(said)
     assert all(o["start"].startswith("2027-03-04") for o in filled["offered_slots"]), texts(said)
+
+
+@pytest.mark.parametrize(
+    ("said", "reason"),
+    [
+        ("I need a checkup for my knee next week", "my knee"),
+        ("my back hurts, can I come in tomorrow", "my back hurts"),
+        ("I'd like to see someone about my headaches", "my headaches"),
+        ("because of a rash on my arm", "a rash on my arm"),
+        ("for my wrist at 9am please", "my wrist"),
+        ("hello, I would like to make an appointment please", None),
+        ("book me in with dr lee for a checkup on friday", None),
+        ("can I book a physical for the 31st of march", None),
+        ("a checkup for my daughter", None),
+    ],
+)
+def test_the_words_about_the_problem_and_only_those(said, reason):
+    from actions.visit_reason import reason_in
+
+    assert reason_in(said) == reason

@@ -79,6 +79,32 @@ def test_book_writes_history_audit_confirmation_and_reminders(store, two_patient
     assert "Wed, Mar 3 at 10:00 AM" in kinds["appointment_confirmation"].text
 
 
+def test_what_the_visit_is_about_is_kept_shown_on_the_schedule_and_moves_with_it(
+    store, two_patients, caplog
+):
+    from clinic import staff
+
+    maria, _ = two_patients
+    desk = Actor.staff(make_staff(store).id)
+    said = "  my knee has been   swollen since the fall. "
+    with caplog.at_level("DEBUG"):
+        booked = scheduling.book(store, Actor.patient(maria.id), type_key="checkup",
+                                 provider_key="patel", start=at("2027-03-03", "10:00"),
+                                 reason=said)  # fmt: skip
+    assert booked.reason == "my knee has been swollen since the fall"
+    assert "knee" not in caplog.text, "health details are never logged"
+    days = staff.day_schedule(store, desk, at("2027-03-03", "10:00").date())
+    shown = staff.format_schedule(days, at("2027-03-03", "10:00").date())
+    assert "10:00 AM Check-up: Test PatientA, " in shown
+    assert "— “my knee has been swollen since the fall”" in shown
+    moved = scheduling.reschedule(store, Actor.patient(maria.id), booked.id,
+                                  at("2027-03-04", "10:00"))  # fmt: skip
+    assert moved.reason == "my knee has been swollen since the fall"
+    assert scheduling.visit_reason("x" * 500).endswith("…")
+    assert len(scheduling.visit_reason("x" * 500)) == scheduling.REASON_CHARS
+    assert scheduling.visit_reason("  ") is None
+
+
 def test_reminder_already_past_is_not_written(store, two_patients):
     maria, _ = two_patients
     # Tomorrow 8:00 is 23 hours away: no 24 h reminder, only the 2 h one.
