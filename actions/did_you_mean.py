@@ -61,11 +61,18 @@ def likely_meant(tracker: Tracker, caller: Caller) -> list[tuple[str, str]]:
     offered = dict(FOR_PATIENTS) if caller.is_patient or not caller.is_staff else {}
     if caller.is_staff:
         offered.update(FOR_STAFF)
+    staff_only = caller.is_staff and not caller.is_patient
     said = ((tracker.latest_message or {}).get("intent") or {}).get("name")
     ranking = [
-        r
+        # staff have no appointments of their own: their "my appointments" is the schedule
+        {**r, "name": "staff_schedule"}
+        if staff_only and r.get("name") == "list_appointments"
+        else r
         for r in (tracker.latest_message or {}).get("intent_ranking") or []
         if r.get("name") not in ("nlu_fallback", said)
+    ]
+    ranking = [
+        r for i, r in enumerate(ranking) if r["name"] not in [q["name"] for q in ranking[:i]]
     ]
     if not ranking or ranking[0].get("name") not in offered:
         return []

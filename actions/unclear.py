@@ -204,6 +204,19 @@ class _Unclear(StoreAction):
 
             log.info("fallback.insurer_named")
             return await awaited(ActionAskInsurance().run(dispatcher, tracker, domain))
+        if self.torn_between(tracker) & {"staff_schedule", "list_appointments"} and (
+            time_entities(tracker) and not (tracker.active_loop or {}).get("name")
+        ):
+            # "my schedule thursday" from staff, unsure between their schedule and "my
+            # appointments": for staff both are the schedule of that day (it only reads)
+            with store(readonly=True) as session:
+                caller = caller_of(session, tracker)
+            if caller.is_staff and not caller.is_patient:
+                from actions.also_asked import awaited
+                from actions.staff import ActionStaffSchedule  # it imports this module
+
+                log.info("fallback.staff_schedule")
+                return await awaited(ActionStaffSchedule().run(dispatcher, tracker, domain))
         if self.asks_for_room(tracker):
             # "is there any opening with Dr Patel this friday?": a patient looking for a time
             from actions.staff import look_for_a_time  # actions.staff imports the forms

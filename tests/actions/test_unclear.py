@@ -263,3 +263,23 @@ def test_a_thumbs_up_or_a_smile_alone_is_taken_as_ok(db):
     for sent in ("🙃🙃🙃", "🤷"):  # not an "OK": the usual answer
         _, said = run(ActionFallback(), tracker(MARIA, sent, "nlu_fallback"))
         assert texts(said).startswith("Sorry, I didn't understand that."), sent
+
+
+def test_staff_unsure_between_their_appointments_and_the_schedule_get_the_schedule(db):
+    from tests.actions.helpers import DR_PATEL
+
+    thursday = [ent("time", "2027-03-04")]
+    t = leaning(DR_PATEL, "my schedule thursday",
+                [("list_appointments", 0.43), ("staff_schedule", 0.33)], thursday)  # fmt: skip
+    _, said = run(ActionFallback(), t)
+    assert texts(said).startswith("Schedule for Thursday, March 4:"), texts(said)
+    # no day said: asked, with the schedule as the button (a staff member's "my appointments")
+    t = leaning(DR_PATEL, "my lot", [("list_appointments", 0.43), ("staff_schedule", 0.33)])
+    _, said = run(ActionFallback(), t)
+    assert [b["title"] for b in buttons(said)] == ["The schedule", "Something else",
+                                                   "Talk to a person"]  # fmt: skip
+    # a patient unsure the same way is not shown the schedule
+    t = leaning(MARIA, "my schedule thursday",
+                [("list_appointments", 0.43), ("staff_schedule", 0.33)], thursday)  # fmt: skip
+    _, said = run(ActionFallback(), t)
+    assert "Schedule for" not in texts(said)
