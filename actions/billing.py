@@ -198,7 +198,7 @@ class ActionAskInvoice(StoreAction):
             body = note + invoice_text(invoice)
             document = invoice_document(invoice)
         log.info("invoice.shown")
-        if _DISPUTED_RE.search(latest_text(tracker)):  # "I already paid", "charged twice"
+        if DISPUTED_RE.search(latest_text(tracker)):  # "I already paid", "charged twice"
             dispatcher.utter_message(
                 text=body + "\nIf something on it looks wrong (a payment missing, a charge twice), "
                 "the billing office can check it for you.",
@@ -232,7 +232,7 @@ def last_invoice_shown(tracker) -> int | None:
 # "$210", "210 dollars", "$63.50"
 _AMOUNT_RE = re.compile(r"\$\s?(\d{1,5}(?:\.\d{2})?)\b|\b(\d{1,5}(?:\.\d{2})?) ?dollars?\b", re.I)
 # "I already paid", "charged twice", "too high": the person thinks the bill is wrong
-_DISPUTED_RE = re.compile(
+DISPUTED_RE = re.compile(
     r"\b(already paid|paid (it|that|this)|charged (me )?twice|double.?charged|twice for|"
     r"overcharged|too (high|much)|so (high|much|expensive)|wrong|mistake|error|incorrect|"
     r"doesn'?t look right|not right|dispute)\b",
@@ -272,6 +272,15 @@ class ActionAskClaimStatus(StoreAction):
             if refuse_for_someone_else(session, dispatcher, tracker, caller, "insurance claims"):
                 return []
             claims = billing.claims_for(session, caller.actor)
+            shown = last_invoice_shown(tracker) if span is None else None
+            if shown is not None and answered_before(tracker) == "action_ask_invoice":
+                # "what did insurance pay on that?" just after a bill: that bill's visits
+                try:
+                    served = [line.date_of_service for line in
+                              billing.get_invoice(session, caller.actor, shown).lines]  # fmt: skip
+                except DomainError:
+                    served = []
+                span = (min(served), max(served)) if served else None
             if span is not None:
                 first, last = span
                 dated = [c for c in claims if c.service_from <= last and c.service_to >= first]

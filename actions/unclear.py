@@ -18,6 +18,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import (
     HUMAN_BUTTON,
     StoreAction,
+    answered_before,
     button_named,
     buttons,
     caller_of,
@@ -128,6 +129,13 @@ NOT_UNDERSTOOD = (
 )
 
 
+_BILLING_ANSWERS = ("action_ask_balance", "action_ask_invoice", "action_ask_claim_status")
+# "why is it so high?", "how come I owe that much?", "what is this charge for?"
+_WHY_SO_RE = re.compile(
+    r"\b(?:why|how come|what)\b.*\b(?:high|much|expensive|charged?|charges|cost|owe|pay|"
+    r"denied|amount)\b",
+    re.IGNORECASE,
+)
 _FOLLOW_UP_RE = re.compile(r"^\s*(?:and|what about|how about)\b", re.IGNORECASE)
 
 
@@ -188,6 +196,17 @@ class _Unclear(StoreAction):
             from actions.follow_up import ActionInformWithoutContext
 
             return await ActionInformWithoutContext().run(dispatcher, tracker, domain)
+        if self.questions_a_bill(tracker):
+            # "why is it so high?", "that's wrong" just after a bill, a balance or claims
+            from actions.billing import BILLING_BUTTON
+
+            log.info("fallback.bill_questioned")
+            dispatcher.utter_message(
+                text="I can't explain or change charges myself, but the billing office can go "
+                "through them with you and check anything that looks wrong.",
+                buttons=buttons([BILLING_BUTTON]),
+            )
+            return []
         if self.is_booking(tracker):
             # "bloodwork with grace": unsure whether it is a request or an answer, but either
             # way it books that visit (as the rules do for both)
@@ -237,6 +256,14 @@ class _Unclear(StoreAction):
             and not (tracker.active_loop or {}).get("name")
             and bool(entity(tracker, "provider") or time_entities(tracker))
             and bool(AVAILABILITY_RE.search(latest_text(tracker)))
+        )
+
+    @staticmethod
+    def questions_a_bill(tracker: Tracker) -> bool:
+        from actions.billing import DISPUTED_RE  # actions.billing imports this module
+
+        return answered_before(tracker) in _BILLING_ANSWERS and bool(
+            DISPUTED_RE.search(latest_text(tracker)) or _WHY_SO_RE.search(latest_text(tracker))
         )
 
     @staticmethod

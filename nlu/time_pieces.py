@@ -430,6 +430,12 @@ def _month_name(found: re.Match, ctx: Context) -> Piece | None:
     return _span(found, days=(first, last))
 
 
+def _month_before_a_visit(found: re.Match, ctx: Context) -> Piece | None:
+    if not found["pre"] and found["mon"].lower() in ("may", "march"):
+        return None  # "I may visit", "march appointment" is too rare to risk it
+    return _month_name(found, ctx)
+
+
 def _relative_month(found: re.Match, ctx: Context) -> Piece | None:
     qualifier = re.sub(r"\s+", " ", (found["q"] or "").lower()).removeprefix("the ")
     which = re.sub(r"\s+", " ", (found["which"] or "this").lower())
@@ -774,6 +780,13 @@ _PATTERNS: list[tuple[str, Maker]] = [
         _month_name,
     ),
     (rf"\b(?P<mon>{FULL_MONTH_RE})\s+(?P<y>(?:19|20)\d{{2}})\b", _month_name),
+    (
+        # "my december visit", "the january bill", "march appointment": the month of a visit
+        rf"\b(?:(?P<pre>my|our|his|her|their|that)\s+)?(?P<mon>{FULL_MONTH_RE})(?=\s+(?:visit|"
+        r"appointment|appt|bill|invoice|claim|statement|check-?up|physical|consultation|"
+        r"follow-?up|blood\s*test)s?\b)",
+        _month_before_a_visit,
+    ),
     (
         rf"\b(?:(?P<q>{_QUALIFIER})\s+)?(?:(?:in|during|for)\s+)?"
         r"(?P<which>this|next|the\s+following|last|the)\s+month\b",

@@ -290,3 +290,18 @@ def test_and_the_one_before_that_after_a_bill_shows_the_older_one(db):
     assert newest_first[1].number in texts(said) and newest_first[0].number not in texts(said)
     (document,) = [c["document"] for c in customs(said)]
     assert document["invoice_id"] == newest_first[1].id
+
+
+def test_what_did_insurance_pay_on_that_just_after_a_bill_is_that_bills_claim(db):
+    """After the December bill: "what did insurance pay on that?" is the claim for its visit
+    (denied), not every claim; and "my december visit" is last December's."""
+    december = db.scalars(select(Invoice).where(Invoice.number == "INV-2026-1003")).one()
+    asked = tracker(MARIA, "what did insurance pay on that", "ask_claim_status")
+    answered_by(asked, "action_ask_invoice")
+    asked.events.insert(-1, {"event": "bot", "text": "Invoice INV-2026-1003 ...", "data": {
+        "custom": {"document": {"kind": "invoice_pdf", "invoice_id": december.id}}}})  # fmt: skip
+    _, said = run(ActionAskClaimStatus(), asked)
+    assert texts(said).startswith("Your insurance claim:\n• Claim C-5003 for your visit on Dec 2")
+    _, said = run(ActionAskClaimStatus(), tracker(MARIA, "is there a claim for my december visit",
+                                                  "ask_claim_status"))  # fmt: skip
+    assert texts(said).startswith("Your insurance claim:\n• Claim C-5003 for your visit on Dec 2")

@@ -283,3 +283,16 @@ def test_staff_unsure_between_their_appointments_and_the_schedule_get_the_schedu
                 [("list_appointments", 0.43), ("staff_schedule", 0.33)], thursday)  # fmt: skip
     _, said = run(ActionFallback(), t)
     assert "Schedule for" not in texts(said)
+
+
+def test_a_bill_questioned_just_after_it_was_shown_is_handed_to_the_billing_office(db):
+    from tests.actions.helpers import answered_by
+
+    for asked in ("why is it so high", "that's wrong", "how come I owe that much"):
+        t = answered_by(tracker(MARIA, asked, "out_of_scope"), "action_ask_claim_status")
+        _, said = run(ActionOutOfScope(), t)
+        assert texts(said).startswith("I can't explain or change charges myself"), asked
+        assert buttons(said)[0]["payload"] == '/leave_message{"provider":"billing"}'
+    # the same words out of the blue: the usual answer
+    _, said = run(ActionOutOfScope(), tracker(MARIA, "why is it so high", "out_of_scope"))
+    assert texts(said).startswith("Sorry, I can't help with that.")
