@@ -229,6 +229,8 @@ def last_invoice_shown(tracker) -> int | None:
     return None
 
 
+# "what did insurance pay on that?", "was this one covered?": about the bill just shown
+_REFERS_BACK_RE = re.compile(r"\b(that|this|it|this one|that one|the bill)\b", re.I)
 # "$210", "210 dollars", "$63.50"
 _AMOUNT_RE = re.compile(r"\$\s?(\d{1,5}(?:\.\d{2})?)\b|\b(\d{1,5}(?:\.\d{2})?) ?dollars?\b", re.I)
 # "I already paid", "charged twice", "too high": the person thinks the bill is wrong
@@ -272,7 +274,8 @@ class ActionAskClaimStatus(StoreAction):
             if refuse_for_someone_else(session, dispatcher, tracker, caller, "insurance claims"):
                 return []
             claims = billing.claims_for(session, caller.actor)
-            shown = last_invoice_shown(tracker) if span is None else None
+            refers_back = span is None and _REFERS_BACK_RE.search(latest_text(tracker))
+            shown = last_invoice_shown(tracker) if refers_back else None
             if shown is not None and answered_before(tracker) == "action_ask_invoice":
                 # "what did insurance pay on that?" just after a bill: that bill's visits
                 try:

@@ -302,6 +302,12 @@ def test_what_did_insurance_pay_on_that_just_after_a_bill_is_that_bills_claim(db
         "custom": {"document": {"kind": "invoice_pdf", "invoice_id": december.id}}}})  # fmt: skip
     _, said = run(ActionAskClaimStatus(), asked)
     assert texts(said).startswith("Your insurance claim:\n• Claim C-5003 for your visit on Dec 2")
+    # a question that doesn't point back at it: every claim
+    plain = answered_by(tracker(MARIA, "did my insurance pay?", "ask_claim_status"),
+                        "action_ask_invoice")  # fmt: skip
+    plain.events.insert(-1, asked.events[-2])
+    _, said = run(ActionAskClaimStatus(), plain)
+    assert texts(said).startswith("Your recent insurance claims:")
     _, said = run(ActionAskClaimStatus(), tracker(MARIA, "is there a claim for my december visit",
                                                   "ask_claim_status"))  # fmt: skip
     assert texts(said).startswith("Your insurance claim:\n• Claim C-5003 for your visit on Dec 2")
