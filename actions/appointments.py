@@ -63,7 +63,13 @@ from actions.common import (
 from actions.forms import GuardedForm, current_caller
 from actions.offer_shift import moved_by_words, moved_from
 from actions.patient_lookup import say_patients_visits, say_staff_cannot_change
-from actions.staff import ActionStaffSchedule, cancel_room_booking_step, say_my_meetings
+from actions.staff import (
+    AVAILABILITY_RE,
+    ActionStaffSchedule,
+    cancel_room_booking_step,
+    look_for_a_time,
+    say_my_meetings,
+)
 from actions.when import WEEKDAY, bare_clock, day_phrase, days_of, on_day
 from clinic import clock, inbox, practice, scheduling, text
 from clinic.errors import DomainError, ProviderDoesNotOffer, SlotTaken
@@ -979,6 +985,10 @@ class ActionListAppointments(StoreAction):
                 bool(caller.staff.provider_id) or bool(time_entities(tracker))
             )
             if not wants_schedule:
+                named = entity(tracker, "provider")
+                if named and named != ANY and AVAILABILITY_RE.search(latest_text(tracker)):
+                    # "is Dr Garcia taking appointments next month?": a free time is wanted
+                    return look_for_a_time(tracker)
                 if not caller.is_patient:
                     say_not_linked(dispatcher, tracker, "see your appointments", caller)
                     return []

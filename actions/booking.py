@@ -74,6 +74,12 @@ _UNSURE_RE = re.compile(
     r"no preference|you (choose|pick|decide))\b",
     re.IGNORECASE,
 )
+# a question about a visit already booked ("is my physical on the 4th?", "when is my checkup")
+_MY_VISIT_ASKED_RE = re.compile(
+    r"^\W*(?:is|when\s+is|when's|what\s+time\s+is|what\s+day\s+is|which\s+day\s+is|"
+    r"where\s+is)\s+my\b",
+    re.IGNORECASE,
+)
 # what a visit is about, said where its kind was asked: "it's for my blood pressure", "about
 # my knee", "because of a rash", "my back hurts", "I've had a cough for a week"
 _REASON_RE = re.compile(
@@ -424,6 +430,21 @@ class ValidateBookingForm(GuardedForm):
         if not caller.is_patient:
             say_not_linked(dispatcher, tracker, "book an appointment", caller)
             return []
+        if activating and _MY_VISIT_ASKED_RE.match(latest_text(tracker)):
+            # "is my physical on the 4th or the 5th?": about the one booked, not a new one
+            kind = entity(tracker, "appointment_type")
+            booked = [
+                a
+                for a in scheduling.upcoming_for_patient(session, caller.actor, limit=20)
+                if not kind or a.appointment_type.key == kind
+            ]
+            if booked:
+                lines = [f"• {scheduling.describe(a)} ({a.status.value})" for a in booked[:5]]
+                dispatcher.utter_message(
+                    text="\n".join(["Here is what you have booked:", *lines]),
+                    buttons=scheduling.appointment_buttons(booked[0]),
+                )
+                return []
         someone = someone_else(latest_text(tracker)) if activating else None
         if someone:
             # A booking here goes on this chat's own record: never on a relative's behalf.

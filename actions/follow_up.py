@@ -80,6 +80,9 @@ STAFF_BUTTONS = (
     ("Book a meeting room", "/staff_book_meeting"),
 )
 # "Jane Doe", "maria lopez": two to four words of letters, nothing else
+_CANCEL_WORDS_RE = re.compile(
+    r"\b(remove|delete|drop|scrap|ditch|scratch|call off|cancel)\b", re.IGNORECASE
+)
 _NAME_RE = re.compile(r"^[a-z][a-z'.-]+(?: [a-z][a-z'.-]+){1,3}$", re.I)
 
 
@@ -138,6 +141,15 @@ class ActionInformWithoutContext(StoreAction):
             said = time_entities(tracker)[0].get("value")
             started = await started_by(another, YES_STARTS, dispatcher, tracker, domain) or []
             return [*started[:-1], SlotSet("time", said), *started[-1:]]
+        if (
+            caller.is_patient
+            and time_entities(tracker)
+            and _CANCEL_WORDS_RE.search(latest_text(tracker))
+        ):
+            # "remove my 8:30 on wednesday", read as a time: cancelling the one then (the form
+            # picks it by the time said, and asks before cancelling anything)
+            log.info("inform.cancel_words")
+            return [FollowupAction("cancel_form")]
         if caller.is_staff and time_entities(tracker):
             # a day out of the blue from staff ("friday afternoon?"): that day's schedule
             return ActionStaffSchedule().answer(dispatcher, tracker, {})

@@ -185,6 +185,7 @@ AVAILABILITY_RE = re.compile(
     r"\b(any(thing|\s+time)?\s+(free|open|available|left)|(have|has|got)\s+(any(thing)?|room)\b|"
     r"(is|are)\s+\w+(\s+\w+)?\s+(free|available)|free\s+(slots?|times?|spots?)|"
     r"availab\w*|openings?|room\s+for\s+me|fit\s+me\s+in|squeeze\s+me\s+in|see\s+me|"
+    r"(taking|accepting|booking)\s+(new\s+)?(appointments|patients|bookings)|"
     r"(have|has|got)\s+(any\s+)?(time|space|spots?|slots?))\b",
     re.IGNORECASE,
 )

@@ -935,3 +935,29 @@ def test_cancelling_a_relatives_appointments_is_not_cancelling_ones_own(db):
     assert "(413) 555-0100" in texts(said) and "link their own record" not in texts(said)
     assert not slots_of(events).get("appointment_id")
     assert "offered_appointments" not in slots_of(events)
+
+
+def test_questions_about_a_booked_visit_or_a_doctors_openings_are_not_read_as_other_things(db):
+    """Misreadings seen in fresh probes: a question about the visit booked started a new
+    booking; "is Dr Garcia taking appointments next month?" listed my own; "remove my 8:30 on
+    wednesday", read as a bare time, got "what would you like to do?"."""
+    from actions.booking import ValidateBookingForm
+
+    physical = [ent("appointment_type", "physical")]
+    t = tracker(AISHA, "is my physical on the 4th or the 5th", "inform", physical,
+                form="booking_form", activating=True)  # fmt: skip
+    events, said = run(ValidateBookingForm(), t)
+    assert texts(said).startswith(
+        "Here is what you have booked:\n• Physical exam with Dr. Daniel Lee"
+    )
+    assert not any(e.get("name") == "slot_start" for e in events)
+    asked = tracker(MARIA, "is dr garcia taking appointments next month", "list_appointments",
+                    [ent("provider", "garcia"), ent("time", {"from": "2027-04-01",
+                                                             "to": "2027-04-30"})])  # fmt: skip
+    events, said = run(ActionListAppointments(), asked)
+    assert events[-1] == {"event": "followup", "name": "booking_form", "timestamp": None}
+    assert "You have no appointment" not in texts(said)
+    removed = tracker(MARIA, "remove my 8:30 on wednesday", "inform",
+                      [ent("time", "2027-03-10T08:30:00-05:00")])  # fmt: skip
+    events, _ = run(ActionInformWithoutContext(), removed)
+    assert events == [{"event": "followup", "name": "cancel_form", "timestamp": None}]
