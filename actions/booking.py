@@ -433,18 +433,23 @@ class ValidateBookingForm(GuardedForm):
         if activating and _MY_VISIT_ASKED_RE.match(latest_text(tracker)):
             # "is my physical on the 4th or the 5th?": about the one booked, not a new one
             kind = entity(tracker, "appointment_type")
-            booked = [
-                a
-                for a in scheduling.upcoming_for_patient(session, caller.actor, limit=20)
-                if not kind or a.appointment_type.key == kind
-            ]
-            if booked:
-                lines = [f"• {scheduling.describe(a)} ({a.status.value})" for a in booked[:5]]
+            mine = scheduling.upcoming_for_patient(session, caller.actor, limit=20)
+            booked = [a for a in mine if not kind or a.appointment_type.key == kind] or mine
+            head = "Here is what you have booked:"
+            if kind and booked is mine:
+                named = practice.get_type(session, str(kind)).name.lower()
+                head = f"You have no {named} booked. Here is what you have booked:"
+            if not booked:
                 dispatcher.utter_message(
-                    text="\n".join(["Here is what you have booked:", *lines]),
-                    buttons=scheduling.appointment_buttons(booked[0]),
+                    text="You have no upcoming appointments.",
+                    buttons=buttons([("Book an appointment", "/book_appointment")]),
                 )
                 return []
+            lines = [f"• {scheduling.describe(a)} ({a.status.value})" for a in booked[:5]]
+            dispatcher.utter_message(
+                text="\n".join([head, *lines]), buttons=scheduling.appointment_buttons(booked[0])
+            )
+            return []
         someone = someone_else(latest_text(tracker)) if activating else None
         if someone:
             # A booking here goes on this chat's own record: never on a relative's behalf.

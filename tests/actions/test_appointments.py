@@ -961,3 +961,8 @@ def test_questions_about_a_booked_visit_or_a_doctors_openings_are_not_read_as_ot
                       [ent("time", "2027-03-10T08:30:00-05:00")])  # fmt: skip
     events, _ = run(ActionInformWithoutContext(), removed)
     assert events == [{"event": "followup", "name": "cancel_form", "timestamp": None}]
+    # asked about a visit not booked: said so, with what is
+    t = tracker(MARIA, "is my physical on the 4th or the 5th", "inform", physical,
+                form="booking_form", activating=True)  # fmt: skip
+    _, said = run(ValidateBookingForm(), t)
+    assert texts(said).startswith("You have no physical exam booked. Here is what you have")
