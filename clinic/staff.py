@@ -203,6 +203,14 @@ def format_days(
         else:
             each = ", ".join(f"{p.name.split()[-1]} {len(a)}" for p, a, _ in booked if a)
             detail = f"{total} booked" + (f" ({each})" if each else "")
+            # time off, not the usual days off: "who's off this week?"
+            seen = {p.id for p, _, _ in booked}
+            off = [
+                p.name.split()[-1]
+                for p in practice.providers(session)
+                if p.id not in seen and (_away(session, p, day) or "").startswith("time off")
+            ]
+            detail += f"; off: {', '.join(off)}" if off else ""
         lines.append(f"• {day:%a, %b} {day.day}: {detail}")
         day += timedelta(days=1)
     lines.append('Ask for a day ("Tuesday") to see its appointments.')

@@ -115,6 +115,8 @@ def test_a_week_asked_for_is_one_line_a_day(db):
     assert lines[0] == "Schedule, Monday, March 8 to Sunday, March 14:"
     days = [line for line in lines if line.startswith("• ")]
     assert len(days) == 7 and days[-1] == "• Sun, Mar 14: closed"
+    assert days[0].endswith("; off: Lee"), "time off (the seeded conference), not days off"
+    assert "off:" not in days[1], "Dr Lee's usual Tuesday off is not news"
     assert "Maria" not in texts(said), "counts, not patients"
     events, said = run(ActionStaffSchedule(), tracker(RITA, "dr lee next week", "staff_schedule",
                   entities=[*week, ent("provider", "lee")]))  # fmt: skip
