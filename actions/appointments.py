@@ -73,7 +73,7 @@ from actions.staff import (
 from actions.when import WEEKDAY, bare_clock, day_phrase, days_of, on_day
 from clinic import clock, inbox, practice, scheduling, text
 from clinic.errors import DomainError, ProviderDoesNotOffer, SlotTaken
-from clinic.models import Appointment, Desk
+from clinic.models import Appointment, AppointmentStatus, Desk
 from clinic.slots import Slot
 
 UPCOMING_LIMIT = 8
@@ -1097,8 +1097,17 @@ class ActionConfirmAttendance(StoreAction):
                     self._ask_cannot_come(dispatcher, mine)
                     return []
                 chosen = self._narrowed(tracker, mine)
+                to_confirm = [a for a in chosen if a.status is not AppointmentStatus.CONFIRMED]
+                if len(chosen) > 1 and len(to_confirm) == 1:
+                    chosen = to_confirm  # the others are confirmed already: the one left
+                if len(chosen) > 1 and not to_confirm:  # "yes I'll be there" once more
+                    lines = [f"• {scheduling.describe(a)}" for a in chosen]
+                    dispatcher.utter_message(
+                        text="\n".join(["Thanks, you're already confirmed for:", *lines])
+                    )
+                    return []
                 if len(chosen) != 1:
-                    self._ask_which(dispatcher, chosen or mine)
+                    self._ask_which(dispatcher, to_confirm or chosen or mine)
                     return []
                 appointment_id = chosen[0].id
             try:

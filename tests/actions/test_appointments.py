@@ -644,6 +644,19 @@ def test_a_typed_yes_with_one_visit_confirms_it(db):
     assert db.get(Appointment, aishas.id).status is AppointmentStatus.CONFIRMED
 
 
+def test_a_typed_yes_confirms_the_one_not_yet_confirmed_or_says_all_are(db):
+    """Maria's blood test is confirmed (seeded), her check-up is not: "yes I'll be there" is
+    the check-up; said again, she hears both are confirmed rather than "which one?"."""
+    checkup, blood = upcoming(db, MARIA)
+    assert blood.status is AppointmentStatus.CONFIRMED
+    _, said = run(ActionConfirmAttendance(), tracker(MARIA, "yes I'll be there",
+                                                     "confirm_attendance"))  # fmt: skip
+    assert texts(said).startswith("Thanks, you're confirmed for your check-up"), texts(said)
+    _, said = run(ActionConfirmAttendance(), tracker(MARIA, "yes I'll be there",
+                                                     "confirm_attendance"))  # fmt: skip
+    assert texts(said).startswith("Thanks, you're already confirmed for:\n• Check-up")
+
+
 def test_running_late_tells_the_front_desk_about_the_visit_about_to_start(db, frozen_now):
     from actions.appointments import ActionRunningLate
     from clinic.models import MessageSlip
@@ -824,6 +837,9 @@ def test_yes_to_several_new_times_asks_which_one(db):
 def test_which_one_am_i_confirming_answered_in_words(db):
     mine = upcoming(db, MARIA)
     assert len(mine) >= 2
+    with session_scope() as session:  # neither confirmed yet (the seed confirmed the second)
+        session.get(Appointment, mine[1].id).status = AppointmentStatus.BOOKED
+    mine = upcoming(db, MARIA)
     _, asked = run(ActionConfirmAttendance(), tracker(MARIA, "yes i'll be there",
                                                       "confirm_attendance"))  # fmt: skip
     assert texts(asked) == "Which appointment are you confirming?"
