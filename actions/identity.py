@@ -330,6 +330,11 @@ _DOCUMENT_NAMES = {
 SHOWN_DOCUMENTS = 5
 
 
+# "what is your name?", "who are you?": about the assistant, not the patient's record
+_ABOUT_THE_BOT_RE = re.compile(r"\b(your\s+name|who\s+are\s+you|what\s+are\s+you)\b", re.I)
+_ABOUT_ME_RE = re.compile(r"\b(my|me|mine|i)\b", re.I)
+
+
 class ActionAskMyDetails(StoreAction):
     """ "What phone number do you have for me?", "did you get my insurance card photo?": the
     patient's own record and the files they sent, and how to change anything."""
@@ -338,6 +343,10 @@ class ActionAskMyDetails(StoreAction):
         return "action_ask_my_details"
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        said = latest_text(tracker)
+        if _ABOUT_THE_BOT_RE.search(said) and not _ABOUT_ME_RE.search(said):
+            dispatcher.utter_message(response="utter_bot_challenge")  # "what is your name?"
+            return []
         with store() as session:
             caller = caller_of(session, tracker)
             if not caller.is_patient:

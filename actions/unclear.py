@@ -129,6 +129,12 @@ NOT_UNDERSTOOD = (
 )
 
 
+# "this is useless", "I don't understand", "so frustrating"
+_FRUSTRATED_RE = re.compile(
+    r"\b(useless|frustrat\w*|annoying|stupid|not helping|doesn'?t help|(do ?n'?t|not) "
+    r"understand|confus\w*|ridiculous|waste of (my )?time|hate (this|you)|rubbish|pointless)\b",
+    re.IGNORECASE,
+)
 _BILLING_ANSWERS = ("action_ask_balance", "action_ask_invoice", "action_ask_claim_status")
 # "why is it so high?", "how come I owe that much?", "what is this charge for?"
 _WHY_SO_RE = re.compile(
@@ -162,6 +168,16 @@ def say_unclear(dispatcher, tracker: Tracker, answer: str, suggest: bool) -> lis
 
         if say_my_meetings(dispatcher, tracker):  # "what meetings do I have?"
             return []
+    again = suggest and answered_before(tracker) == "action_fallback"
+    if _FRUSTRATED_RE.search(latest_text(tracker)) or again:
+        # "this is useless", or a second message in a row not understood: a person, first
+        log.info("fallback.offer_person")
+        dispatcher.utter_message(
+            text="I'm sorry, I'm not getting this right. Would you like to talk to a person at "
+            "the practice? Or tap What can you do? to see what I can help with.",
+            buttons=buttons([HUMAN_BUTTON, MENU_BUTTONS[0]]),
+        )
+        return []
     in_form = bool((tracker.active_loop or {}).get("name"))
     meant = likely_meant(tracker, caller) if suggest and not in_form else []
     if meant:

@@ -296,3 +296,37 @@ def test_a_bill_questioned_just_after_it_was_shown_is_handed_to_the_billing_offi
     # the same words out of the blue: the usual answer
     _, said = run(ActionOutOfScope(), tracker(MARIA, "why is it so high", "out_of_scope"))
     assert texts(said).startswith("Sorry, I can't help with that.")
+
+
+def test_frustration_or_a_second_message_not_understood_offers_a_person_first(db):
+    from tests.actions.helpers import answered_by
+
+    for said in ("you're useless", "this is so frustrating", "I don't understand"):
+        _, reply = run(ActionFallback(), tracker(MARIA, said, "nlu_fallback"))
+        assert texts(reply).startswith("I'm sorry, I'm not getting this right."), said
+        assert [b["payload"] for b in buttons(reply)] == ["/request_human", "/help"]
+    again = answered_by(tracker(MARIA, "blorp the flurb", "nlu_fallback"), "action_fallback")
+    _, reply = run(ActionFallback(), again)
+    assert texts(reply).startswith("I'm sorry, I'm not getting this right.")
+    # once is the usual answer
+    _, reply = run(ActionFallback(), tracker(MARIA, "blorp the flurb", "nlu_fallback"))
+    assert texts(reply).startswith("Sorry, I didn't understand that.")
+
+
+def test_what_is_your_name_is_about_the_assistant_not_the_record(db):
+    from actions.identity import ActionAskMyDetails
+
+    _, said = run(ActionAskMyDetails(), tracker(MARIA, "what is your name", "ask_my_details"))
+    assert said.messages[0]["response"] == "utter_bot_challenge"
+    _, said = run(ActionAskMyDetails(), tracker(MARIA, "what name do you have for me",
+                                                "ask_my_details"))  # fmt: skip
+    assert "Maria Lopez" in texts(said)
+
+
+def test_privacy_and_language_questions_have_the_clinic_files_answers(db):
+    for asked, start in (
+        ("is my data safe", "Your records stay with the practice."),
+        ("do you speak spanish", "This chat understands English only"),
+    ):
+        _, said = run(ActionOutOfScope(), tracker(MARIA, asked, "out_of_scope"))
+        assert texts(said).startswith(start), asked
