@@ -858,9 +858,12 @@ class ActionSubmitBooking(StoreAction):
                 )
         elif tracker.get_slot("booking_confirmed") is False:
             # the button keeps the visit and the doctor, so another time said next books them
+            offered = tracker.get_slot("offered_slots") or []
+            whoever = len({o.get("provider") for o in offered if isinstance(o, dict)}) > 1
             kept = {
                 "appointment_type": tracker.get_slot("appointment_type"),
-                "provider": tracker.get_slot("provider"),
+                # the times offered were anyone's ("whoever is free"): so are the next ones
+                "provider": ANY if whoever else tracker.get_slot("provider"),
             }
             dispatcher.utter_message(
                 text="OK, I haven't booked anything. Tell me if you'd like another time.",

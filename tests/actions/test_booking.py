@@ -427,6 +427,15 @@ def test_deny_at_the_confirmation_books_nothing(db):
     another = buttons(said)
     again = '/book_appointment{"appointment_type":"checkup","provider":"patel"}'
     assert another == [{"title": "Another time", "payload": again}]
+    # the times declined were anyone's ("whoever is free"): so are the next ones, though the
+    # one declined was Dr Patel's
+    anyones = [{"start": "x", "provider": "patel", "label": "a"},
+               {"start": "y", "provider": "okafor", "label": "b"}]  # fmt: skip
+    _, whoever = run(ActionSubmitBooking(), tracker(MARIA, slots={**declined,
+                     "offered_slots": anyones}))  # fmt: skip
+    assert buttons(whoever)[0]["payload"] == (
+        '/book_appointment{"appointment_type":"checkup","provider":"any"}'
+    )
 
     # then "what times are there on thursday instead": the same visit and doctor, that day
     from actions.follow_up import ActionInformWithoutContext
