@@ -554,6 +554,11 @@ def refuse_for_someone_else(
 _BEREAVED_RE = re.compile(r"\b(passed away|passed on|died|has passed|deceased|death of)\b", re.I)
 
 
+_NEW_PATIENT_RE = re.compile(
+    r"\b(i'?m new|i am new|new patient|first time|never been (here|to you|there))\b", re.I
+)
+
+
 def say_not_linked(
     dispatcher: CollectingDispatcher, tracker: Tracker, what: str = "", caller: Caller | None = None
 ) -> None:
@@ -576,6 +581,13 @@ def say_not_linked(
                 # the bot carries on with the request once the chat is linked
                 "held_request": bool(what),
             }
+        )
+        return
+    if _NEW_PATIENT_RE.search(latest_text(tracker)):  # "I'm new, can I book a checkup?"
+        dispatcher.utter_message(
+            text=lead + "As a new patient, tap Register as a new patient: I'll ask your name, "
+            "date of birth and phone number, then carry on with your request.",
+            buttons=buttons(list(reversed(LINK_BUTTONS))),
         )
         return
     dispatcher.utter_message(

@@ -77,6 +77,13 @@ def test_a_stranger_is_told_how_to_link_and_sees_nothing(db):
     _, said = run(ActionListAppointments(), tracker(STRANGER_WEB, intent="list_appointments"))
     assert "first need to know who you are" in texts(said)
     assert "Check-up" not in texts(said) and "with Dr." not in texts(said)
+    # someone who says they are new is pointed at registering first
+    from actions.booking import ValidateBookingForm
+
+    _, said = run(ValidateBookingForm(), tracker(STRANGER_WEB, "I'm new, can I book a checkup?",
+                  "book_appointment", form="booking_form", activating=True))  # fmt: skip
+    assert "As a new patient, tap Register as a new patient" in texts(said)
+    assert buttons(said)[0]["payload"] == "/register"
 
 
 def test_staff_asking_for_their_appointments_are_pointed_to_the_schedule(db):
