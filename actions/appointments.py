@@ -62,7 +62,7 @@ from actions.common import (
 )
 from actions.forms import GuardedForm, current_caller
 from actions.offer_shift import moved_by_words, moved_from
-from actions.patient_lookup import say_patients_visits, say_staff_cannot_change
+from actions.patient_lookup import say_staff_cannot_change, visits_answer
 from actions.staff import (
     AVAILABILITY_RE,
     ActionStaffSchedule,
@@ -972,12 +972,14 @@ class ActionListAppointments(StoreAction):
         return "action_list_appointments"
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
-        if say_patients_visits(dispatcher, tracker):  # staff: "is Maria Lopez booked?"
-            return []
         if say_my_meetings(dispatcher, tracker):  # staff: "my room bookings"
             return []
         with store() as session:
             caller = caller_of(session, tracker)
+            looked_up = visits_answer(session, caller, tracker)  # staff: "is Maria Lopez booked?"
+            if looked_up is not None:
+                dispatcher.utter_message(text=looked_up)
+                return []
             # a doctor's "my appointments": their day; any staff's "next week's bookings": the
             # schedule of those days (staff have no appointments of their own here)
             staff_only = caller.is_staff and not caller.is_patient

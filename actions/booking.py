@@ -50,7 +50,7 @@ from actions.faq import day_answer
 from actions.forms import GuardedForm, current_caller, is_activating
 from actions.offer_shift import shifted_time
 from actions.patient_lookup import say_staff_cannot_change
-from actions.visit_reason import reason_in
+from actions.visit_reason import THANKS_FOR_THE_REASON, reason_in, sounds_like_a_reason
 from actions.waitlist import earlier_pick, join_waitlist, wait_for_earlier, waitlist_answer
 from actions.when import EARLIEST, Wanted, days_of, on_day, wanted
 from clinic import clock, practice, scheduling, slots, text
@@ -78,14 +78,6 @@ _UNSURE_RE = re.compile(
 _MY_VISIT_ASKED_RE = re.compile(
     r"^\W*(?:is|when\s+is|when's|what\s+time\s+is|what\s+day\s+is|which\s+day\s+is|"
     r"where\s+is)\s+my\b",
-    re.IGNORECASE,
-)
-# what a visit is about, said where its kind was asked: "it's for my blood pressure", "about
-# my knee", "because of a rash", "my back hurts", "I've had a cough for a week"
-_REASON_RE = re.compile(
-    r"\b(?:for|about|because of|regarding|with)\s+(?:my|a|an|the|some|this|these|her|his)\b|"
-    r"\b(?:hurts?|aches?|aching|pain|sore|itch(?:y|ing)?|swollen|swelling|rash|cough|fever|"
-    r"problems?|issues?|worried|concerned)\b|\bi(?:'ve| have) (?:had|got|been)\b",
     re.IGNORECASE,
 )
 _ANY_RE = re.compile(
@@ -567,10 +559,10 @@ class ValidateBookingForm(GuardedForm):
                 buttons=buttons([("Talk to a person", "/request_human")]),
             )
             return
-        if requested == "appointment_type" and _REASON_RE.search(latest_text(tracker)):
+        if requested == "appointment_type" and sounds_like_a_reason(latest_text(tracker)):
             # "my knee's been bad": what it is about (in words `reason_in` could not keep), not
             # a kind of visit; the question that follows says which kind fits what
-            dispatcher.utter_message(text="Thanks for telling me what it's about.")
+            dispatcher.utter_message(text=THANKS_FOR_THE_REASON)
             return
         if not asked_which_one(dispatcher, tracker, requested):
             super().not_caught(dispatcher, tracker, requested)
@@ -707,7 +699,7 @@ class ValidateBookingForm(GuardedForm):
         if reason is None:
             return []
         if not activating and not tracker.get_slot("appointment_type"):
-            dispatcher.utter_message(text="Thanks for telling me what it's about.")
+            dispatcher.utter_message(text=THANKS_FOR_THE_REASON)
         return [SlotSet("visit_reason", reason)]
 
     def search_after(self, dispatcher, tracker: Tracker, changed: set[str], activating: bool):

@@ -195,6 +195,11 @@ DATE_LIKE = re.compile(
     r"\b(?!to|birth|holi|every|some)\w+day\b",
     re.IGNORECASE,
 )
+# A message that asks about something rather than asks for it ("when is ...", "any meetings
+# tomorrow?", "show me ...")
+QUESTION_START_RE = re.compile(
+    r"^\W*(?:any|what|which|when|where|show|list|do|does|has|have|am|is|are)\b", re.IGNORECASE
+)
 # "Dr Smith", "doctor Jones", "nurse Kim": someone named, to check against the practice's people
 DOCTOR_LIKE = re.compile(r"\b(?:dr\.?|doctor|nurse)\s+(?P<name>[a-z][a-z'-]+)", re.IGNORECASE)
 

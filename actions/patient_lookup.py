@@ -9,11 +9,9 @@ the role), each lookup audited; a patient naming someone else never gets here.
 
 from __future__ import annotations
 
-import re
-
 from rasa_sdk import Tracker
 
-from actions.common import caller_of, latest_text, log, store, time_entities
+from actions.common import QUESTION_START_RE, caller_of, latest_text, log, store, time_entities
 from actions.when import day_phrase, days_of
 from clinic import scheduling, staff, text
 from clinic.models import Appointment, Patient
@@ -40,17 +38,13 @@ def say_staff_cannot_change(session, caller, dispatcher, tracker: Tracker, verb:
     answer = visits_answer(session, caller, tracker)
     if answer is None:
         return False
-    if not _ASKS_RE.match(latest_text(tracker)):  # not just "when is she coming in?"
+    if not QUESTION_START_RE.match(latest_text(tracker)):  # not "when is she coming in?"
         answer += (
             f"\n\nI can't {verb} a patient's appointment from this chat: that is done in the "
             "practice's own scheduling system."
         )
     dispatcher.utter_message(text=answer)
     return True
-
-
-# a question about the visits, which the classifier may still file as booking or moving
-_ASKS_RE = re.compile(r"\s*(?:when|what|which|is|does|has|have|do|any)\b", re.IGNORECASE)
 
 
 def visits_answer(session, caller, tracker: Tracker) -> str | None:
@@ -89,19 +83,17 @@ def _visits_of(patient: Patient, upcoming: list[Appointment], said) -> str:
     who = (
         f"{patient.first_name} {patient.last_name} (born {text.short_date(patient.date_of_birth)})"
     )
-    span = days_of(said) if said is not None else None
-    if span is not None:
-        first, last = span
-        on_days = [a for a in upcoming if first <= text.local(a.start_at).date() <= last]
-        if on_days:
-            return "\n".join([f"{who}, {day_phrase(said)}:", *map(_line, on_days)])
-        if not upcoming:
-            return f"{who} has no upcoming appointments."
-        lines = [f"{who} has no appointment {day_phrase(said)}. Upcoming:"]
-        return "\n".join([*lines, *map(_line, upcoming)])
     if not upcoming:
         return f"{who} has no upcoming appointments."
-    return "\n".join([f"{who}, upcoming:", *map(_line, upcoming)])
+    span = days_of(said) if said is not None else None
+    if span is None:
+        return "\n".join([f"{who}, upcoming:", *map(_line, upcoming)])
+    first, last = span
+    on_days = [a for a in upcoming if first <= text.local(a.start_at).date() <= last]
+    if on_days:
+        return "\n".join([f"{who}, {day_phrase(said)}:", *map(_line, on_days)])
+    lines = [f"{who} has no appointment {day_phrase(said)}. Upcoming:"]
+    return "\n".join([*lines, *map(_line, upcoming)])
 
 
 def _line(appointment: Appointment) -> str:

@@ -16,6 +16,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import (
     DATE_LIKE,
     DOCTOR_LIKE,
+    QUESTION_START_RE,
     StoreAction,
     answered_before,
     buttons,
@@ -445,7 +446,7 @@ class ValidateMeetingForm(GuardedForm):
             say_error(dispatcher, NotStaff())
             return []
         said = latest_text(tracker)
-        if activating and _QUESTION_START_RE.search(said) and asks_about_my_meetings(said):
+        if activating and QUESTION_START_RE.search(said) and asks_about_my_meetings(said):
             # "any meetings tomorrow?": the meetings, not a new booking
             say_my_meetings(dispatcher, tracker)
             return []
@@ -632,14 +633,11 @@ _MY_MEETINGS_RE = re.compile(
     re.IGNORECASE,
 )
 _BOOKING_ASKED_RE = re.compile(r"\b(book|reserve|set up|arrange|grab)\b", re.IGNORECASE)
-_QUESTION_START_RE = re.compile(
-    r"^\W*(?:any|what|which|when|where|show|list|do|have|am|is|are)\b", re.IGNORECASE
-)
 
 
 def asks_about_my_meetings(said: str) -> bool:
     return bool(_MY_MEETINGS_RE.search(said)) and not (
-        _BOOKING_ASKED_RE.search(said) and not _QUESTION_START_RE.search(said)
+        _BOOKING_ASKED_RE.search(said) and not QUESTION_START_RE.search(said)
     )
 
 

@@ -3,7 +3,8 @@ checkup for my knee", "it's about my blood pressure", "my back hurts"): kept wit
 appointment so the day's schedule tells the doctor (clinic.scheduling `reason`). Only the
 words about the problem are kept, never the whole message; health information, so never logged.
 
-    reason_in(text) -> str | None
+    reason_in(text) -> str | None           the words kept
+    sounds_like_a_reason(text) -> bool      about a problem, even in words not kept
 """
 
 from __future__ import annotations
@@ -46,6 +47,19 @@ _NOT_A_REASON_RE = re.compile(
     re.IGNORECASE,
 )
 MAX_WORDS = 12
+THANKS_FOR_THE_REASON = "Thanks for telling me what it's about."
+# what a visit is about, said where its kind was asked: "it's for my blood pressure", "about
+# my knee", "because of a rash", "my back hurts", "I've had a cough for a week"
+_SOUNDS_LIKE_A_REASON_RE = re.compile(
+    r"\b(?:for|about|because of|regarding|with)\s+(?:my|a|an|the|some|this|these|her|his)\b|"
+    r"\b(?:hurts?|aches?|aching|pain|sore|itch(?:y|ing)?|swollen|swelling|rash|cough|fever|"
+    r"problems?|issues?|worried|concerned)\b|\bi(?:'ve| have) (?:had|got|been)\b",
+    re.IGNORECASE,
+)
+
+
+def sounds_like_a_reason(text: str) -> bool:
+    return bool(_SOUNDS_LIKE_A_REASON_RE.search(text or ""))
 
 
 def reason_in(text: str) -> str | None:

@@ -185,6 +185,7 @@ def format_days(
         f" for {practice.get_provider(session, provider_key).display_name}" if provider_key else ""
     )
     lines = [f"Schedule{who}, {text.days(first, last)}:"]
+    everyone = [] if provider_key else practice.providers(session)  # for who is off
     day = first
     while day <= last:
         booked = [
@@ -207,7 +208,7 @@ def format_days(
             seen = {p.id for p, _, _ in booked}
             off = [
                 p.name.split()[-1]
-                for p in practice.providers(session)
+                for p in everyone
                 if p.id not in seen and (_away(session, p, day) or "").startswith("time off")
             ]
             detail += f"; off: {', '.join(off)}" if off else ""
