@@ -602,6 +602,12 @@ def _quarter(found: re.Match, ctx: Context) -> Piece | None:
     return _with_prefix(found, clock)
 
 
+def _british_half(found: re.Match, ctx: Context) -> Piece | None:
+    hour = int(found["h"]) if found["h"] else HOUR_WORDS[found["hw"].lower()]
+    clock = clock_time(hour, 30, found["ap"])
+    return None if clock is None else _with_prefix(found, clock)
+
+
 # "friday 2-3", "tomorrow 10-11": a day said just before makes two bare numbers a clock range
 _DAY_JUST_BEFORE_RE = re.compile(rf"\b(?:{WEEKDAY_RE}|today|{_TOMORROW})\s*,?\s*$", re.I)
 
@@ -874,6 +880,13 @@ _PATTERNS: list[tuple[str, Maker]] = [
         rf"before)\s+(?:(?P<h>1[0-2]|0?[1-9])(?!\d)|(?P<hw>{HOUR_WORD_RE})\b)"
         rf"(?:\s*{MERIDIEM_RE})?{_NOT_A_CLOCK}",
         _quarter,
+    ),
+    # British "half two" / "at half 3": half past the hour
+    (
+        r"(?<!\w)(?:(?P<pre>at|around|about|after|before|by)\s+)?half\s+"
+        rf"(?:(?P<h>1[0-2]|0?[1-9])(?!\d)|(?P<hw>{HOUR_WORD_RE})\b)"
+        rf"(?:\s*{MERIDIEM_RE})?{_NOT_A_CLOCK}",
+        _british_half,
     ),
     # parts of the day
     (
