@@ -46,6 +46,7 @@ from actions.common import (
 )
 from actions.forms import GuardedForm, current_caller, is_activating
 from actions.red_flags import emergency_number
+from actions.staff import ASKS_ABOUT_MESSAGES_RE, say_inbox
 from clinic import inbox, practice
 from clinic.errors import DomainError, InvalidPhone
 from clinic.identity import normalize_phone
@@ -186,6 +187,16 @@ class ValidateMessageForm(GuardedForm):
         return [*slots, "callback_number", "message_urgent"]
 
     restart_slots = ("message_kind", "message_recipient", "message_text", "message_urgent")
+
+    def gate(self, session, caller, dispatcher, tracker: Tracker, activating: bool):
+        if (
+            activating
+            and caller.is_staff
+            and not caller.is_patient
+            and ASKS_ABOUT_MESSAGES_RE.search(latest_text(tracker))
+        ):
+            return say_inbox(dispatcher, tracker, session, caller)  # "who do I call back?"
+        return None
 
     def starts_over(self, tracker: Tracker) -> bool:
         # "actually, can you send my records instead" while a message or refill is taken

@@ -39,7 +39,7 @@ from actions.common import (
 from actions.faq import provider_hours
 from actions.forms import GuardedForm, current_caller, is_activating
 from actions.when import WEEKDAY, bare_clock, day_phrase, days_of, on_day, wanted
-from clinic import inbox, practice, staff, text
+from clinic import clock, inbox, practice, staff, text
 from clinic.errors import DomainError, NotStaff
 from clinic.models import Desk, RoomKind, SlipKind, StaffRole, Urgency
 
@@ -100,6 +100,14 @@ def refuse(dispatcher, tracker: Tracker, offer_booking: bool = False) -> list[Ev
     return []
 
 
+# "Who's next?", "next patient?": the coming visits, not the whole day
+_NEXT_RE = re.compile(
+    r"\b(who'?s|who\s+is|whos)\s+(up\s+)?next\b|\bnext\s+(patient|appointment|one\s+in)\b|"
+    r"\bwho('?s|\s+is)\s+coming\s+in\s+next\b",
+    re.IGNORECASE,
+)
+
+
 # The asker's own schedule (staff who are also a provider): "my schedule", "who am I seeing".
 _OWN_RE = re.compile(r"\b(my|mine|am i|do i|have i|i have|i've got|i'm|me)\b", re.I)
 
@@ -158,6 +166,11 @@ class ActionStaffSchedule(StoreAction):
                 provider = own.key  # a doctor's "my schedule", "who am I seeing today"
             shown: tuple[date, date] | None = None
             try:
+                if _NEXT_RE.search(latest_text(tracker)) and day == today():
+                    provider = provider or (own.key if own else None)  # a doctor's "who's next?"
+                    days = staff.day_schedule(session, caller.staff_actor, day, provider)
+                    dispatcher.utter_message(text=staff.format_next(days, clock.now()))
+                    return [SlotSet(SCHEDULE_ASKED, {"day": day.isoformat(), "provider": provider})]
                 if found_days and found_days[0] != found_days[1]:  # "next week"
                     shown = found_days
                     answer = staff.format_days(session, caller.staff_actor, *found_days, provider)
@@ -309,62 +322,76 @@ class ActionStaffMessages(StoreAction):
         return "action_staff_messages"
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
-        message = latest_text(tracker)
-        urgent_only = bool(URGENT_ASKED_RE.search(message))
-        kind, kind_name = _kind_asked(message)
-        doctor = entity(tracker, "provider")
         with store() as session:
             caller = caller_of(session, tracker)
             if not caller.is_staff:
                 log.info("staff.refused action=messages")
                 return refuse(dispatcher, tracker)
-            provider = _known_provider(session, doctor)
-            if provider is None and caller.staff.provider and _FOR_ME_RE.search(message):
-                provider = caller.staff.provider  # a doctor's "any messages for me?"
-            desk = None if provider else _desk_asked(message, caller.staff.role)
-            if kind is SlipKind.PAYMENT_PLAN:
-                desk = None  # "payment plan requests": the kind says it
-            if not (urgent_only or kind or provider or desk):
-                return self._whole_inbox(dispatcher, session, caller)
-            slips = inbox.list_open(
-                session,
-                caller.staff_actor,
-                desk=desk,
-                kind=kind,
-                provider_key=provider.key if provider else None,
-                limit=500,
-            )
-            slips = [s for s in slips if not urgent_only or s.urgency in _URGENT]
-            others = inbox.count_open(session, caller.staff_actor) - len(slips)
-            lines = [_inbox_line(slip) for slip in slips[:INBOX_LIMIT]]
-            what = f"{'urgent ' if urgent_only else ''}{kind_name}"
-            what += f" for {provider.display_name}" if provider else ""
-            what += f" for the {_DESK_NAMES[desk]}" if desk else ""
-        rest = f"{_plural(others, 'other open message')}{' can wait' if urgent_only else ''}."
-        if not lines:
-            dispatcher.utter_message(text=f"No open {what} right now. {rest}")
-            return []
-        head = f"Open {what} ({len(lines)}{'+' if len(slips) > INBOX_LIMIT else ''})"
-        head += ", emergencies first:" if urgent_only else ":"
-        dispatcher.utter_message(text="\n".join([head, *lines, *([rest] if others else [])]))
-        return []
+            return say_inbox(dispatcher, tracker, session, caller)
 
-    @staticmethod
-    def _whole_inbox(dispatcher, session, caller) -> list[EventType]:
-        handoffs = inbox.open_handoffs(session, caller.staff_actor)
-        slips = inbox.list_open(session, caller.staff_actor, limit=INBOX_LIMIT + 1)
-        lines = [_inbox_line(slip) for slip in slips[:INBOX_LIMIT]]
-        if not lines and not handoffs:
-            dispatcher.utter_message(text="The inbox is empty: no open messages.")
-            return []
-        head = f"Open messages ({len(lines)}{'+' if len(slips) > INBOX_LIMIT else ''}), "
-        head += "urgent first:" if lines else ""
-        if handoffs:
-            waiting = _plural(len(handoffs), "conversation")
-            head = f"{waiting} waiting for a person. {head}"
-        hint = [INBOX_HINT.format(n=slips[0].id)] if lines else []
-        dispatcher.utter_message(text="\n".join([head, *lines, *hint]))
+
+def say_inbox(dispatcher, tracker: Tracker, session, caller) -> list[EventType]:
+    """The inbox as the message asks for it (a staff caller, checked by the caller)."""
+    message = latest_text(tracker)
+    urgent_only = bool(URGENT_ASKED_RE.search(message))
+    kind, kind_name = _kind_asked(message)
+    provider = _known_provider(session, entity(tracker, "provider"))
+    if provider is None and caller.staff.provider and _FOR_ME_RE.search(message):
+        provider = caller.staff.provider  # a doctor's "any messages for me?"
+    desk = None if provider else _desk_asked(message, caller.staff.role)
+    if kind is SlipKind.PAYMENT_PLAN:
+        desk = None  # "payment plan requests": the kind says it
+    if not (urgent_only or kind or provider or desk):
+        return _whole_inbox(dispatcher, session, caller)
+    slips = inbox.list_open(
+        session,
+        caller.staff_actor,
+        desk=desk,
+        kind=kind,
+        provider_key=provider.key if provider else None,
+        limit=500,
+    )
+    slips = [s for s in slips if not urgent_only or s.urgency in _URGENT]
+    others = inbox.count_open(session, caller.staff_actor) - len(slips)
+    lines = [_inbox_line(slip) for slip in slips[:INBOX_LIMIT]]
+    what = f"{'urgent ' if urgent_only else ''}{kind_name}"
+    what += f" for {provider.display_name}" if provider else ""
+    what += f" for the {_DESK_NAMES[desk]}" if desk else ""
+    rest = f"{_plural(others, 'other open message')}{' can wait' if urgent_only else ''}."
+    if not lines:
+        dispatcher.utter_message(text=f"No open {what} right now. {rest}")
         return []
+    head = f"Open {what} ({len(lines)}{'+' if len(slips) > INBOX_LIMIT else ''})"
+    head += ", emergencies first:" if urgent_only else ":"
+    dispatcher.utter_message(text="\n".join([head, *lines, *([rest] if others else [])]))
+    return []
+
+
+# Staff asking about messages rather than leaving one: "who do I need to call back?", "did
+# anyone leave a message for Dr Lee?", "has Mrs Khan called?"
+ASKS_ABOUT_MESSAGES_RE = re.compile(
+    r"^\s*(who|whom|which|what|any|anything|anyone|anybody|did|has|have|were|are\s+there|"
+    r"is\s+there|how\s+many)\b.*\b(messages?|messaged|call\s*backs?|call(ed)?\s+back|ring\s+back|"
+    r"rang|rung|ring|calls?|called|phoned?|inbox|voice\s*mails?|notes?)\b",
+    re.IGNORECASE,
+)
+
+
+def _whole_inbox(dispatcher, session, caller) -> list[EventType]:
+    handoffs = inbox.open_handoffs(session, caller.staff_actor)
+    slips = inbox.list_open(session, caller.staff_actor, limit=INBOX_LIMIT + 1)
+    lines = [_inbox_line(slip) for slip in slips[:INBOX_LIMIT]]
+    if not lines and not handoffs:
+        dispatcher.utter_message(text="The inbox is empty: no open messages.")
+        return []
+    head = f"Open messages ({len(lines)}{'+' if len(slips) > INBOX_LIMIT else ''}), "
+    head += "urgent first:" if lines else ""
+    if handoffs:
+        waiting = _plural(len(handoffs), "conversation")
+        head = f"{waiting} waiting for a person. {head}"
+    hint = [INBOX_HINT.format(n=slips[0].id)] if lines else []
+    dispatcher.utter_message(text="\n".join([head, *lines, *hint]))
+    return []
 
 
 def _known_provider(session, key: Any) -> Any:

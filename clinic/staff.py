@@ -172,6 +172,34 @@ def format_schedule(
     return "\n".join(lines)
 
 
+def format_next(days: Sequence[ProviderDay], now: datetime) -> str:
+    """ "Who's next?": each provider's next visit today that has not started yet, and the one
+    after it, rather than the whole day."""
+    lines: list[str] = []
+    for provider_day in days:
+        coming = [
+            a
+            for a in provider_day.appointments
+            if a.status in ACTIVE_STATUSES and a.start_at >= now
+        ]
+        name = provider_day.provider.display_name
+        if not coming:
+            lines.append(f"{name}: nothing more booked today.")
+            continue
+        first = coming[0]
+        room = f", {first.room.name}" if first.room else ""
+        about = f" — “{first.reason}”" if first.reason else ""
+        line = (
+            f"{name}: next {text.clock_time(first.start_at)} {first.appointment_type.name}, "
+            f"{first.patient.full_name}{room}{STATUS_MARK[first.status]}{about}"
+        )
+        if len(coming) > 1:
+            then = coming[1]
+            line += f"; then {text.clock_time(then.start_at)} {then.patient.full_name}"
+        lines.append(line + f" ({len(coming)} still to come)")
+    return "\n".join(lines) if lines else "No more appointments today."
+
+
 MAX_SUMMARY_DAYS = 14
 
 

@@ -717,3 +717,33 @@ def test_what_meetings_do_i_have_lists_the_ones_organised_or_invited_to(db):
                   "staff_book_meeting", [ent("time", "2027-03-05")], form=FORM,
                   activating=True))  # fmt: skip
     assert "Your meetings" not in texts(said) and "no meetings" not in texts(said)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["who do i need to call back", "has anyone messaged for the nurse?", "did anyone ring"],
+)
+def test_staff_asking_about_messages_read_as_leaving_one_get_the_inbox(db, text):
+    from actions.messages import ValidateMessageForm
+
+    asked = tracker(RITA, text, "leave_message", form="message_form", activating=True)
+    events, said = run(ValidateMessageForm(), asked)
+    assert texts(said).startswith("Open "), texts(said)  # the inbox, not "who is it for?"
+    assert slots_of(events).get("requested_slot", "unset") is None  # the form asks nothing
+    # a message staff leave is still taken
+    leaving = tracker(RITA, "tell the nurse the lab called", "leave_message",
+                      form="message_form", activating=True)  # fmt: skip
+    _, said = run(ValidateMessageForm(), leaving)
+    assert not texts(said).startswith("Open "), texts(said)
+
+
+def test_whos_next_gives_each_doctors_next_visit_not_the_whole_day(db):
+    _, said = run(ActionStaffSchedule(), tracker(RITA, "who's next?", "staff_schedule"))
+    lines = texts(said).splitlines()
+    # the demo's 9:00 now: Dr Patel's 8:00-8:30 visits are done, her 9:00 one is next
+    patel = next(line for line in lines if line.startswith("Dr. Anika Patel: next "))
+    assert patel.startswith("Dr. Anika Patel: next 9:00 AM"), patel
+    assert "Schedule for" not in texts(said) and len(lines) >= 2
+    # a doctor's "who's next" is their own
+    _, said = run(ActionStaffSchedule(), tracker(DR_PATEL, "who's next?", "staff_schedule"))
+    assert texts(said).startswith("Dr. Anika Patel: next ") and "\n" not in texts(said)

@@ -58,6 +58,25 @@ def test_day_schedule_by_provider_and_time(store):
     assert [(d.provider.key, d.appointments) for d in only] == [("garcia", [])]
     with pytest.raises(NotStaff):
         staff.day_schedule(store, Actor.patient(a.id), date(2027, 3, 2))
+
+
+def test_whos_next_skips_visits_begun_and_cancelled(store):
+    desk = Actor.staff(make_staff(store).id)
+    a, b, c = (make_patient(store, n) for n in (1, 2, 3))
+    booked = [
+        scheduling.book(store, Actor.patient(patient.id), type_key="checkup",
+                        provider_key="patel", start=at("2027-03-02", hour))
+        for patient, hour in ((a, "08:00"), (b, "09:00"), (c, "10:00"))
+    ]  # fmt: skip
+    nine = booked[1]
+    scheduling.cancel(store, Actor.patient(b.id), nine.id)
+    days = staff.day_schedule(store, desk, date(2027, 3, 2))
+    said = staff.format_next(days, at("2027-03-02", "08:30"))
+    assert said.startswith("Dr. Anika Patel: next 10:00 AM Check-up, Test PatientC"), said
+    assert "(1 still to come)" in said
+    assert staff.format_next(days, at("2027-03-02", "10:30")) == (
+        "Dr. Anika Patel: nothing more booked today."
+    )
     assert staff.format_schedule([], date(2027, 3, 7)) == "No appointments on Sunday, March 7."
 
 
