@@ -150,6 +150,14 @@ def what_is_named(session, tracker: Tracker, keys: tuple[str, ...]) -> str | Non
     return f"{what or 'appointment'}{' with ' + who if who else ''}"
 
 
+def plural(visit: str, count: int) -> str:
+    """ "check-up with Dr. Lee" -> "check-ups with Dr. Lee" for more than one."""
+    if count == 1:
+        return visit
+    what, sep, who = visit.partition(" with ")
+    return f"{what}s{sep}{who}"
+
+
 def upcoming(session, caller, on=None) -> list[Appointment]:
     return scheduling.upcoming_for_patient(session, caller.actor, on=on, limit=UPCOMING_LIMIT)
 
@@ -1004,6 +1012,17 @@ class ActionListAppointments(StoreAction):
                 if said is not None and mine and not on_day:
                     dispatcher.utter_message(text=f"You have no appointment {day_phrase(said)}.")
                 shown = on_day or mine  # "what time is my appointment on tuesday?": that one
+                # "when am I seeing Dr Lee?", "when is my blood test?": those, or say there are none
+                keys = ("type", "provider")
+                named_visit = what_is_named(session, tracker, keys) if shown else None
+                if named_visit:
+                    fitting = {c["id"] for c in fitting_named(tracker, as_choices(shown), keys)}
+                    if fitting:
+                        day_matched = bool(on_day)
+                        shown = on_day = [a for a in shown if str(a.id) in fitting]
+                        said = said if day_matched else None
+                    else:
+                        dispatcher.utter_message(text=f"You have no {named_visit} booked.")
                 lines = [f"• {scheduling.describe(a)} ({a.status.value})" for a in shown]
                 next_buttons = scheduling.appointment_buttons(shown[0]) if shown else []
         if wants_schedule:
@@ -1016,7 +1035,8 @@ class ActionListAppointments(StoreAction):
             return []
         head = "Your next appointment:" if len(mine) == 1 else "Your upcoming appointments:"
         if on_day:
-            head = f"Your appointment{'s' if len(on_day) > 1 else ''} {day_phrase(said)}:"
+            about = f" {day_phrase(said)}" if said else ""
+            head = f"Your {plural(named_visit or 'appointment', len(on_day))}{about}:"
         dispatcher.utter_message(text="\n".join([head, *lines]), buttons=next_buttons)
         return []
 

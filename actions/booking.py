@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -78,6 +78,15 @@ _UNSURE_RE = re.compile(
 _MY_VISIT_ASKED_RE = re.compile(
     r"^\W*(?:is|when\s+is|when's|what\s+time\s+is|what\s+day\s+is|which\s+day\s+is|"
     r"where\s+is)\s+my\b",
+    re.IGNORECASE,
+)
+# a visit no longer wanted ("no longer need the vaccine appt, got it done at the pharmacy")
+# that the classifier read as a booking because it names the visit
+_NO_LONGER_NEEDED_RE = re.compile(
+    r"\b(no\s+longer\s+(need|want|require)(?!\s+to\b)|"
+    r"(don'?t|dont|do\s+not|won'?t|will\s+not)\s+(need|want|require)\s+(the|my|our|that|this|"
+    r"it|them)\b[^.?!]*\b(any\s*more|after\s+all)\b|"
+    r"no\s+need\s+for\s+(the|my|that)\b)",
     re.IGNORECASE,
 )
 _ANY_RE = re.compile(
@@ -412,6 +421,14 @@ class ValidateBookingForm(GuardedForm):
         earlier = earlier_pick(tracker, session, caller) if activating else None
         if earlier is not None:  # "the blood test", for "which visit ... earlier?"
             return wait_for_earlier(dispatcher, tracker, session, caller, earlier)
+        if (
+            activating
+            and caller.is_patient
+            and _NO_LONGER_NEEDED_RE.search(latest_text(tracker))
+            and scheduling.upcoming_for_patient(session, caller.actor, limit=1)
+        ):
+            log.info("booking.not_wanted to=cancel_form")
+            return [FollowupAction("cancel_form")]
         if caller.is_staff and not caller.is_patient and activating:
             if say_staff_cannot_change(session, caller, dispatcher, tracker, "book"):
                 return []  # "book Maria Lopez a checkup", "when is Aisha Khan coming in?"

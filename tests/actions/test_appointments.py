@@ -73,6 +73,22 @@ def test_list_shows_my_upcoming_appointments_and_nobody_elses(db):
     )
 
 
+def test_asking_about_one_doctor_or_visit_shows_those_or_says_there_are_none(db):
+    mine = upcoming(db, MARIA)  # the demo: a check-up with Dr Patel, a blood test with Okafor
+    checkup = next(a for a in mine if a.appointment_type.key == "checkup")
+    asked = tracker(MARIA, "when is my checkup?", "list_appointments",
+                    [ent("appointment_type", "checkup")])  # fmt: skip
+    _, said = run(ActionListAppointments(), asked)
+    assert texts(said).startswith("Your check-up:\n")
+    assert scheduling.describe(checkup) in texts(said) and "Blood test" not in texts(said)
+    asked = tracker(MARIA, "what time am i seeing dr lee again?", "list_appointments",
+                    [ent("provider", "lee")])  # fmt: skip
+    _, said = run(ActionListAppointments(), asked)
+    assert texts(said).startswith("You have no appointment with Dr. Daniel Lee booked.\n")
+    for appointment in mine:  # and what there is
+        assert scheduling.describe(appointment) in texts(said)
+
+
 def test_a_stranger_is_told_how_to_link_and_sees_nothing(db):
     _, said = run(ActionListAppointments(), tracker(STRANGER_WEB, intent="list_appointments"))
     assert "first need to know who you are" in texts(said)

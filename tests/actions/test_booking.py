@@ -1172,3 +1172,14 @@ def test_the_words_about_the_problem_and_only_those(said, reason):
     from actions.visit_reason import reason_in
 
     assert reason_in(said) == reason
+
+
+def test_a_visit_no_longer_needed_read_as_a_booking_goes_to_cancelling(db):
+    # the classifier hears "vaccine appt" and books; the words say it is not wanted
+    events, said = run(ValidateBookingForm(), start(MARIA, "don't need the blood test anymore"))
+    assert ("followup", "cancel_form") in [(e["event"], e.get("name")) for e in events]
+    assert not texts(said)  # the cancel form asks which visit and confirms first
+    # wanting not to wait is still a booking
+    events, said = run(ValidateBookingForm(), start(MARIA, "i need a flu shot, i don't want to "
+                                                           "wait any more"))  # fmt: skip
+    assert "followup" not in [e["event"] for e in events]
