@@ -27,6 +27,7 @@ from actions.common import (
     buttons,
     caller_of,
     entity,
+    is_a_child,
     latest_intent,
     latest_text,
     log,
@@ -466,8 +467,12 @@ class ValidateBookingForm(GuardedForm):
             dispatcher.utter_message(
                 text=f"I can only book appointments for you, {caller.patient.first_name}, in "
                 f"this chat: a booking goes on your own record. To book for your {someone}, "
-                f"please call the front desk on {phone}, or they can link their own record in "
-                "their own chat."
+                f"please call the front desk on {phone}"
+                + (
+                    "."
+                    if is_a_child(someone)
+                    else ", or they can link their own record in their own chat."
+                )
             )
             return []
         return None

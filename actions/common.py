@@ -500,10 +500,15 @@ def carry_on_button(tracker: Tracker) -> list[dict[str, str]]:
 
 
 _RELATION = (
-    r"(daughter|son|child|children|kid|kids|baby|wife|husband|partner|mother|mom|mum|father|dad|"
-    r"grandson|granddaughter|grandmother|grandfather|grandma|grandpa|sister|brother|friend|"
+    r"(?:(?:little|youngest|eldest|oldest|older|younger|teenage|elderly|old|baby|step)\s*)?"
+    r"(daughter|son|child|children|kid|kids|baby|boy|girl|toddler|teenager|twins|wife|husband|"
+    r"hubby|partner|spouse|mother|mom|mum|father|dad|grandson|granddaughter|grandchild|"
+    r"grandmother|grandfather|grandma|grandpa|sister|brother|aunt|uncle|niece|nephew|friend|"
     r"family|parents?|neighbou?r)"
 )
+# a child's record is the parent's to ask about at the desk, not the child's to link
+_CHILDREN = {"daughter", "son", "child", "children", "kid", "kids", "baby", "boy", "girl",
+             "toddler", "twins", "grandson", "granddaughter", "grandchild"}  # fmt: skip
 _RECORD = (
     r"(?:next |upcoming |last )?(appointments?|appts?|visits?|bills?|balance|invoices?|claims?|"
     r"bookings?|check-?ups?|physical|vaccinations?|shots?|tests?|results|records?)"
@@ -531,6 +536,10 @@ def someone_else(message: str) -> str | None:
     return next((g.lower() for g in found.groups() if g), None) if found else None
 
 
+def is_a_child(relative: str) -> bool:
+    return relative in _CHILDREN
+
+
 def refuse_for_someone_else(
     session: Session, dispatcher: CollectingDispatcher, tracker: Tracker, caller: Caller, what: str
 ) -> bool:
@@ -545,6 +554,11 @@ def refuse_for_someone_else(
             text=f"I'm so sorry for your loss, {caller.patient.first_name}. Your {relative}'s "
             f"record isn't one I can change here; please call the front desk on {phone} and "
             "they will take care of it with you."
+        )
+    elif relative in _CHILDREN:
+        dispatcher.utter_message(
+            text=f"I can only help with your own {what} here, {caller.patient.first_name}. For "
+            f"your {relative}'s, please call the front desk on {phone}: they can do it with you."
         )
     else:
         dispatcher.utter_message(

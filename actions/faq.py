@@ -483,6 +483,13 @@ _WAYS_TO_PAY = [
         (r"\b(?:checks|cheques?|(?:by|a|personal) check)\b", "checks", r"\b(?:check|cheque)"),
         (r"\bcredit\s*cards?\b", "credit cards", r"\bcredit\b"),
         (r"\bdebit\s*cards?\b", "debit cards", r"\bdebit\b"),
+        (
+            r"\b(?:bank|wire)\s+transfers?\b|\bach\b|\bwire\b",
+            "bank transfers",
+            r"\b(?:bank|wire)\s+transfer|\bach\b",
+        ),
+        (r"\bdirect\s+debit\b", "direct debit", r"\bdirect\s+debit\b"),
+        (r"\b(?:money\s+order|postal\s+order)s?\b", "money orders", r"\bmoney\s+order"),
         (r"\bhsa\b", "HSA cards", r"\bhsa\b"),
         (r"\bfsa\b", "FSA cards", r"\bfsa\b"),
     )

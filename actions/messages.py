@@ -47,7 +47,7 @@ from actions.common import (
 from actions.forms import GuardedForm, current_caller, is_activating
 from actions.red_flags import emergency_number
 from actions.staff import ASKS_ABOUT_MESSAGES_RE, say_inbox
-from clinic import inbox, practice
+from clinic import inbox, practice, scheduling
 from clinic.errors import DomainError, InvalidPhone
 from clinic.identity import normalize_phone
 from clinic.models import Desk, SlipKind, Urgency
@@ -416,6 +416,11 @@ class ActionAskMessageRecipient(StoreAction):
         refill = tracker.get_slot("message_kind") == SlipKind.REFILL.value
         with store(readonly=True) as session:
             people = [(p.display_name, p.key) for p in practice.providers(session)]
+            caller = caller_of(session, tracker)
+            usual = scheduling.usual_provider(session, caller.actor) if caller.is_patient else None
+        if usual is not None:  # "tell the doctor ...": most likely the one they see
+            people.remove((usual.display_name, usual.key))
+            people.insert(0, (f"{usual.display_name} (seen most)", usual.key))
         desks = (
             [("The front desk", "front_desk")]
             if refill

@@ -299,6 +299,7 @@ def find_times(
                 phrases[-1] = merged
                 continue
         phrases.append(piece)
+    phrases = _day_and_its_hours(phrases, ctx)
     matches = []
     for piece in phrases:
         if piece.weak or negated_at(ctx.text, piece.start):
@@ -313,6 +314,38 @@ def find_times(
         dated = piece.moment is not None or piece.days is not None or piece.day is not None
         matches.append(TimeMatch(start, end, text[start:end], value, grain, hours, dated))
     return matches
+
+
+# Between a day and a part of the day said apart ("wednesday if possible, in the morning"):
+# words that make them two different times rather than one
+_APART_RE = re.compile(
+    r"[.?!;]|\b(?:but|or|not|no|except|instead|then|and\s+also|so|because|since|as|work|busy)\b",
+    re.I,
+)
+
+
+def _day_and_its_hours(phrases: list[Piece], ctx: Context) -> list[Piece]:
+    """One time from a message's only day and its only hours, said a few words apart
+    ("wednesday if possible, in the morning", "thursday would be good, afternoon"): the hours
+    alone would mean today's."""
+    if len(phrases) != 2 or any(p.weak for p in phrases):
+        return phrases
+    first, second = phrases
+
+    def day_only(p: Piece) -> bool:
+        return p.day is not None and not (p.clock or p.clock_range or p.part or p.moment)
+
+    def hours_only(p: Piece) -> bool:
+        no_day = p.day is None and p.days is None and p.moment is None
+        return no_day and bool(p.clock or p.clock_range or p.part)
+
+    if not ((day_only(first) and hours_only(second)) or (hours_only(first) and day_only(second))):
+        return phrases
+    gap = ctx.text[first.end : second.start]
+    if len(gap) > 40 or _APART_RE.search(gap) or negated_at(ctx.text, second.start):
+        return phrases
+    merged = _merge(first, second)
+    return [merged] if merged is not None else phrases
 
 
 # Words that make the time after them the one *not* wanted

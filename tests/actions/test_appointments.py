@@ -803,6 +803,16 @@ def test_a_relatives_appointments_are_not_answered_with_the_senders_own(db):
     events, said = run(ValidateCancelForm(), tracker(MARIA, "cancel my daughter's appointment",
                        "cancel_appointment", form="cancel_form", activating=True))  # fmt: skip
     assert "daughter's" in texts(said) and "appointment_id" not in slots_of(events)
+    assert "link their own record" not in texts(said)  # a child's is the parent's to ask
+    # "my little boy", not only "my son"; the booking form is not started for the sender
+    from actions.booking import ValidateBookingForm
+
+    events, said = run(ValidateBookingForm(), tracker(MARIA, "my little boy needs his vaccinations,"
+                       " can I book him in with dr garcia", "book_appointment",
+                       form="booking_form", activating=True))  # fmt: skip
+    assert texts(said).startswith("I can only book appointments for you, Maria, in this chat")
+    assert texts(said).endswith("To book for your boy, please call the front desk on "
+                                "(413) 555-0100.")  # fmt: skip
     assert slots_of(events)["requested_slot"] is None, "the cancel form ends"
     # the sender's own, with a relative only mentioned: as usual
     _, said = run(ActionListAppointments(), tracker(MARIA, "when is my appointment, my husband "

@@ -132,6 +132,9 @@ def test_a_way_to_pay_asked_by_name_is_answered_yes_or_no_from_the_clinic_file(d
         "Sorry, we don't take Apple Pay. You can pay by:"
     )
     assert ask("can I pay with PayPal?").startswith("Sorry, we don't take PayPal.")
+    assert ask("is it ok to pay by bank transfer").startswith(
+        "Sorry, we don't take bank transfers."
+    )
     assert ask("is cash ok").startswith("Yes, we take cash.")
     assert ask("do you accept debit cards").startswith("Yes, we take debit cards.")
     assert ask("can I pay by check").startswith("Yes, we take checks.")

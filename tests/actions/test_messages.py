@@ -8,6 +8,7 @@ from sqlalchemy import select
 from actions.messages import (
     ON_FILE,
     ActionAskCallbackNumber,
+    ActionAskMessageRecipient,
     ActionEmergencyAgain,
     ActionGoodbye,
     ActionReportEmergency,
@@ -553,3 +554,15 @@ def test_a_number_given_before_it_is_asked_for_is_the_number_to_call(db):
                                                       form=FORM, slots=asked))  # fmt: skip
     assert slots_of(events)["callback_number"] == "+14135550111"
     assert "didn't catch" not in texts(said)
+
+
+def test_the_doctor_a_patient_sees_most_is_offered_first_for_a_message(db):
+    _, said = run(ActionAskMessageRecipient(), tracker(MARIA, "tell the doctor I feel dizzy",
+                                                       "leave_message"))  # fmt: skip
+    first = buttons(said)[0]
+    assert first["title"].endswith("(seen most)"), buttons(said)
+    assert sum(b["payload"] == first["payload"] for b in buttons(said)) == 1  # not listed twice
+    # someone not yet linked sees the plain list
+    _, said = run(ActionAskMessageRecipient(), tracker(STRANGER_WEB, "tell the doctor",
+                                                       "leave_message"))  # fmt: skip
+    assert not any("seen most" in b["title"] for b in buttons(said))

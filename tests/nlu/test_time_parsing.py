@@ -205,3 +205,12 @@ def test_shorthand_is_read_and_offsets_stay_in_the_typed_text():
     assert (first.start, first.end, first.text) == (8, 24, "nxt tuesday at 9")
     assert first.value == "2027-03-09T09:00:00-05:00"
     assert text[second.start : second.end] == "nxt wk" == second.text
+
+
+def test_a_day_and_hours_said_as_two_different_things_stay_two():
+    case = {}
+    # the hours are why not, or another time: not that day's
+    for text in ("friday as I work in the morning", "wednesday or in the morning",
+                 "wednesday is no good but the morning of thursday"):  # fmt: skip
+        assert len(_values(text, case)) == 2, text
+    assert _values("good afternoon, can I come wednesday", case) == ["2027-03-03"]
