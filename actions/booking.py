@@ -90,6 +90,26 @@ _NO_LONGER_NEEDED_RE = re.compile(
     r"no\s+need\s+for\s+(the|my|that)\b)",
     re.IGNORECASE,
 )
+# a past time that tells what happened ("I had a fall last weekend", "since monday", "two days
+# ago"), rather than when the person wants to come
+_HAPPENED_BEFORE_RE = re.compile(
+    r"\b(since|had|have\s+had|was|were|fell|hurt|injured|broke|started|began|happened|went|got|"
+    r"did|ran\s+out|saw|seen|told|said|came|been)\b[^.;!?]*$",
+    re.IGNORECASE,
+)
+
+
+def told_as_past(tracker: Tracker) -> bool:
+    text = latest_text(tracker)
+    for found in time_entities(tracker):
+        start, end = found.get("start"), found.get("end")
+        if start is None or end is None:
+            continue
+        if _HAPPENED_BEFORE_RE.search(text[:start]) or re.match(r"\s*ago\b", text[end:]):
+            return True
+    return False
+
+
 _ANY_RE = re.compile(
     r"\b(any(one|body| doctor| provider| of them)?|whoever|no preference|doesn'?t matter|"
     r"don'?t (mind|care)|either|first (available|free)|whatever|whichever|up to you)\b"
@@ -644,6 +664,10 @@ class ValidateBookingForm(GuardedForm):
             dispatcher.utter_message(text="Sorry, I couldn't understand that time.")
             return {"time": None}
         if found.end <= clock.now():  # "last monday": said at once, not after the other answers
+            if self.starting(tracker) and told_as_past(tracker):
+                # "I had a fall last weekend, can I see the doctor?": when it happened, not when
+                # they want to come ("a follow-up for last monday" is still said to be past)
+                return {"time": None}
             say_error(dispatcher, PastTime())
             return {"time": None}
         # "a checkup on sunday": said at once, not after who and what (with both known, the

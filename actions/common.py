@@ -81,6 +81,7 @@ FLOW_SLOTS = (
     "link_phone",
     "link_dob",
     "full_name",
+    "register_confirmed",
     "room",
     "meeting_title",
     "meeting_minutes",

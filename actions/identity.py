@@ -223,13 +223,51 @@ class ValidateRegisterForm(_AskOwnData):
             return {"full_name": None}
         return {"full_name": " ".join(parts)}
 
+    def extract_link_dob(self, dispatcher, tracker, domain):
+        return super().extract_link_dob(dispatcher, tracker, domain) or self._correction(
+            tracker, "link_dob"
+        )
+
+    def extract_link_phone(self, dispatcher, tracker, domain):
+        return super().extract_link_phone(dispatcher, tracker, domain) or self._correction(
+            tracker, "link_phone"
+        )
+
+    @staticmethod
+    def _correction(tracker: Tracker, slot: str) -> dict[str, Any]:
+        """ "no, it's 16 March 1980" when asked to check the details: that one corrected."""
+        if tracker.get_slot("requested_slot") != "register_confirmed":
+            return {}
+        said = latest_text(tracker)
+        return {slot: said} if _looks_like_the_answer(slot, said) else {}
+
+    def validate_register_confirmed(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if {"link_dob", "link_phone"} & set(tracker.slots_to_validate()):
+            return {"register_confirmed": None}  # corrected: the details are shown again
+        if value is False:
+            dispatcher.utter_message(text="No problem, let's go through it again.")
+            return {
+                "register_confirmed": None,
+                "full_name": None,
+                "link_dob": None,
+                "link_phone": None,
+            }
+        return {"register_confirmed": True if value is True else None}
+
     def after(self, dispatcher, tracker: Tracker, changed: set[str], activating: bool):
         if activating and _ASKED_RE.search(latest_text(tracker)):
             # "are you taking new patients?": a question, answered before the form's own
             dispatcher.utter_message(text=NEW_PATIENTS_WELCOME)
         early = {"link_phone": "your phone number", "link_dob": "your date of birth"}
         asked = tracker.get_slot("requested_slot")
-        noted = [what for slot, what in early.items() if slot in changed and slot != asked]
+        noted = [
+            what
+            for slot, what in early.items()
+            # given in this message, not forgotten by a "no" to the details read back
+            if slot in changed
+            and slot != asked
+            and _looks_like_the_answer(slot, latest_text(tracker))
+        ]
         if not activating and noted:
             dispatcher.utter_message(text=f"Thanks, I've noted {' and '.join(noted)}.")
         return []
@@ -288,7 +326,7 @@ class ActionSubmitRegister(StoreAction):
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
         name = tracker.get_slot("full_name")
         phone, dob = tracker.get_slot("link_phone"), tracker.get_slot("link_dob")
-        if not (name and phone and dob):
+        if not (name and phone and dob and tracker.get_slot("register_confirmed")):
             return reset_flow(tracker)
         *first, last = name.split()
         try:

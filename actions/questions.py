@@ -8,6 +8,7 @@ to be booked, moved or cancelled) and so `rasa data validate` knows every respon
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
@@ -26,6 +27,11 @@ Text = str | Callable[[Tracker], str]
 
 def _slot(name: str, default: str = "") -> Callable[[Tracker], str]:
     return lambda tracker: tracker.get_slot(name) or default
+
+
+def _birth_date(iso: str | None) -> str:
+    born = date.fromisoformat(iso) if iso else None
+    return f"{born:%B} {born.day}, {born.year}" if born else "(not given)"
 
 
 def _moving(tracker: Tracker) -> str:
@@ -99,6 +105,14 @@ QUESTIONS: dict[str, tuple[Text, Choices]] = {
             else "Welcome! What is your full name (first and last name)?"
         ),
         [],
+    ),
+    "action_ask_register_confirmed": (
+        lambda t: (
+            f"Please check: {t.get_slot('full_name')}, born "
+            f"{_birth_date(t.get_slot('link_dob'))}, phone {text.phone(t.get_slot('link_phone'))}. "
+            "Shall I register you?"
+        ),
+        [("Yes, register me", YES_NO[0]), ("No, something's wrong", YES_NO[1])],
     ),
     "action_ask_meeting_invite": (
         "Shall I invite the whole team?",

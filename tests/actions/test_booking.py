@@ -361,6 +361,18 @@ def test_a_past_time_is_refused_and_asked_again(db):
     assert "already passed" in texts(said)
 
 
+def test_a_past_time_that_tells_what_happened_is_not_the_time_wanted(db):
+    text = "I had a fall off a ladder last weekend and the ER said to see my doctor"
+    weekend = {"from": "2027-02-27", "to": "2027-02-28"}
+    asked = start(text=text, time=weekend)
+    asked.latest_message["entities"] = [
+        {"entity": "time", "value": weekend, "start": text.index("last"), "end": 43}
+    ]
+    events, said = run(ValidateBookingForm(), asked)
+    assert slots_of(events)["time"] is None
+    assert "already passed" not in texts(said)  # the form goes on to ask what it needs
+
+
 def test_a_side_question_fills_nothing_so_the_form_lets_the_rule_answer(db):
     events, said = run(
         ValidateBookingForm(),

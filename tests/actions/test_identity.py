@@ -127,6 +127,7 @@ def test_register_a_new_patient(db):
                 "full_name": "Ada Lovelace",
                 "link_dob": "1990-12-10",
                 "link_phone": "+14135550777",
+                "register_confirmed": True,
             },
         ),
     )
@@ -135,6 +136,34 @@ def test_register_a_new_patient(db):
     patient = db.scalars(select(Patient).where(Patient.last_name == "Lovelace")).one()
     assert patient.date_of_birth == date(1990, 12, 10)
     assert who_is(db, STRANGER_WEB).patient.id == patient.id
+
+
+def test_the_details_are_read_back_before_a_patient_is_registered(db):
+    from actions.questions import ActionAskRegisterConfirmed
+
+    given = {"full_name": "Ada Lovelace", "link_dob": "1990-12-10", "link_phone": "+14135550777"}
+    asking = {**given, "requested_slot": "register_confirmed"}
+    _, said = run(ActionAskRegisterConfirmed(), tracker(STRANGER_WEB, form="register_form",
+                                                        slots=asking))  # fmt: skip
+    assert texts(said) == (
+        "Please check: Ada Lovelace, born December 10, 1990, phone (413) 555-0777. "
+        "Shall I register you?"
+    )
+    # nothing is written without the yes
+    _, said = run(ActionSubmitRegister(), tracker(STRANGER_WEB, slots=given))
+    assert db.scalars(select(Patient).where(Patient.last_name == "Lovelace")).first() is None
+    # "no": asked again from the start; a corrected birth date: only that changes
+    events, said = run(ValidateRegisterForm(), tracker(STRANGER_WEB, "no", "deny",
+                       form="register_form", slots=asking,
+                       new_slots={"register_confirmed": False}))  # fmt: skip
+    assert "go through it again" in texts(said) and "noted" not in texts(said)
+    assert {k: slots_of(events)[k] for k in given} == dict.fromkeys(given)
+    events, said = run(ValidateRegisterForm(), tracker(STRANGER_WEB, "no, it's 11 December 1990",
+                       "deny", form="register_form", slots=asking,
+                       new_slots={"register_confirmed": False}))  # fmt: skip
+    assert slots_of(events)["link_dob"] == "1990-12-11"
+    assert slots_of(events)["register_confirmed"] is None
+    assert slots_of(events).get("full_name", "kept") == "kept"
 
 
 def test_registering_an_existing_patient_offers_linking(db):
@@ -146,6 +175,7 @@ def test_registering_an_existing_patient_offers_linking(db):
                 "full_name": "James Carter",
                 "link_dob": "1972-09-30",
                 "link_phone": "+14135550187",
+                "register_confirmed": True,
             },
         ),
     )
@@ -246,14 +276,16 @@ def test_what_a_stranger_asked_before_linking_is_offered_again_once_known(db):
     _, said = run(ActionSubmitLink(), _after_asking_first(linked, request))
     (carry_on,) = buttons(said)
     assert carry_on == {"title": f"Carry on: “{request}”", "payload": request}
-    new = {"full_name": "Ada Byron", "link_dob": "1990-12-10", "link_phone": "+14135550778"}
+    new = {"full_name": "Ada Byron", "link_dob": "1990-12-10", "link_phone": "+14135550778",
+           "register_confirmed": True}  # fmt: skip
     _, said = run(ActionSubmitRegister(), _after_asking_first(tracker(STRANGER_WEB, slots=new),
                   "cancel my appointment on the 12th please, I'm away that week"))  # fmt: skip
     (carry_on,) = buttons(said)
     assert carry_on["title"] == "Carry on: “cancel my appointment on the 12th please, I'm awa…”"
     assert carry_on["payload"].endswith("I'm away that week")
     # nothing asked before: registering offers booking, linking nothing
-    other = {"full_name": "Ann Other", "link_dob": "1991-01-10", "link_phone": "+14135550779"}
+    other = {"full_name": "Ann Other", "link_dob": "1991-01-10", "link_phone": "+14135550779",
+             "register_confirmed": True}  # fmt: skip
     _, said = run(ActionSubmitRegister(), tracker(STRANGER_WEB, slots=other))
     assert [b["payload"] for b in buttons(said)] == ["/book_appointment"]
 
