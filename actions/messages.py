@@ -45,7 +45,7 @@ from actions.common import (
     store,
 )
 from actions.forms import GuardedForm, current_caller, is_activating
-from actions.red_flags import emergency_number
+from actions.red_flags import emergency_number, say_crisis_line
 from actions.staff import ASKS_ABOUT_MESSAGES_RE, say_inbox
 from clinic import inbox, practice, scheduling
 from clinic.errors import DomainError, InvalidPhone
@@ -611,6 +611,7 @@ class ActionReportEmergency(StoreAction):
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
         number = emergency_number()
         dispatcher.utter_message(text=EMERGENCY_ADVICE.format(number=number))
+        say_crisis_line(dispatcher, latest_text(tracker))
         try:
             with store() as session:
                 caller = caller_of(session, tracker)

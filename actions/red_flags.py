@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import recent_events, store
 from clinic import practice
 from clinic.config import get_settings
-from clinic.red_flags import has_red_flags
+from clinic.red_flags import crisis_advice, has_red_flags
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,19 @@ def emergency_number() -> str:
         return get_settings().emergency_number
 
 
+def say_crisis_line(dispatcher: CollectingDispatcher, message: str) -> None:
+    """For a message about harming oneself: the practice's crisis line, after the advice."""
+    try:
+        with store(readonly=True) as session:
+            line = practice.clinic_info(session).crisis_line
+    except Exception:  # the store is down: the emergency advice has gone out all the same
+        log.exception("emergency.crisis_line_lookup_failed")
+        return
+    said = crisis_advice(line, message)
+    if said:
+        dispatcher.utter_message(text=said)
+
+
 def warn_if_red_flags(dispatcher: CollectingDispatcher, message: str) -> bool:
     """Say the emergency advice if the message names a red-flag symptom as present."""
     if not has_red_flags(message):
@@ -38,6 +51,7 @@ def warn_if_red_flags(dispatcher: CollectingDispatcher, message: str) -> bool:
         "the nearest "
         "emergency room; don't wait for an appointment or a call back."
     )
+    say_crisis_line(dispatcher, message)
     log.info("red_flag.warned")
     return True
 

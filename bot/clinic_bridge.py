@@ -156,14 +156,15 @@ class ClinicBridge:
 
         return await self.run(work)
 
-    async def report_emergency(self, identity: str, text: str) -> str:
+    async def report_emergency(self, identity: str, text: str) -> tuple[str, str | None]:
         """Alert the staff at once (as the assistant's emergency report does); returns the
-        emergency number to tell the person."""
+        emergency number to tell the person, and the practice's crisis line (or None)."""
 
-        def work(session: Session) -> str:
+        def work(session: Session) -> tuple[str, str | None]:
             caller = identity_service.who_is(session, identity)
             inbox.report_emergency(session, caller.actor, text[: inbox.MAX_TEXT])
-            return practice.clinic_info(session).emergency_number
+            info = practice.clinic_info(session)
+            return info.emergency_number, info.crisis_line
 
         return await self.run(work)
 

@@ -44,7 +44,12 @@ from clinic.errors import (
     VerificationFailed,
 )
 from clinic.identity import LinkProgress
-from clinic.red_flags import EMERGENCY_ADVICE, EMERGENCY_ALERTED, has_red_flags
+from clinic.red_flags import (
+    EMERGENCY_ADVICE,
+    EMERGENCY_ALERTED,
+    crisis_advice,
+    has_red_flags,
+)
 
 log = logging.getLogger(__name__)
 
@@ -250,14 +255,20 @@ class Gateway:
     async def _emergency(self, sender: str, text: str) -> list[Reply]:
         """What the assistant's emergency report does, for a message no assistant reads (the
         person is talking to staff, or the assistant is down): the advice, and staff alerted."""
+        crisis_line = None
         try:
-            number = await self.clinic.report_emergency(sender, text)
+            number, crisis_line = await self.clinic.report_emergency(sender, text)
             alerted = EMERGENCY_ALERTED
         except Exception:  # the store is down too: the advice still goes out
             log.exception("event=emergency_alert_failed sender=%s", sender)
             number, alerted = get_settings().emergency_number, texts.EMERGENCY_NOT_ALERTED
         log.info("event=emergency_from_gateway sender=%s", sender)
-        return [Reply(EMERGENCY_ADVICE.format(number=number)), Reply(alerted)]
+        crisis = crisis_advice(crisis_line, text)
+        return [
+            Reply(EMERGENCY_ADVICE.format(number=number)),
+            *([Reply(crisis)] if crisis else []),
+            Reply(alerted),
+        ]
 
     # ---------------------------------------------------------------- local buttons
 

@@ -132,6 +132,7 @@ class SettingsInfo:
     visit_prep: dict[str, Any]
     slot_step_minutes: int
     faq: tuple[tuple[re.Pattern[str], str], ...] = ()
+    crisis_line: str | None = None
 
 
 @dataclass(frozen=True)
@@ -248,6 +249,7 @@ def _load(connection: Any, token: str | None) -> Practice:
             visit_prep=dict(settings_row.visit_prep or {}),
             faq=faq_patterns(settings_row.faq or []),
             slot_step_minutes=settings_row.slot_step_minutes or 15,
+            crisis_line=settings_row.crisis_line,
         )
     weekly: list[list[tuple[time, time]]] = [[] for _ in range(7)]
     for weekday, opens, closes in connection.execute(

@@ -60,6 +60,7 @@ class ClinicInfo:
     payment_plan_policy: str | None
     insurance_update: str | None
     visit_type_help: str | None = None
+    crisis_line: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ def load_clinic(session: Session, data: dict[str, Any]) -> dict[str, int]:
     settings.email = spec.get("email")
     settings.timezone = spec.get("timezone") or clock.clinic_tz().key
     settings.emergency_number = str(spec.get("emergency_number") or "911")
+    settings.crisis_line = spec.get("crisis_line")
     settings.parking = spec.get("parking")
     settings.payment_methods = list(spec.get("payment_methods") or [])
     settings.payment_plan_policy = spec.get("payment_plan_policy")
@@ -253,6 +255,7 @@ def clinic_info(session: Session) -> ClinicInfo:
         payment_plan_policy=s.payment_plan_policy,
         insurance_update=s.insurance_update,
         visit_type_help=s.visit_type_help,
+        crisis_line=s.crisis_line,
     )
 
 

@@ -9,6 +9,7 @@ broad (the warning it triggers is conditional), and each clause of a message is 
 "I had a seizure last year, now my chest hurts" is still a red flag.
 
     has_red_flags(text) -> bool
+    crisis_advice(crisis_line, text) -> str | None   (self-harm: the practice's crisis line)
 """
 
 from __future__ import annotations
@@ -17,6 +18,12 @@ import re
 
 _PERSON = r"(i|i'?m|he|he'?s|she|she'?s|they|they'?re|my\s+\w+|someone|somebody)"
 _SEVERE = r"(severe|really\s+bad|very\s+bad|terrible|unbearable|excruciating|worst|awful)"
+
+_SELF_HARM = (
+    r"suicid\w*|kill(ing)?\s+myself|end(ing)?\s+(my\s+life|it\s+all)|self[- ]harm\w*|"
+    r"(want|going|thinking|thoughts?)\s+(to|of|about)\s+(hurt|harm)(ing)?\s+myself|"
+    r"(don'?t|do\s+not)\s+want\s+to\s+(live|be\s+here)|want\s+to\s+die|better\s+off\s+dead"
+)
 
 _SYMPTOMS = (
     # heart
@@ -62,21 +69,22 @@ _SYMPTOMS = (
     r"(?<!food\s)poison(ed|ing)|(ate|swallowed|drank)\s+(\w+\s+){0,2}"
     r"(poison|bleach|antifreeze|detergent|pods?|batter(y|ies))|"
     r"(child|kid|son|daughter|baby|toddler)\s+(ate|swallowed)\s+(\w+\s+){0,2}(pills|medicine|tablets)",
-    r"suicid\w*|kill(ing)?\s+myself|end(ing)?\s+my\s+life|self[- ]harm\w*|"
-    r"(want|going|thinking|thoughts?)\s+(to|of|about)\s+(hurt|harm)(ing)?\s+myself|"
-    r"(don'?t|do\s+not)\s+want\s+to\s+live|want\s+to\s+die",
+    _SELF_HARM,
     # fever that needs care now
-    r"fever\s+(is\s+|was\s+|of\s+|at\s+)*(10[4-9]|4[0-3])(\.\d)?|(10[4-9]|4[0-3])(\.\d)?\s*(°|degrees?|f\b|c\b).*fever",
+    r"(fever|temperature|temp)\s+(is\s+|was\s+|of\s+|at\s+)*(10[4-9]|4[0-3])(\.\d)?|"
+    r"(10[4-9]|4[0-3])(\.\d)?\s*(°|degrees?|f\b|c\b).*(fever|temperature|temp\b)",
     r"fever.*(stiff\s+neck|confus\w*|(bad|severe|terrible|worst)\s+headache|"
     r"rash\s+that\s+(doesn'?t|won'?t)\s+fade)|"
     r"(stiff\s+neck|(bad|severe|terrible|worst)\s+headache).*fever",
-    r"(newborn|new\s+born|\d+\s*(week|wk)s?\s*old).*fever|fever.*(newborn|\d+\s*(week|wk)s?\s*old)",
+    r"(newborn|new\s+born|baby|infant|\d+\s*(week|wk)s?\s*old).*(fever|high\s+temperature|"
+    r"temperature\s+(of|is)\s+\d)|fever.*(newborn|baby|infant|\d+\s*(week|wk)s?\s*old)",
     # pain said as the worst
     r"worst\s+pain|" + _SEVERE + r"\s+(stomach|belly|abdominal|chest|head)\s*(pain|ache)",
     # words that mean it
     r"emergency|ambulance|call\s+911|\b911\b",
 )
 _RED_FLAG_RE = re.compile(r"\b(" + "|".join(f"(?:{s})" for s in _SYMPTOMS) + r")", re.IGNORECASE)
+_SELF_HARM_RE = re.compile(rf"\b({_SELF_HARM})", re.IGNORECASE)
 
 # In the same clause, these make it history or good news, not something happening now.
 _NOT_NOW_RE = re.compile(
@@ -111,11 +119,14 @@ EMERGENCY_ADVICE = (
 
 EMERGENCY_ALERTED = "I've also alerted the practice staff as urgent."
 
+# Said after the advice when the person writes of harming themselves, if the practice names a line
+CRISIS_ADVICE = "You don't have to face this alone: you can talk to someone right now at {line}."
 
-def _present_in(clause: str) -> bool:
+
+def _present_in(clause: str, flags: re.Pattern[str] = _RED_FLAG_RE) -> bool:
     if _NOT_NOW_RE.search(clause) and not _STILL_BAD_RE.search(clause):
         return False
-    for match in _RED_FLAG_RE.finditer(clause):
+    for match in flags.finditer(clause):
         before = clause[: match.start()]
         if _DENIED_RE.search(before):
             continue
@@ -130,3 +141,19 @@ def _present_in(clause: str) -> bool:
 def has_red_flags(message: str | None) -> bool:
     text = (message or "").replace("’", "'")
     return any(_present_in(clause) for clause in _CLAUSE_RE.split(text) if clause.strip())
+
+
+def about_self_harm(message: str | None) -> bool:
+    """Does the message speak of harming oneself, now ("I want to end my life"; not "I used to
+    self-harm")? Such a message also has red flags."""
+    text = (message or "").replace("’", "'")
+    return any(
+        _present_in(clause, _SELF_HARM_RE) for clause in _CLAUSE_RE.split(text) if clause.strip()
+    )
+
+
+def crisis_advice(crisis_line: str | None, message: str | None) -> str | None:
+    """The practice's crisis line, for a message about self-harm; None otherwise."""
+    if not crisis_line or not about_self_harm(message):
+        return None
+    return CRISIS_ADVICE.format(line=crisis_line)

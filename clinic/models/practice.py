@@ -51,6 +51,8 @@ class ClinicSettings(Base):
     email: Mapped[str | None] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64))
     emergency_number: Mapped[str] = mapped_column(String(16))
+    # said with the emergency advice when someone speaks of harming themselves
+    crisis_line: Mapped[str | None] = mapped_column(String(200))
     parking: Mapped[str | None] = mapped_column(Text)
     payment_methods: Mapped[list[str]]
     payment_plan_policy: Mapped[str | None] = mapped_column(Text)

@@ -309,6 +309,19 @@ def test_an_emergency_says_the_number_first_and_alerts_staff_even_for_strangers(
     assert slip.urgency is Urgency.EMERGENCY and slip.reason == "crushing chest pain"
     assert {"event": "active_loop", "name": None, "timestamp": None} in events
     assert slots_of(events)["appointment_type"] is None
+    assert "988" not in texts(said)  # the crisis line is for self-harm, not every emergency
+
+
+def test_someone_writing_of_harming_themselves_also_hears_the_practices_crisis_line(db):
+    _, said = run(ActionReportEmergency(), tracker(MARIA, "I don't want to live anymore",
+                                                   "report_emergency"))  # fmt: skip
+    lines = [m["text"] for m in said.messages]
+    assert lines[0].startswith("🚨 If this is an emergency, call 911 now")
+    assert lines[1] == (
+        "You don't have to face this alone: you can talk to someone right now at the 988 "
+        "Suicide & Crisis Lifeline (call or text 988, any time)."
+    )
+    assert lines[2] == "I've also alerted the practice staff as urgent."
 
 
 def test_what_do_i_do_after_the_emergency_advice_gets_it_again_without_a_second_alert(db):

@@ -9,7 +9,7 @@ from actions.booking import ValidateBookingForm
 from actions.faq import ActionAskHours
 from actions.messages import ValidateMessageForm
 from clinic.config import PROJECT_ROOT
-from clinic.red_flags import has_red_flags
+from clinic.red_flags import about_self_harm, crisis_advice, has_red_flags
 from nlu.training_examples import read_examples
 from tests.actions.helpers import MARIA, run, slots_of, texts, tracker
 
@@ -27,6 +27,7 @@ HOLDOUT = PROJECT_ROOT / "tests" / "nlu" / "holdout.yml"
         "fever 103 and a really bad headache",
         "my fever is 104.5",
         "my 3 week old has a fever",
+        "my baby has a temperature of 39.5",
         # age and persistence are no history
         "I'm 70 years old and I have chest pain",
         "my 3 year old passed out",
@@ -116,3 +117,14 @@ def test_a_message_about_breathing_trouble_gets_the_advice_and_is_still_taken(db
                        form="message_form", activating=True))  # fmt: skip
     assert "call 911 now" in texts(said)
     assert slots_of(events)["message_text"], "the message itself is kept"
+
+
+def test_self_harm_said_now_brings_the_crisis_line_history_and_figures_of_speech_do_not():
+    for said in ("I want to kill myself", "i want to end it all", "better off dead honestly",
+                 "I've been having thoughts of hurting myself"):  # fmt: skip
+        assert about_self_harm(said) and has_red_flags(said), said
+    for said in ("my back is killing me", "I used to self-harm as a teenager",
+                 "no thoughts of suicide, just low mood", "end my appointment early"):  # fmt: skip
+        assert not about_self_harm(said), said
+    assert crisis_advice(None, "I want to kill myself") is None  # a practice that names none
+    assert crisis_advice("the line", "chest pain") is None

@@ -215,6 +215,9 @@ async def test_an_emergency_typed_to_staff_or_while_the_assistant_is_down_gets_t
         rita = identity.who_is(session, "tg:9200").staff_actor
         (alert,) = [s for s in inbox.list_open(session, rita) if s.kind.value == "emergency"]
         assert "chest pain" in alert.reason
+    # self-harm: the practice's crisis line too (the store's clinic file names one)
+    replies = await gateway.message(PATIENT, "I just want to end it all")
+    assert "988 Suicide & Crisis Lifeline" in replies[1].text
     # a plain message in the handoff: relayed, no advice
     (plain,) = await gateway.message(PATIENT, "thanks, I'll wait")
     assert plain.text == texts.RELAYED
