@@ -417,12 +417,36 @@ def meeting_minutes(message: str) -> float | None:
     return minutes if 0 < minutes <= 24 * 60 else None
 
 
+_LENGTH_ALONE_RE = re.compile(
+    r"(for\s+)?(half\s+an?\s+hour|(\d+(\.\d+)?|an?|one|two|three|four)\s*(hours?|hrs?|minutes?|mins?))"
+    r"(\s+long)?[.!]?",
+    re.IGNORECASE,
+)
+
+
+def length_alone(message: str) -> float | None:
+    """A meeting length said on its own ("1 hour", "for 30 minutes"), as an answer."""
+    said = (message or "").strip()
+    if not _LENGTH_ALONE_RE.fullmatch(said):
+        return None
+    return meeting_minutes(said if said.lower().startswith("for ") else f"for {said}")
+
+
 def meeting_title(message: str) -> str:
     found = _TITLE_RE.search(_DURATION_RE.sub("", message or ""))
     if not found:
         return "Staff meeting"
     title = _TIME_WORDS.sub("", found.group("title")).strip()
+    if _PEOPLE_RE.match(title):  # "for me and Rita", "for the whole team": who, not what
+        return "Staff meeting"
     return title[:1].upper() + title[1:] if title else "Staff meeting"
+
+
+_PEOPLE_RE = re.compile(
+    r"^(me|us|myself|everyone|everybody|all(\s+of\s+us|\s+staff)?|(the\s+)?(whole\s+)?(team|staff)|"
+    r"me\s+and\s+.*|.*\s+and\s+(me|i|myself))$",
+    re.IGNORECASE,
+)
 
 
 def meeting_span(value: Any, minutes: float | None = None):
@@ -485,6 +509,19 @@ class ValidateMeetingForm(GuardedForm):
             said = latest_text(tracker)
             events.append(SlotSet("meeting_title", meeting_title(said)))
             events.append(SlotSet("meeting_minutes", meeting_minutes(said)))
+        elif (length := length_alone(latest_text(tracker))) and not changed & {"time"}:
+            # "1 hour" while the room is asked: kept for when the time is known
+            events.append(SlotSet("meeting_minutes", length))
+            hours, minutes = divmod(int(length), 60)
+            said = " ".join(
+                part
+                for part in (
+                    f"{hours} hour{'s' if hours != 1 else ''}" if hours else "",
+                    f"{minutes} minutes" if minutes else "",
+                )
+                if part
+            )
+            dispatcher.utter_message(text=f"Noted: {said}.")
         room, value = tracker.get_slot("room"), tracker.get_slot("time")
         if room and value and changed & {"room", "time", "meeting_invite"}:
             minutes = (

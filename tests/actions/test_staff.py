@@ -209,6 +209,10 @@ def test_meeting_title_from_the_request():
     # how long is not what for
     assert meeting_title("book the conference room friday at 2 for an hour") == "Staff meeting"
     assert meeting_title("room for the budget review for 30 minutes") == "Budget review"
+    # who it is for is not what it is
+    assert meeting_title("book the conference room thursday 3-4 for me and Rita") == "Staff meeting"
+    assert meeting_title("the library monday 9am for the whole team") == "Staff meeting"
+    assert meeting_title("conference room tues 3-4 for a team huddle") == "Team huddle"
 
 
 def test_meeting_length_from_the_request():
@@ -747,3 +751,11 @@ def test_whos_next_gives_each_doctors_next_visit_not_the_whole_day(db):
     # a doctor's "who's next" is their own
     _, said = run(ActionStaffSchedule(), tracker(DR_PATEL, "who's next?", "staff_schedule"))
     assert texts(said).startswith("Dr. Anika Patel: next ") and "\n" not in texts(said)
+
+
+def test_a_meeting_length_said_while_the_room_is_asked_is_kept(db):
+    asked = tracker(RITA, "1 hour", "inform", form=FORM,
+                    slots={"requested_slot": "room", "time": "2027-03-05T14:00:00-05:00"})  # fmt: skip
+    events, said = run(ValidateMeetingForm(), asked)
+    assert slots_of(events)["meeting_minutes"] == 60
+    assert texts(said) == "Noted: 1 hour."  # not "Sorry, I didn't catch that"
