@@ -9,7 +9,7 @@ refuses anyone else's appointment. Nothing changes before the person says yes.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -148,6 +148,10 @@ def what_is_named(session, tracker: Tracker, keys: tuple[str, ...]) -> str | Non
     if not (what or who):
         return None
     return f"{what or 'appointment'}{' with ' + who if who else ''}"
+
+
+# "friday, same time": the day said, at the appointment's own clock time
+_SAME_CLOCK_RE = re.compile(r"\b(same|usual)\s+time\b", re.IGNORECASE)
 
 
 def plural(visit: str, count: int) -> str:
@@ -655,6 +659,19 @@ class ValidateRescheduleForm(PickAppointmentForm):
         start = self.appointment_start(tracker)
         return on_day(value, start.date()) if start else value
 
+    def same_clock_time(self, tracker: Tracker) -> list[EventType]:
+        """ "Can we do friday, same time?": that day at the appointment's own clock time."""
+        value = tracker.get_slot("time")
+        if not (isinstance(value, str) and len(value) == 10):
+            return []
+        if not _SAME_CLOCK_RE.search(latest_text(tracker)):
+            return []
+        start = self.appointment_start(tracker)
+        if start is None:
+            return []
+        moment = datetime.combine(date.fromisoformat(value), start.time(), start.tzinfo)
+        return [SlotSet("time", moment.isoformat())]
+
     def instead_of(self, tracker: Tracker) -> list[EventType]:
         """ "I have an appointment on Tuesday ... could I come at 9 instead of 10?": 9 that day,
         when the "instead of" time is the appointment's own."""
@@ -754,6 +771,10 @@ class ValidateRescheduleForm(PickAppointmentForm):
             )
             tracker.add_slots(same_day)
             events += same_day
+        same_clock = self.same_clock_time(tracker) if changed & {"appointment_id", "time"} else []
+        if same_clock:
+            tracker.add_slots(same_clock)
+            events += same_clock
         provider_events = self.named_provider(dispatcher, tracker)
         if provider_events:
             tracker.add_slots(provider_events)

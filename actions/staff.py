@@ -196,7 +196,7 @@ _WEEKDAY_ONLY_RE = re.compile(rf"(?:on\s+)?{WEEKDAY}", re.IGNORECASE)
 
 # A patient asking whether a doctor or the practice has room, rather than what is on.
 AVAILABILITY_RE = re.compile(
-    r"\b(any(thing|\s+time)?\s+(free|open|available|left)|(have|has|got)\s+(any(thing)?|room)\b|"
+    r"\b(any(thing|\s+time)?\s+(free|open|available|left|earlier|sooner)|(have|has|got)\s+(any(thing)?|room)\b|"
     r"(is|are)\s+\w+(\s+\w+)?\s+(free|available)|free\s+(slots?|times?|spots?)|"
     r"availab\w*|openings?|room\s+for\s+me|fit\s+me\s+in|squeeze\s+me\s+in|see\s+me|"
     r"(taking|accepting|booking)\s+(new\s+)?(appointments|patients|bookings)|"

@@ -1015,3 +1015,21 @@ def test_questions_about_a_booked_visit_or_a_doctors_openings_are_not_read_as_ot
                 form="booking_form", activating=True)  # fmt: skip
     _, said = run(ValidateBookingForm(), t)
     assert texts(said).startswith("You have no physical exam booked. Here is what you have")
+
+
+def test_another_day_same_time_keeps_the_appointments_clock_time(db):
+    mine = upcoming(db, MARIA)
+    (checkup,) = [a for a in mine if a.appointment_type.key == "checkup"]  # Tue Mar 2, 10:00
+    asked = {"appointment_id": str(checkup.id), "requested_slot": "time"}
+    events, _ = run(ValidateRescheduleForm(), tracker(
+        MARIA, "can we do friday, same time", "reschedule_appointment", form="reschedule_form",
+        entities=[ent("time", "2027-03-05")], slots=asked,
+        new_slots={"time": "2027-03-05"}))  # fmt: skip
+    assert slots_of(events)["time"] == "2027-03-05T10:00:00-05:00"
+    # said at once, with the day of the appointment it moves ("can't make it thursday")
+    events, _ = run(ValidateRescheduleForm(), tracker(
+        AISHA, "I can't make it thursday, can we do friday same time", "reschedule_appointment",
+        form="reschedule_form", activating=True, new_slots={"time": "2027-03-05"},
+        entities=[{**ent("time", "2027-03-04"), "start": 16, "end": 24},
+                  {**ent("time", "2027-03-05"), "start": 40, "end": 46}]))  # fmt: skip
+    assert slots_of(events)["time"] == "2027-03-05T09:00:00-05:00"  # her physical: Thu 9:00

@@ -754,8 +754,10 @@ def test_whos_next_gives_each_doctors_next_visit_not_the_whole_day(db):
 
 
 def test_a_meeting_length_said_while_the_room_is_asked_is_kept(db):
-    asked = tracker(RITA, "1 hour", "inform", form=FORM,
-                    slots={"requested_slot": "room", "time": "2027-03-05T14:00:00-05:00"})  # fmt: skip
+    asked = tracker(
+        RITA, "1 hour", "inform", form=FORM,
+        slots={"requested_slot": "room", "time": "2027-03-05T14:00:00-05:00"},
+    )  # fmt: skip
     events, said = run(ValidateMeetingForm(), asked)
     assert slots_of(events)["meeting_minutes"] == 60
     assert texts(said) == "Noted: 1 hour."  # not "Sorry, I didn't catch that"
