@@ -365,6 +365,8 @@ def negated_at(text: str, start: int) -> bool:
 _SHORTHAND = (
     (re.compile(r"\bnxt\b", re.I), "next"),
     (re.compile(r"\bwknd\b", re.I), "weekend"),
+    (re.compile(r"\bwk\b", re.I), "week"),
+    (re.compile(r"\bwks\b", re.I), "weeks"),
     (re.compile(r"\b(?:a\s+)?fortnight\b", re.I), "two weeks"),  # "in a fortnight"
 )
 

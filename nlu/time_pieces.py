@@ -247,6 +247,21 @@ def _weekday(found: re.Match, ctx: Context) -> Piece | None:
     return _span(found, day=day, weekday_only=True, weak=weak)
 
 
+def _weekday_a_week_later(found: re.Match, ctx: Context) -> Piece | None:
+    word = (found["wd"] or found["wd2"]).lower()
+    day = _weekday_date(ctx, WEEKDAYS[word], "", "") + timedelta(days=7)
+    return _span(found, day=day, explicit_day=True)
+
+
+def _day_of_a_month_named(found: re.Match, ctx: Context) -> Piece | None:
+    shift = 0 if found["which"].lower() == "this" else 1
+    year, month = _add_months(ctx.today.year, ctx.today.month, shift)
+    day = int(found["d"])
+    if day > calendar.monthrange(year, month)[1]:
+        return None
+    return _span(found, day=date(year, month, day), explicit_day=True)
+
+
 def _text_date(found: re.Match, ctx: Context) -> Piece | None:
     month_word = found["mon"].lower().rstrip(".")
     day = _ordinal(found["d"], found["dw"])
@@ -723,6 +738,12 @@ _PATTERNS: list[tuple[str, Maker]] = [
         r"(?<![\w/.:$,-])(?P<a>\d{1,2})([.-])(?P<b>\d{1,2})\2(?P<y>\d{4}|\d{2})(?![\w.-]|/)",
         _numeric_date,
     ),
+    # "the 3rd of next month", "the 15th of this month"
+    (
+        r"(?<!\w)(?:on\s+)?the\s+(?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?\s+of\s+"
+        r"(?P<which>this|next|the\s+following|the\s+next)\s+month\b",
+        _day_of_a_month_named,
+    ),
     (
         rf"(?<!\w)(?P<on>on\s+)?the\s+(?:(?P<d>3[01]|[12]\d|0?[1-9])(?P<suffix>st|nd|rd|th)?"
         rf"(?![\d:])|(?P<dw>{ORDINAL_WORD_RE})\b)(?!\s*(?:of\s+)?(?:{MONTH_RE})\b)",
@@ -746,6 +767,12 @@ _PATTERNS: list[tuple[str, Maker]] = [
     (rf"\b(?:the\s+)?(?P<w>day\s+after\s+(?:{_TOMORROW}))\b", _relative_day),
     (r"\b(?:the\s+)?(?P<w>day\s+before\s+yesterday)\b", _relative_day),
     (rf"\b(?P<w>today|todays|tonight|tonite|{_TOMORROW}|yesterday)\b", _relative_day),
+    # a week after the coming weekday: "friday week", "a week on friday", "friday after next"
+    (
+        rf"(?<!\w)(?:a\s+week\s+(?:on|from)\s+(?:this\s+)?(?P<wd>{WEEKDAY_RE})\b|"
+        rf"(?:the\s+)?(?P<wd2>{WEEKDAY_RE})\s+(?:after\s+next|week)\b(?!\s+of\b))",
+        _weekday_a_week_later,
+    ),
     (
         r"(?<!\w)(?:(?P<mod>this\s+coming|this|next|the\s+following|following|coming|last|past|"
         rf"previous|on)\s+)?(?P<wd>{WEEKDAY_RE})(?:s\b|\b)\.?"
