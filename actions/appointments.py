@@ -150,6 +150,18 @@ def what_is_named(session, tracker: Tracker, keys: tuple[str, ...]) -> str | Non
     return f"{what or 'appointment'}{' with ' + who if who else ''}"
 
 
+# A question that is not a confirmation, whatever the classifier thought ("who can see me
+# tomorrow?", "what time can I come?"); "will you see me friday?" and "is 10 ok?" confirm nothing
+# either, but are rare; the reminder's own button carries the id and never gets here
+_ASKS_WHO_OR_WHAT_RE = re.compile(
+    r"^\W*(?:who|what|which|when|where|how|can|could|do|does|is|are)\b.*\?\s*$|^\W*(?:who|what|which)\b",
+    re.IGNORECASE,
+)
+
+
+_CONFIRMS_RE = re.compile(r"\b(confirm\w*|be there|coming|attend\w*|make it)\b", re.IGNORECASE)
+
+
 # "friday, same time": the day said, at the appointment's own clock time
 _SAME_CLOCK_RE = re.compile(r"\b(same|usual)\s+time\b", re.IGNORECASE)
 
@@ -285,6 +297,10 @@ class PickAppointmentForm(GuardedForm):
         """No id given: one appointment (on the day said, if any) is picked, several offered."""
         with store() as session:
             mine = upcoming(session, current_caller())
+            if entity(tracker, "appointment_id"):
+                # a button for an appointment that is not (or no longer) theirs, refused just
+                # now: they choose, even from one; never one they did not tap, with one "yes"
+                return [SlotSet("offered_appointments", as_choices(mine))] if mine else []
             time_value = self.said_time(tracker)
             selects = time_value is not None and self.time_selects_appointment(tracker, mine)
             chosen = in_days(mine, time_value, tracker) if selects else mine
@@ -1139,6 +1155,12 @@ class ActionConfirmAttendance(StoreAction):
                 if says_cannot_come(latest_text(tracker)):
                     self._ask_cannot_come(dispatcher, mine)
                     return []
+                said = latest_text(tracker)
+                if _ASKS_WHO_OR_WHAT_RE.search(said) and not _CONFIRMS_RE.search(said):
+                    # "who can see me tomorrow?" read as a confirmation: a question confirms
+                    # nothing; what they have, and the two things they may want
+                    self._offer_to_confirm(dispatcher, mine)
+                    return []
                 chosen = self._narrowed(tracker, mine)
                 to_confirm = [a for a in chosen if a.status is not AppointmentStatus.CONFIRMED]
                 if len(chosen) > 1 and len(to_confirm) == 1:
@@ -1163,6 +1185,29 @@ class ActionConfirmAttendance(StoreAction):
             text=f"Thanks, you're confirmed for your {what[0].lower()}{what[1:]}."
         )
         return []
+
+    @staticmethod
+    def _offer_to_confirm(dispatcher, mine: list[Appointment]) -> None:
+        book = ("Book an appointment", "/book_appointment")
+        if not mine:
+            dispatcher.utter_message(
+                text="You have no upcoming appointments.", buttons=buttons([book])
+            )
+            return
+        first = mine[0]
+        dispatcher.utter_message(
+            text=f"Your next appointment: {scheduling.describe(first)}. Would you like to confirm "
+            "you'll be there, or book another visit?",
+            buttons=buttons(
+                [
+                    (
+                        "Yes, I'll be there",
+                        payload("confirm_attendance", appointment_id=str(first.id)),
+                    ),
+                    book,
+                ]
+            ),
+        )
 
     def _narrowed(self, tracker: Tracker, mine: list[Appointment]) -> list[Appointment]:
         """The appointments the message points at: "the one on Tuesday", "the blood test",

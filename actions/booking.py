@@ -186,8 +186,11 @@ def pick_offer(tracker: Tracker) -> dict[str, str] | None:
         return None
     text = latest_text(tracker)
     index = pick_ordinal(text, len(offers))
+    said_window = any(isinstance(e.get("value"), dict) for e in time_entities(tracker))
     if index is None and (
-        wants_earliest(text) or (len(offers) == 1 and latest_intent(tracker) == "affirm")
+        # "anything in the morning?" names hours, not "any of them"
+        (wants_earliest(text) and not said_window)
+        or (len(offers) == 1 and latest_intent(tracker) == "affirm")
     ):
         index = 0  # "the earliest", "any of them"; "yes" to the one time offered
     if index is not None:
@@ -252,12 +255,28 @@ def say_if_closed(dispatcher, found: Wanted) -> bool:
     return True
 
 
+def _clock_window(value: Any) -> list[str] | None:
+    """ "08:00"-"12:00" of a part of one day ({"from": ..., "to": ...} on the same day)."""
+    if not isinstance(value, dict):
+        return None
+    start, end = parse_iso(value.get("from")), parse_iso(value.get("to"))
+    if start is None or end is None or end - start >= timedelta(days=1):
+        return None
+    start, end = text.local(start), text.local(end)
+    return [f"{start:%H:%M}", "24:00" if end.date() > start.date() else f"{end:%H:%M}"]
+
+
 def on_the_day_discussed(tracker: Tracker, value: Any) -> Any:
     """A clock time said without a day ("9:30", "in the afternoon") while times on a day are on
     offer, or after one day was asked for ("Thursday morning" ... "9 o'clock"), means that day,
     not today (the NLU resolves it to the next such time from now)."""
     if not said_without_day(tracker, value):
         return value
+    days = days_of(slot_before_message(tracker, "time"))
+    hours = _clock_window(value)
+    if days and days[0] != days[1] and hours:
+        # "anything in the morning?" while next week's times are shown: next week's mornings
+        return {"from": days[0].isoformat(), "to": days[1].isoformat(), "hours": hours}
     offers = tracker.get_slot("offered_slots") or []
     if offers:
         start = parse_iso(offers[0].get("start"))

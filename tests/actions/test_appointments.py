@@ -644,6 +644,20 @@ def test_a_typed_cannot_come_read_as_a_confirmation_confirms_nothing_and_asks(db
     assert {a.id: a.status for a in upcoming(db, MARIA)} == before
 
 
+def test_a_question_read_as_a_confirmation_confirms_nothing_and_offers_both(db):
+    before = {a.id: a.status for a in upcoming(db, MARIA)}
+    _, said = run(ActionConfirmAttendance(), tracker(MARIA, "who can see me tomorrow?",
+                                                     "confirm_attendance"))  # fmt: skip
+    assert "you're confirmed" not in texts(said)
+    assert texts(said).startswith("Your next appointment: ")
+    assert [b["title"] for b in buttons(said)] == ["Yes, I'll be there", "Book an appointment"]
+    assert {a.id: a.status for a in upcoming(db, MARIA)} == before
+    # a question that asks to confirm still confirms
+    _, said = run(ActionConfirmAttendance(), tracker(AISHA, "can I confirm my appointment?",
+                                                     "confirm_attendance"))  # fmt: skip
+    assert "you're confirmed" in texts(said)
+
+
 def test_a_typed_cannot_come_with_one_visit_offers_that_visits_buttons(db):
     (aishas,) = upcoming(db, AISHA)
     _, said = run(ActionConfirmAttendance(), tracker(AISHA, "can't make it", "confirm_attendance"))

@@ -1195,3 +1195,24 @@ def test_a_visit_no_longer_needed_read_as_a_booking_goes_to_cancelling(db):
     events, said = run(ValidateBookingForm(), start(MARIA, "i need a flu shot, i don't want to "
                                                            "wait any more"))  # fmt: skip
     assert "followup" not in [e["event"] for e in events]
+
+
+def test_anything_in_the_morning_while_next_weeks_times_are_shown_is_next_weeks_mornings(db):
+    next_week = {"from": "2027-03-08", "to": "2027-03-14"}
+    offered = [
+        {"start": "2027-03-09T13:00:00-05:00", "provider": "patel", "label": "Tue 1 PM"},
+        {"start": "2027-03-10T18:15:00-05:00", "provider": "patel", "label": "Wed 6:15 PM"},
+    ]
+    this_morning = {"from": "2027-03-01T08:00:00-05:00", "to": "2027-03-01T12:00:00-05:00"}
+    said = {**ent("time", this_morning), "additional_info": {"dated": False}}  # no day said
+    asked = tracker(MARIA, "anything in the morning?", "inform", [said],
+                    form=FORM, new_slots={"time": this_morning},
+                    slots={"appointment_type": "checkup", "provider": "patel", "time": next_week,
+                           "offered_slots": offered, "requested_slot": "slot_start"})  # fmt: skip
+    asked.events[:0] = [SlotSet("time", next_week)]
+    events, said = run(ValidateBookingForm(), asked)
+    filled = slots_of(events)
+    assert filled.get("slot_start") is None  # not "any of them": nothing picked, nothing to confirm
+    assert filled["time"] == {**next_week, "hours": ["08:00", "12:00"]}
+    starts = [datetime.fromisoformat(o["start"]) for o in filled["offered_slots"]]
+    assert starts and all(s.hour < 12 and s.date().isoformat() >= "2027-03-08" for s in starts)
