@@ -212,4 +212,21 @@ def offer_at_clock(offers: Any, moment: datetime, same_day: bool) -> dict | None
             continue
         if start.time() == local.time() and (not same_day or start.date() == local.date()):
             hits.append(offer)
+    if not hits and same_day:
+        # "6:30 on wednesday" while next week's times are shown: the NLU reads the coming
+        # Wednesday; the Wednesday on the list is meant
+        hits = [
+            offer
+            for offer in offers or []
+            if _local_start(offer) is not None
+            and _local_start(offer).time() == local.time()
+            and _local_start(offer).weekday() == local.weekday()
+        ]
     return hits[0] if len(hits) == 1 else None
+
+
+def _local_start(offer: Any) -> datetime | None:
+    try:
+        return text.local(datetime.fromisoformat(offer["start"]))
+    except (KeyError, TypeError, ValueError):
+        return None

@@ -1216,3 +1216,17 @@ def test_anything_in_the_morning_while_next_weeks_times_are_shown_is_next_weeks_
     assert filled["time"] == {**next_week, "hours": ["08:00", "12:00"]}
     starts = [datetime.fromisoformat(o["start"]) for o in filled["offered_slots"]]
     assert starts and all(s.hour < 12 and s.date().isoformat() >= "2027-03-08" for s in starts)
+
+
+def test_a_weekday_and_time_on_the_list_picks_that_offer_whatever_week_the_nlu_read(db):
+    offered = [
+        {"start": "2027-03-09T13:00:00-05:00", "provider": "patel", "label": "Tue 1 PM"},
+        {"start": "2027-03-10T18:30:00-05:00", "provider": "patel", "label": "Wed 6:30 PM"},
+    ]
+    coming_wednesday = "2027-03-03T18:30:00-05:00"  # how the NLU reads "6:30 on wednesday"
+    known = {"appointment_type": "checkup", "provider": "patel", "offered_slots": offered,
+             "requested_slot": "slot_start"}  # fmt: skip
+    asked = tracker(MARIA, "can I do 6:30 on wednesday", "inform", [ent("time", coming_wednesday)],
+                    form=FORM, slots=known)  # fmt: skip
+    events, _ = run(ValidateBookingForm(), asked)
+    assert slots_of(events)["slot_start"] == "2027-03-10T18:30:00-05:00"
