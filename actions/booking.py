@@ -134,6 +134,13 @@ OTHER_DOCTOR_RE = re.compile(
 )
 
 # "whichever doctor is free": anyone, said while asked something else
+# "with anyone", "whoever is free", "any doctor is fine": in the request itself
+_WITH_ANYONE_RE = re.compile(
+    r"\b(with\s+(anyone|anybody|whoever|any\s+(doctor|provider|one))|"
+    r"whoever('?s|\s+is)\s+(free|available|around)|"
+    r"any\s+(doctor|provider|one)\s+(is\s+)?(fine|ok|okay|will\s+do))\b",
+    re.IGNORECASE,
+)
 _ANY_DOCTOR_RE = re.compile(
     r"\b(whoever|whichever (doctor|provider|one is free)|any (doctor|provider|physician)|"
     r"anyone|anybody|any of the doctors|(doctor|provider) (doesn'?t|does not) matter)\b",
@@ -527,6 +534,8 @@ class ValidateBookingForm(GuardedForm):
             return self.usual_doctor(dispatcher, tracker, asked)  # "with my usual doctor"
         if asked == "appointment_type" and _ANY_DOCTOR_RE.search(text):
             return {"provider": ANY}  # "whichever doctor is free", said before the visit type
+        if asked is None and _WITH_ANYONE_RE.search(text):
+            return {"provider": ANY}  # "a follow up with anyone friday week", said at once
         if (
             asked in ("time", "slot_start", "booking_confirmed")
             and tracker.get_slot("provider") not in (None, ANY)

@@ -1230,3 +1230,15 @@ def test_a_weekday_and_time_on_the_list_picks_that_offer_whatever_week_the_nlu_r
                     form=FORM, slots=known)  # fmt: skip
     events, _ = run(ValidateBookingForm(), asked)
     assert slots_of(events)["slot_start"] == "2027-03-10T18:30:00-05:00"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hi I need a follow up with anyone friday week",
+        "checkup with whoever is free, end of the month",
+    ],
+)
+def test_anyone_in_the_request_itself_is_whoever_is_free(db, text):
+    events, said = run(ValidateBookingForm(), start(MARIA, text))
+    assert slots_of(events)["provider"] == "any", texts(said)
