@@ -345,6 +345,13 @@ class ActionRequestPaymentPlan(StoreAction):
         except DomainError as error:
             say_error(dispatcher, error)
             return []
+        if request.already_asked:
+            dispatcher.utter_message(
+                text=f"You already asked for a payment plan on {text.when(request.slip.created_at)}"
+                "; the billing office has it and will contact you. Your current balance is "
+                f"{text.money(request.balance_cents)}."
+            )
+            return []
         dispatcher.utter_message(
             text=f"{request.policy}\nYour current balance is {text.money(request.balance_cents)}. "
             "I've asked the billing office to set up a plan with you; they'll contact you."

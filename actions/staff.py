@@ -324,10 +324,43 @@ class ActionStaffMessages(StoreAction):
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
         with store() as session:
             caller = caller_of(session, tracker)
+            if not caller.is_staff and caller.is_patient:
+                # a patient's "any messages for me?", "did Dr Patel reply?": their own
+                return say_my_messages(dispatcher, session, caller)
             if not caller.is_staff:
                 log.info("staff.refused action=messages")
                 return refuse(dispatcher, tracker)
             return say_inbox(dispatcher, tracker, session, caller)
+
+
+MY_MESSAGES_SHOWN = 5
+
+
+def say_my_messages(dispatcher, session, caller) -> list[EventType]:
+    """The patient's own recent messages to the practice and where each stands."""
+    slips = inbox.my_messages(session, caller.actor, limit=MY_MESSAGES_SHOWN)
+    if not slips:
+        dispatcher.utter_message(
+            text="You haven't sent the practice any messages here yet.",
+            buttons=buttons([("Leave a message", "/leave_message")]),
+        )
+        return []
+    lines = ["Your recent messages to the practice:"]
+    for slip in slips:
+        for_whom = (
+            slip.provider.display_name if slip.provider else _DESK_NAMES.get(slip.desk, "practice")
+        )
+        staff_replies = [r for r in slip.replies if r.author_kind.value == "staff"]
+        if staff_replies:
+            answer = " ".join(staff_replies[-1].text.split())
+            state = f"answered: “{answer[:100]}{'…' if len(answer) > 100 else ''}”"
+        else:
+            state = "closed" if slip.status.value == "closed" else "not answered yet"
+        what = slip.kind.value.replace("_", " ")
+        lines.append(f"• {text.when(slip.created_at)}, {what} for {for_whom}: {state}")
+    lines.append("Replies from the practice come to you here, in this chat.")
+    dispatcher.utter_message(text="\n".join(lines))
+    return []
 
 
 def say_inbox(dispatcher, tracker: Tracker, session, caller) -> list[EventType]:

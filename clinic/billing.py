@@ -40,6 +40,7 @@ from clinic.models import (
     Patient,
     Payment,
     SlipKind,
+    SlipStatus,
 )
 
 CLAIM_STATUS_TEXT = {
@@ -88,6 +89,7 @@ class PaymentPlanRequest:
     policy: str
     slip: MessageSlip
     balance_cents: int
+    already_asked: bool = False  # an open request was there: no second task for billing
 
 
 def _patient_id(session: Session, actor: Actor, patient_id: int | None) -> int:
@@ -291,6 +293,18 @@ def request_payment_plan(
     policy = practice.clinic_info(session).payment_plan_policy or (
         "Our billing office will contact you about a payment plan."
     )
+    waiting = session.scalar(
+        select(MessageSlip)
+        .where(
+            MessageSlip.patient_id == actor.id,
+            MessageSlip.kind == SlipKind.PAYMENT_PLAN,
+            MessageSlip.status == SlipStatus.OPEN,
+        )
+        .order_by(MessageSlip.created_at.desc())
+        .limit(1)
+    )
+    if waiting is not None:  # asked again before billing got to it: one task is enough
+        return PaymentPlanRequest(policy, waiting, current.due_cents, already_asked=True)
     reason = f"Payment plan request; balance {text.money(current.due_cents)}."
     if note:
         reason += f" Patient's note: {note.strip()[:500]}"

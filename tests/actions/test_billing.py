@@ -206,6 +206,9 @@ def test_a_payment_plan_explains_the_policy_and_leaves_a_task_for_billing(db):
         .order_by(MessageSlip.id.desc())
     ).first()
     assert slip is not None and slip.desk.value == "billing"
+    _, said = run(ActionRequestPaymentPlan(), tracker(MARIA, "can I pay monthly?",
+                                                      "request_payment_plan"))  # fmt: skip
+    assert texts(said).startswith("You already asked for a payment plan on ")
 
 
 def test_no_payment_plan_task_without_a_balance(db):

@@ -194,8 +194,26 @@ def test_the_inbox_urgent_first(db):
     assert len(lines) == min(len(open_slips), 10)
     urgent = [i for i, line in enumerate(lines) if "❗" in line or "🚨" in line]
     assert urgent and urgent == list(range(len(urgent)))  # all urgent ones come first
-    _, refused = run(ActionStaffMessages(), tracker(MARIA, intent="staff_messages"))
+    # a patient never sees the inbox: their own messages at most (none here yet)
+    _, own = run(ActionStaffMessages(), tracker(MARIA, "any messages for me?", "staff_messages"))
+    assert texts(own) == "You haven't sent the practice any messages here yet."
+    _, refused = run(ActionStaffMessages(), tracker(STRANGER_TG, intent="staff_messages"))
     assert "only available to the practice's staff" in texts(refused)
+
+
+def test_a_patient_asking_about_their_messages_sees_their_own_and_the_replies(db):
+    from clinic import inbox
+    from clinic.identity import who_is
+
+    maria, rita = who_is(db, MARIA), who_is(db, RITA)
+    slip = inbox.leave_message(db, maria.actor, reason="Is my rash contagious?",
+                               for_provider="patel")  # fmt: skip
+    inbox.reply(db, rita.staff_actor, slip.id, "Dr Patel says no, but keep it covered.")
+    db.commit()
+    _, said = run(ActionStaffMessages(), tracker(MARIA, "did dr patel reply?", "staff_messages"))
+    assert texts(said).startswith("Your recent messages to the practice:")
+    assert "for Dr. Anika Patel: answered: “Dr Patel says no, but keep it covered.”" in texts(said)
+    assert "Kenji" not in texts(said) and "lisinopril" not in texts(said)  # nobody else's
 
 
 def test_meeting_title_from_the_request():

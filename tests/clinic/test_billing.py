@@ -142,7 +142,10 @@ def test_payment_plan_request_creates_a_billing_task(seeded_session):
     assert "instalments" in request.policy
     slip = seeded_session.get(MessageSlip, request.slip.id)
     assert slip.kind is SlipKind.PAYMENT_PLAN and slip.desk.value == "billing"
-    assert "$446.00" in slip.reason
+    assert "$446.00" in slip.reason and not request.already_asked
+    # asked again while billing has not got to it: the same task, not a second one
+    again = billing.request_payment_plan(seeded_session, MARIA, note="any news?")
+    assert again.already_asked and again.slip.id == request.slip.id
     with pytest.raises(NotLinked):
         billing.request_payment_plan(seeded_session, Actor.staff(1))
 
