@@ -144,8 +144,13 @@ _FIXED_HOLIDAYS = {
     "christmas eve": (12, 24), "christmas day": (12, 25), "christmas": (12, 25),
     "new year's eve": (12, 31), "new year's day": (1, 1), "independence day": (7, 4),
     "fourth of july": (7, 4), "juneteenth": (6, 19), "veterans day": (11, 11),
-    "halloween": (10, 31), "valentine's day": (2, 14),
+    "halloween": (10, 31), "valentine's day": (2, 14), "st patrick's day": (3, 17),
+    "boxing day": (12, 26),
 }  # fmt: skip
+# days counted from Easter Sunday, or from Thanksgiving
+_EASTER_HOLIDAYS = {"good friday": -2, "easter": 0, "easter sunday": 0, "easter day": 0,
+                    "easter monday": 1}  # fmt: skip
+_AFTER_THANKSGIVING = {"black friday", "day after thanksgiving"}
 _FLOATING_HOLIDAYS = {
     "thanksgiving": (11, 3, 4), "memorial day": (5, 0, -1), "labor day": (9, 0, 1),
     "martin luther king day": (1, 0, 3), "presidents day": (2, 0, 3), "columbus day": (10, 0, 2),
@@ -155,7 +160,21 @@ _HOLIDAY_SPELLINGS = (
     (r"mlk|martin\s+luther\s+king(?:\s+jr\.?)?", "martin luther king"),
     (r"presidents?'?s?", "presidents"), (r"valentines?'?s?", "valentine's"),
     (r"veterans?'?s?", "veterans"), (r"thanksgiving(?:\s+day)?", "thanksgiving"),
+    (r"(?:st\.?|saint)\s+patrick'?s?(?:\s+day)?", "st patrick's day"),
 )  # fmt: skip
+
+
+def _easter(year: int) -> date:
+    """Easter Sunday (the Gregorian computus; Meeus/Jones/Butcher)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    el = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 19 * el) // 433
+    month, day = divmod(h + el - 7 * m + 90, 25)
+    return date(year, month, (h + el - 7 * m + 33 * month + 19) % 32)
 
 
 def _holiday(found: re.Match, ctx: Context) -> Piece | None:
@@ -170,6 +189,10 @@ def _holiday(found: re.Match, ctx: Context) -> Piece | None:
             candidate = date(year, *_FIXED_HOLIDAYS[name])
         elif name in _FLOATING_HOLIDAYS:
             candidate = _nth_weekday(year, *_FLOATING_HOLIDAYS[name])
+        elif name in _EASTER_HOLIDAYS:
+            candidate = _easter(year) + timedelta(days=_EASTER_HOLIDAYS[name])
+        elif name in _AFTER_THANKSGIVING:
+            candidate = _nth_weekday(year, *_FLOATING_HOLIDAYS["thanksgiving"]) + timedelta(days=1)
         else:
             return None
         if (candidate <= ctx.today) if ctx.prefer_past else (candidate >= ctx.today):
@@ -758,6 +781,9 @@ _PATTERNS: list[tuple[str, Maker]] = [
     (
         r"(?:\b(?P<lead>on|before|after|until|till|by|over|at|around)\s+)?(?P<h>"
         r"(?:christmas|x-?mas)(?:\s+(?:eve|day))?|new\s*years?'?s?\s+(?:eve|day)|"
+        r"good\s+friday|easter(?:\s+(?:sunday|monday|day))?|black\s+friday|"
+        r"(?:the\s+)?day\s+after\s+thanksgiving|boxing\s+day|"
+        r"(?:st\.?|saint)\s+patrick'?s?(?:\s+day)?|"
         r"thanksgiving(?:\s+day)?|(?:independence|memorial|labor|columbus|"
         r"(?:mlk|martin\s+luther\s+king(?:\s+jr\.?)?)|presidents?'?s?|veterans?'?s?|"
         r"valentines?'?s?)\s+day|(?:the\s+)?(?:4th|fourth)\s+of\s+july|juneteenth|halloween)\b",
