@@ -54,7 +54,9 @@ SECOND_AT_LEAST = 0.2
 CARRIED = ("appointment_type", "provider", "time", "insurer", "room")
 
 
-def likely_meant(tracker: Tracker, caller: Caller) -> list[tuple[str, str]]:
+def likely_meant(
+    tracker: Tracker, caller: Caller, first_at_least: float | None = None
+) -> list[tuple[str, str]]:
     """Up to two things the message most likely asked for, as (title, payload) buttons; none
     when the classifier leaned to something we don't offer (out of scope, small talk) or barely
     leaned at all."""
@@ -76,7 +78,7 @@ def likely_meant(tracker: Tracker, caller: Caller) -> list[tuple[str, str]]:
     ]
     if not ranking or ranking[0].get("name") not in offered:
         return []
-    if float(ranking[0].get("confidence") or 0) < FIRST_AT_LEAST:
+    if float(ranking[0].get("confidence") or 0) < (first_at_least or FIRST_AT_LEAST):
         return []
     picked = [ranking[0]["name"]]
     runner_up = ranking[1] if len(ranking) > 1 else {}

@@ -112,6 +112,14 @@ _NEXT_RE = re.compile(
 _OWN_RE = re.compile(r"\b(my|mine|am i|do i|have i|i have|i've got|i'm|me)\b", re.I)
 
 
+# "do I have anything on friday?", "am I booked in tuesday?": one's own appointments
+_OWN_DAY_RE = re.compile(
+    r"\b(do\s+i\s+have|have\s+i\s+got|i\s+have\s+any|am\s+i\s+(booked|seeing|due|in)|"
+    r"my\s+(appointments?|appts?|visits?|bookings?))\b",
+    re.IGNORECASE,
+)
+
+
 class ActionStaffSchedule(StoreAction):
     """ "What's on today?", "who is Dr Patel seeing tomorrow?" """
 
@@ -124,6 +132,11 @@ class ActionStaffSchedule(StoreAction):
 
         if say_patients_visits(dispatcher, tracker):
             return []
+        if self.patient_asks_own_day(tracker):
+            # a patient's "do I have anything this friday?": their own appointments that day
+            from actions.appointments import ActionListAppointments  # it imports this module
+
+            return ActionListAppointments().run(dispatcher, tracker, domain)
         asked = tracker.get_slot(SCHEDULE_ASKED)
         if (
             isinstance(asked, dict)
@@ -133,6 +146,17 @@ class ActionStaffSchedule(StoreAction):
             # "tuesday's schedule" just after a week's summary: that week's Tuesday
             return self.answer(dispatcher, tracker, {"days": asked["days"]})
         return self.answer(dispatcher, tracker, {})
+
+    @staticmethod
+    def patient_asks_own_day(tracker: Tracker) -> bool:
+        text = latest_text(tracker)
+        if (tracker.active_loop or {}).get("name") or not _OWN_DAY_RE.search(text):
+            return False
+        if entity(tracker, "provider"):
+            return False  # "do I have anything with Dr Lee?": the doctor's time, below
+        with store(readonly=True) as session:
+            caller = caller_of(session, tracker)
+            return caller.is_patient and not caller.is_staff
 
     def answer(self, dispatcher, tracker, before: dict[str, Any]) -> list[EventType]:
         """The schedule for the day and provider the message names; what it leaves out comes

@@ -313,3 +313,32 @@ class ActionFallback(_Unclear):
 
     def name(self) -> str:
         return "action_fallback"
+
+
+# A greeting with a request after it ("helo i ned to se the doctr tomorow morning"): the words
+# after the greeting count; a runner-up this likely is offered with the hello
+GREETING_WITH_MORE_WORDS = 5
+RUNNER_UP_AFTER_A_GREETING = 0.15
+
+
+class ActionGreet(StoreAction):
+    """ "Hi": the greeting. A greeting the classifier heard in a longer, misspelt request also
+    offers what the rest most likely asked for, with what was understood (the day, the doctor)."""
+
+    def name(self) -> str:
+        return "action_greet"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        offered: list[tuple[str, str]] = []
+        if len(latest_text(tracker).split()) >= GREETING_WITH_MORE_WORDS:
+            with store(readonly=True) as session:
+                caller = caller_of(session, tracker)
+            offered = likely_meant(tracker, caller, first_at_least=RUNNER_UP_AFTER_A_GREETING)
+        if not offered:
+            dispatcher.utter_message(response="utter_greet")
+            return []
+        dispatcher.utter_message(
+            text="Hello! Did you mean this? Tap it, or tell me in other words.",
+            buttons=buttons([*offered[:1], ("Something else", "/help")]),
+        )
+        return []

@@ -147,6 +147,14 @@ def test_a_patient_asking_what_is_on_a_day_is_offered_a_booking_not_the_schedule
     assert [b["payload"] for b in buttons(said)] == ["/book_appointment", "/list_appointments"]
 
 
+def test_a_patient_asking_what_they_have_on_a_day_gets_their_own_appointments(db):
+    tuesday = [ent("time", "2027-03-02")]  # Maria's check-up is on Tuesday at 10:00
+    _, said = run(ActionStaffSchedule(), tracker(MARIA, "do i have anything on tuesday?",
+                  "staff_schedule", entities=tuesday))  # fmt: skip
+    assert texts(said).startswith("Your appointment on Tuesday, March 2:"), texts(said)
+    assert "Schedule for" not in texts(said) and "Okafor" not in texts(said)
+
+
 @pytest.mark.parametrize(
     "message, entities",
     [

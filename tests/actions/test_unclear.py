@@ -330,3 +330,26 @@ def test_privacy_and_language_questions_have_the_clinic_files_answers(db):
     ):
         _, said = run(ActionOutOfScope(), tracker(MARIA, asked, "out_of_scope"))
         assert texts(said).startswith(start), asked
+
+
+def test_a_greeting_heard_in_a_misspelt_request_offers_the_request(db):
+    from actions.unclear import ActionGreet
+
+    morning = {"from": "2027-03-02T08:00:00-05:00", "to": "2027-03-02T12:00:00-05:00"}
+    t = tracker(MARIA, "helo i ned to se the doctr tomorow morning pls", "greet",
+                [ent("time", morning)])  # fmt: skip
+    t.latest_message["intent_ranking"] = [
+        {"name": "greet", "confidence": 0.65},
+        {"name": "book_appointment", "confidence": 0.21},
+        {"name": "staff_schedule", "confidence": 0.09},
+    ]
+    _, said = run(ActionGreet(), t)
+    assert texts(said).startswith("Hello! Did you mean this?")
+    book, other = buttons(said)
+    assert book["title"] == "Book an appointment" and '"time":{"from"' in book["payload"]
+    assert other["payload"] == "/help"
+    # a plain hello is the greeting, whatever else the classifier ranked
+    short = tracker(MARIA, "hi there", "greet")
+    short.latest_message["intent_ranking"] = t.latest_message["intent_ranking"]
+    _, said = run(ActionGreet(), short)
+    assert said.messages == [{**said.messages[0], "response": "utter_greet"}] and not buttons(said)
