@@ -36,7 +36,7 @@ from clinic.models import ClaimStatus, Invoice
 RECENT_CLAIMS = 5
 
 
-def invoice_text(invoice: Invoice) -> str:
+def invoice_text(invoice: Invoice, pending: list | tuple = ()) -> str:
     lines = [
         f"Invoice {invoice.number}, issued {text.short_date(invoice.issued_on)} "
         f"(due {text.short_date(invoice.due_on)}):"
@@ -53,6 +53,12 @@ def invoice_text(invoice: Invoice) -> str:
         f"Your share: {text.money(invoice.patient_share_cents)}; paid "
         f"{text.money(invoice.paid_cents)}; still open {text.money(invoice.open_cents)}."
     )
+    for claim in pending:  # "insurance paid $0.00" is not the last word yet
+        lines.append(
+            f"Your insurer ({claim.insurer.name}) has not finished with the claim for this visit "
+            f"({billing.CLAIM_STATUS_TEXT[claim.status]}), so your share may still go down; you "
+            "may want to wait for it before paying."
+        )
     return "\n".join(lines)
 
 
@@ -195,7 +201,8 @@ class ActionAskInvoice(StoreAction):
                     ),
                 )
                 return []
-            body = note + invoice_text(invoice)
+            pending = billing.claims_pending_for(session, caller.actor, invoice)
+            body = note + invoice_text(invoice, pending)
             document = invoice_document(invoice)
         log.info("invoice.shown")
         if DISPUTED_RE.search(latest_text(tracker)):  # "I already paid", "charged twice"

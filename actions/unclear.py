@@ -317,6 +317,10 @@ class ActionFallback(_Unclear):
 
 # A greeting with a request after it ("helo i ned to se the doctr tomorow morning"): the words
 # after the greeting count; a runner-up this likely is offered with the hello
+GREETING = (
+    "Hello! I'm the practice's virtual secretary. I can book, move or cancel appointments, take "
+    "a message, and answer questions about hours, bills and insurance. How can I help?"
+)
 GREETING_WITH_MORE_WORDS = 5
 RUNNER_UP_AFTER_A_GREETING = 0.15
 
@@ -335,7 +339,7 @@ class ActionGreet(StoreAction):
                 caller = caller_of(session, tracker)
             offered = likely_meant(tracker, caller, first_at_least=RUNNER_UP_AFTER_A_GREETING)
         if not offered:
-            dispatcher.utter_message(response="utter_greet")
+            dispatcher.utter_message(text=GREETING)
             return []
         dispatcher.utter_message(
             text="Hello! Did you mean this? Tap it, or tell me in other words.",

@@ -248,6 +248,18 @@ def claims_for(
     return claims
 
 
+def claims_pending_for(session: Session, actor: Actor, invoice: Invoice) -> list[Claim]:
+    """The claims for this invoice's visits the insurer has not decided yet: until it does,
+    the patient's share on the invoice may still go down."""
+    days = invoice.service_dates
+    return [
+        claim
+        for claim in claims_for(session, actor, patient_id=invoice.patient_id)
+        if claim.status in (ClaimStatus.SUBMITTED, ClaimStatus.IN_PROCESS)
+        and any(claim.service_from <= day <= claim.service_to for day in days)
+    ]
+
+
 def claim_status_text(claim: Claim) -> str:
     """One line a patient understands."""
     line = (

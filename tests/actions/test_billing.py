@@ -127,6 +127,14 @@ def test_a_bill_date_without_a_year_is_the_past_one_not_next_years(db):
                   "ask_invoice", entities=[ent("time", "2028-02-17")]))  # fmt: skip
     assert f"Invoice {visit.number}" in texts(said)
     assert "nearest" not in texts(said)
+    # its claim is still with Aetna: the share shown is not the last word, and it says so
+    assert "Your insurer (Aetna) has not finished with the claim for this visit (being " in (
+        texts(said)
+    )
+
+    feb_3 = [ent("time", "2028-02-03")]  # its claim is paid: nothing to wait for
+    _, said = run(ActionAskInvoice(), tracker(MARIA, "bill from feb 3", "ask_invoice", feb_3))
+    assert "has not finished" not in texts(said)
 
     january = invoice_with_service_on(db, pid, "2027-01-06")
     month = {"from": "2028-01-01", "to": "2028-01-31"}

@@ -258,7 +258,7 @@ COPY_CHECK = textwrap.dedent(
     from rasa.core.policies import rule_policy
 
     speedups.install()
-    states = [{"user": {"intent": "greet"}}, {"prev_action": {"action_name": "utter_greet"}}]
+    states = [{"user": {"intent": "greet"}}, {"prev_action": {"action_name": "action_greet"}}]
     quiet = rule_policy.copy.deepcopy(states) is states
     logging.getLogger().setLevel(logging.DEBUG)
     debugging = rule_policy.copy.deepcopy(states)
@@ -301,7 +301,7 @@ HISTORY_CHECK = textwrap.dedent(
 
     start = [ev.SessionStarted(), act("action_session_start"), act("action_listen")]
     booking = [
-        user("greet"), ev.DefinePrevUserUtteredFeaturization(False), act("utter_greet"),
+        user("greet"), ev.DefinePrevUserUtteredFeaturization(False), act("action_greet"),
         ev.BotUttered("hi"), act("action_listen"),
         user("book_appointment", [{"entity": "appointment_type", "value": "checkup"}]),
         ev.DefinePrevUserUtteredFeaturization(False), act("booking_form"),
@@ -328,7 +328,7 @@ HISTORY_CHECK = textwrap.dedent(
         user("affirm"), act("cancel_form"), act("booking_form"), ev.ActiveLoop(None),
         act("action_listen"),
     ]
-    restart = [ev.Restarted(), act("action_listen"), user("greet"), act("utter_greet"),
+    restart = [ev.Restarted(), act("action_listen"), user("greet"), act("action_greet"),
                act("action_listen")]
     history = start + booking + cancel + booking[:20] + restart + start + booking[:12]
 
