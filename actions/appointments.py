@@ -159,6 +159,8 @@ _ASKS_WHO_OR_WHAT_RE = re.compile(
 )
 
 
+# "no, the blood test instead", "not that one, the physical"
+_INSTEAD_OR_NOT_RE = re.compile(r"\b(instead|rather|not\s+that|no\b|wrong\s+one)", re.I)
 _CONFIRMS_RE = re.compile(r"\b(confirm\w*|be there|coming|attend\w*|make it)\b", re.IGNORECASE)
 
 
@@ -890,7 +892,24 @@ class ValidateCancelForm(PickAppointmentForm):
             and _ALL_OF_THEM_RE.search(latest_text(tracker))
         ):
             return {"appointment_id": ALL}  # "all of them", "both" when asked which
+        if tracker.get_slot("requested_slot") == "cancel_confirmed":
+            return self.another_one_named(tracker)
         return super().extract_appointment_id(dispatcher, tracker, domain)
+
+    @staticmethod
+    def another_one_named(tracker: Tracker) -> dict[str, Any]:
+        """ "No, cancel the blood test instead" when asked to confirm cancelling the check-up:
+        that one, asked again (one of that kind only; nothing is cancelled without a yes)."""
+        kind = entity(tracker, "appointment_type")
+        if not kind or not _INSTEAD_OR_NOT_RE.search(latest_text(tracker)):
+            return {}
+        with store(readonly=True) as session:
+            mine = upcoming(session, current_caller())
+        same_kind = [a for a in mine if a.appointment_type.key == kind]
+        current = str(tracker.get_slot("appointment_id") or "")
+        if len(same_kind) != 1 or str(same_kind[0].id) == current:
+            return {}
+        return {"appointment_id": str(same_kind[0].id), "cancel_confirmed": None}
 
     def validate_appointment_id(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         if value != ALL:

@@ -110,6 +110,10 @@ def told_as_past(tracker: Tracker) -> bool:
     return False
 
 
+# "the 2nd", "2nd one please": a button picked by its position, not a date
+_PICKED_BY_POSITION_RE = re.compile(
+    r"(the\s+)?\d{1,2}(st|nd|rd|th)(\s+one)?(\s+please|\s+pls)?[.!]?", re.IGNORECASE
+)
 _ANY_RE = re.compile(
     r"\b(any(one|body| doctor| provider| of them)?|whoever|no preference|doesn'?t matter|"
     r"don'?t (mind|care)|either|first (available|free)|whatever|whichever|up to you)\b"
@@ -686,6 +690,12 @@ class ValidateBookingForm(GuardedForm):
     def validate_time(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         if value is None:  # forgotten on purpose (none of the offered times suited)
             return {"time": None}
+        if tracker.get_slot("requested_slot") in (
+            "appointment_type",
+            "provider",
+        ) and _PICKED_BY_POSITION_RE.fullmatch(latest_text(tracker).strip()):
+            # "the 2nd" when asked which kind of visit: the second button, not March 2
+            return {"time": slot_before_message(tracker, "time")}
         value = with_hours(tracker, on_the_day_discussed(tracker, value))
         found = wanted(value)
         if found is None:

@@ -1047,3 +1047,20 @@ def test_another_day_same_time_keeps_the_appointments_clock_time(db):
         entities=[{**ent("time", "2027-03-04"), "start": 16, "end": 24},
                   {**ent("time", "2027-03-05"), "start": 40, "end": 46}]))  # fmt: skip
     assert slots_of(events)["time"] == "2027-03-05T09:00:00-05:00"  # her physical: Thu 9:00
+
+
+def test_no_the_other_one_instead_when_asked_to_confirm_a_cancellation_switches_to_it(db):
+    mine = upcoming(db, MARIA)
+    checkup = next(a for a in mine if a.appointment_type.key == "checkup")
+    blood = next(a for a in mine if a.appointment_type.key == "blood_test")
+    asked = tracker(MARIA, "actually no, cancel the blood test instead", "cancel_appointment",
+                    [ent("appointment_type", "blood_test")], form="cancel_form",
+                    slots={"appointment_id": str(checkup.id), "requested_slot": "cancel_confirmed"},
+                    new_slots={"cancel_confirmed": False})  # fmt: skip
+    events, said = run(ValidateCancelForm(), asked)
+    filled = slots_of(events)
+    assert filled["appointment_id"] == str(blood.id) and filled["cancel_confirmed"] is None
+    assert (
+        "Blood test" in filled["appointment_label"] or "blood test" in filled["appointment_label"]
+    )
+    assert {a.id: a.status for a in upcoming(db, MARIA)} == {a.id: a.status for a in mine}

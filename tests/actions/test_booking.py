@@ -1242,3 +1242,17 @@ def test_a_weekday_and_time_on_the_list_picks_that_offer_whatever_week_the_nlu_r
 def test_anyone_in_the_request_itself_is_whoever_is_free(db, text):
     events, said = run(ValidateBookingForm(), start(MARIA, text))
     assert slots_of(events)["provider"] == "any", texts(said)
+
+
+def test_the_2nd_when_asked_which_kind_of_visit_is_the_second_button_not_a_date(db):
+    asked = tracker(MARIA, "the 2nd", "inform", [ent("time", "2027-03-02")], form=FORM,
+                    slots={"provider": "patel", "requested_slot": "appointment_type"},
+                    new_slots={"time": "2027-03-02"})  # fmt: skip
+    kinds = [
+        {"title": "Check-up", "payload": '/inform{"appointment_type":"checkup"}'},
+        {"title": "Follow-up visit", "payload": '/inform{"appointment_type":"follow_up"}'},
+    ]
+    events, _ = run(ValidateBookingForm(), after_question(asked, "What kind of visit?", kinds))
+    filled = slots_of(events)
+    assert filled.get("time") is None  # no day was asked for
+    assert filled["appointment_type"] == "follow_up"  # the second kind offered
