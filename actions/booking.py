@@ -26,6 +26,7 @@ from actions.common import (
     asked_in_this_form,
     buttons,
     caller_of,
+    doctor_named,
     entity,
     is_a_child,
     latest_intent,
@@ -540,6 +541,15 @@ class ValidateBookingForm(GuardedForm):
             return {"provider": ANY}  # "whichever doctor is free", said before the visit type
         if asked is None and _WITH_ANYONE_RE.search(text):
             return {"provider": ANY}  # "a follow up with anyone friday week", said at once
+        named = doctor_named(text) if asked in (None, "provider") else None
+        if named is not None:  # "doctor Pattel": the one it is closest to, said so
+            with store(readonly=True) as session:
+                key = practice.provider_like(session, named.group("name"))
+                who = practice.get_provider(session, key).display_name if key else None
+            if key:
+                if named.group("name").lower() != key:  # spelt right: nothing to say
+                    dispatcher.utter_message(text=f"I took “{named.group(0)}” to mean {who}.")
+                return {"provider": key}
         if (
             asked in ("time", "slot_start", "booking_confirmed")
             and tracker.get_slot("provider") not in (None, ANY)

@@ -268,9 +268,9 @@ _NOT_NAMES = frozenset(
 _GENERIC_BEFORE = re.compile(r"\b(?:the|a|an|my|your|our|his|her|their|that|this|which)\s+$", re.I)
 
 
-def say_unknown_doctor(dispatcher, said: str) -> None:
-    """A doctor named in the message whom the practice does not have: say so, with who is."""
-    named = next(
+def doctor_named(said: str) -> re.Match | None:
+    """ "Dr Smith", "doctor Pattel": a person named as a doctor in the message, if any."""
+    return next(
         (
             m
             for m in DOCTOR_LIKE.finditer(said or "")
@@ -279,6 +279,11 @@ def say_unknown_doctor(dispatcher, said: str) -> None:
         ),
         None,
     )
+
+
+def say_unknown_doctor(dispatcher, said: str) -> None:
+    """A doctor named in the message whom the practice does not have: say so, with who is."""
+    named = doctor_named(said)
     if named is None:
         return
     with store(readonly=True) as session:

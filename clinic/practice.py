@@ -472,3 +472,25 @@ def type_like(session: Session, said: str) -> str | None:
                 if score >= FUZZY_SCORE and (best is None or score > best[0]):
                     best = (score, kind.key)
     return best[1] if best else None
+
+
+PROVIDER_NAME_SCORE = 0.82  # "pattel" is Patel (0.91), "garsia" Garcia (0.83)
+
+
+def provider_like(session: Session, name: str) -> str | None:
+    """The provider a misspelt name means ("Dr Pattel", "doctor Garsia"): the key of the one
+    whose surname (the key) or a synonym is closest, if close enough; names under 4 letters
+    are left alone (one letter off would be another name)."""
+    said = (name or "").strip().lower()
+    if len(said) < 4:
+        return None
+    best: tuple[float, str] | None = None
+    for provider in cache.practice(session).providers.values():
+        if not provider.active:
+            continue
+        for known in {provider.key, *provider.synonyms}:
+            score = SequenceMatcher(None, said, known.lower()).ratio()
+            if score >= PROVIDER_NAME_SCORE and (best is None or score > best[0]):
+                best = (score, provider.key)
+    return best[1] if best else None
+

@@ -1256,3 +1256,13 @@ def test_the_2nd_when_asked_which_kind_of_visit_is_the_second_button_not_a_date(
     filled = slots_of(events)
     assert filled.get("time") is None  # no day was asked for
     assert filled["appointment_type"] == "follow_up"  # the second kind offered
+
+
+def test_a_misspelt_doctor_is_the_closest_provider_and_said_so(db):
+    events, said = run(ValidateBookingForm(), start(MARIA, "a checkup with doctor pattel"))
+    assert slots_of(events)["provider"] == "patel"
+    assert "I took “doctor pattel” to mean Dr. Anika Patel." in texts(said)
+    # a name not close to anyone's: not guessed, and said
+    events, said = run(ValidateBookingForm(), start(MARIA, "a checkup with dr smith"))
+    assert slots_of(events).get("provider") is None
+    assert "I couldn't find dr smith at the practice" in texts(said)
