@@ -493,4 +493,3 @@ def provider_like(session: Session, name: str) -> str | None:
             if score >= PROVIDER_NAME_SCORE and (best is None or score > best[0]):
                 best = (score, provider.key)
     return best[1] if best else None
-
