@@ -56,7 +56,8 @@ def join_waitlist(
         say_not_linked(dispatcher, tracker, "join the waitlist", caller)
         return []
     if not type_key:
-        kinds = [(k.name, k.key) for k in practice.appointment_types(session)]
+        # only what the doctor named offers: a wait for anything else would never end
+        kinds = [(k.name, k.key) for k in practice.appointment_types(session, provider)]
         dispatcher.utter_message(
             text=WAITLIST_TYPE_QUESTION,
             buttons=buttons(

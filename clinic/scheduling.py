@@ -53,6 +53,7 @@ from clinic.errors import (
     OutsideHours,
     PastTime,
     PatientAlreadyBooked,
+    ProviderDoesNotOffer,
     SlotTaken,
     TooManyAppointments,
 )
@@ -896,6 +897,11 @@ def join_waitlist(
     patient = _patient_for(session, actor, patient_id)
     kind = practice.get_type(session, type_key)
     provider = practice.get_provider(session, provider_key) if provider_key else None
+    offering = practice.providers(session, type_key)
+    if provider is not None and provider not in offering:  # a wait that could never end
+        raise ProviderDoesNotOffer(
+            provider.display_name, kind.name, [p.display_name for p in offering]
+        )
     now = clock.now()
     earliest = max(earliest or now, now)
     latest = latest or now + timedelta(days=kind.horizon_days)

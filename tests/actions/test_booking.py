@@ -499,6 +499,12 @@ def test_the_waitlist_without_a_type_asks_which_and_ends_the_open_form(db):
     assert {"event": "active_loop", "name": None} in [
         {"event": e["event"], "name": e.get("name")} for e in events
     ]  # no second question from the form
+    # a doctor named: only the visits that doctor offers (Dr Lee takes no blood tests)
+    _, said = run(ActionJoinWaitlist(), tracker(AISHA, "put me on the waiting list for dr lee",
+                  "join_waitlist", [ent("provider", "lee")]))  # fmt: skip
+    offered = [b["payload"] for b in buttons(said)]
+    assert offered and not any("blood_test" in p for p in offered)
+    assert all('"provider":"lee"' in p for p in offered)
 
 
 def test_something_earlier_asks_which_visit_and_waits_to_move_it(db):

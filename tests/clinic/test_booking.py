@@ -469,6 +469,13 @@ def test_waitlist_is_not_offered_a_slot_outside_its_window(store, two_patients):
     ).all()
 
 
+def test_a_waitlist_with_a_doctor_who_does_not_offer_the_visit_is_refused(store, two_patients):
+    _, jo = two_patients  # a wait that could never end: Dr Lee takes no blood tests
+    with pytest.raises(ProviderDoesNotOffer, match="Dr. Daniel Lee doesn't offer blood test"):
+        scheduling.join_waitlist(store, Actor.patient(jo.id), "blood_test", provider_key="lee")
+    assert scheduling.join_waitlist(store, Actor.patient(jo.id), "blood_test").provider is None
+
+
 def test_database_itself_refuses_overlaps(store, two_patients):
     """Bypass the service: a raw INSERT that overlaps an active booking is refused."""
     from sqlalchemy.exc import IntegrityError
