@@ -31,6 +31,7 @@ from actions.booking import (
     with_hours,
 )
 from actions.common import (
+    BOOK_BUTTON,
     CANCEL_WORD_RE,
     FORM_START_INTENTS,
     StoreAction,
@@ -55,6 +56,7 @@ from actions.common import (
     said_without_day,
     say_error,
     say_if_date_unread,
+    say_no_upcoming,
     say_not_linked,
     store,
     time_entities,
@@ -159,9 +161,11 @@ _ASKS_WHO_OR_WHAT_RE = re.compile(
 )
 
 
+# ... unless it asks to confirm ("can I confirm my appointment?")
+_CONFIRMS_RE = re.compile(r"\b(confirm\w*|be there|coming|attend\w*|make it)\b", re.IGNORECASE)
+
 # "no, the blood test instead", "not that one, the physical"
 _INSTEAD_OR_NOT_RE = re.compile(r"\b(instead|rather|not\s+that|no\b|wrong\s+one)", re.I)
-_CONFIRMS_RE = re.compile(r"\b(confirm\w*|be there|coming|attend\w*|make it)\b", re.IGNORECASE)
 
 
 # "friday, same time": the day said, at the appointment's own clock time
@@ -904,12 +908,11 @@ class ValidateCancelForm(PickAppointmentForm):
         if not kind or not _INSTEAD_OR_NOT_RE.search(latest_text(tracker)):
             return {}
         with store(readonly=True) as session:
-            mine = upcoming(session, current_caller())
-        same_kind = [a for a in mine if a.appointment_type.key == kind]
-        current = str(tracker.get_slot("appointment_id") or "")
-        if len(same_kind) != 1 or str(same_kind[0].id) == current:
+            mine = as_choices(upcoming(session, current_caller()))
+        same_kind = fitting_named(tracker, mine, ("type",))
+        if len(same_kind) != 1 or same_kind[0]["id"] == str(tracker.get_slot("appointment_id")):
             return {}
-        return {"appointment_id": str(same_kind[0].id), "cancel_confirmed": None}
+        return {"appointment_id": same_kind[0]["id"], "cancel_confirmed": None}
 
     def validate_appointment_id(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         if value != ALL:
@@ -1084,10 +1087,7 @@ class ActionListAppointments(StoreAction):
         if wants_schedule:
             return ActionStaffSchedule().run(dispatcher, tracker, domain)
         if not mine:
-            dispatcher.utter_message(
-                text="You have no upcoming appointments.",
-                buttons=buttons([("Book an appointment", "/book_appointment")]),
-            )
+            say_no_upcoming(dispatcher)
             return []
         head = "Your next appointment:" if len(mine) == 1 else "Your upcoming appointments:"
         if on_day:
@@ -1207,11 +1207,8 @@ class ActionConfirmAttendance(StoreAction):
 
     @staticmethod
     def _offer_to_confirm(dispatcher, mine: list[Appointment]) -> None:
-        book = ("Book an appointment", "/book_appointment")
         if not mine:
-            dispatcher.utter_message(
-                text="You have no upcoming appointments.", buttons=buttons([book])
-            )
+            say_no_upcoming(dispatcher)
             return
         first = mine[0]
         dispatcher.utter_message(
@@ -1223,7 +1220,7 @@ class ActionConfirmAttendance(StoreAction):
                         "Yes, I'll be there",
                         payload("confirm_attendance", appointment_id=str(first.id)),
                     ),
-                    book,
+                    BOOK_BUTTON,
                 ]
             ),
         )

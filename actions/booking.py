@@ -40,6 +40,7 @@ from actions.common import (
     said_without_day,
     say_error,
     say_if_date_unread,
+    say_no_upcoming,
     say_not_linked,
     say_unknown_doctor,
     slot_before_message,
@@ -54,7 +55,7 @@ from actions.offer_shift import shifted_time
 from actions.patient_lookup import say_staff_cannot_change
 from actions.visit_reason import THANKS_FOR_THE_REASON, reason_in, sounds_like_a_reason
 from actions.waitlist import earlier_pick, join_waitlist, wait_for_earlier, waitlist_answer
-from actions.when import EARLIEST, Wanted, days_of, on_day, wanted
+from actions.when import EARLIEST, Wanted, days_of, hours_of_part, on_day, wanted
 from clinic import clock, practice, scheduling, slots, text
 from clinic.errors import (
     DomainError,
@@ -267,17 +268,6 @@ def say_if_closed(dispatcher, found: Wanted) -> bool:
     return True
 
 
-def _clock_window(value: Any) -> list[str] | None:
-    """ "08:00"-"12:00" of a part of one day ({"from": ..., "to": ...} on the same day)."""
-    if not isinstance(value, dict):
-        return None
-    start, end = parse_iso(value.get("from")), parse_iso(value.get("to"))
-    if start is None or end is None or end - start >= timedelta(days=1):
-        return None
-    start, end = text.local(start), text.local(end)
-    return [f"{start:%H:%M}", "24:00" if end.date() > start.date() else f"{end:%H:%M}"]
-
-
 def on_the_day_discussed(tracker: Tracker, value: Any) -> Any:
     """A clock time said without a day ("9:30", "in the afternoon") while times on a day are on
     offer, or after one day was asked for ("Thursday morning" ... "9 o'clock"), means that day,
@@ -285,7 +275,7 @@ def on_the_day_discussed(tracker: Tracker, value: Any) -> Any:
     if not said_without_day(tracker, value):
         return value
     days = days_of(slot_before_message(tracker, "time"))
-    hours = _clock_window(value)
+    hours = hours_of_part(value)
     if days and days[0] != days[1] and hours:
         # "anything in the morning?" while next week's times are shown: next week's mornings
         return {"from": days[0].isoformat(), "to": days[1].isoformat(), "hours": hours}
@@ -501,10 +491,7 @@ class ValidateBookingForm(GuardedForm):
                 named = practice.get_type(session, str(kind)).name.lower()
                 head = f"You have no {named} booked. Here is what you have booked:"
             if not booked:
-                dispatcher.utter_message(
-                    text="You have no upcoming appointments.",
-                    buttons=buttons([("Book an appointment", "/book_appointment")]),
-                )
+                say_no_upcoming(dispatcher)
                 return []
             lines = [f"• {scheduling.describe(a)} ({a.status.value})" for a in booked[:5]]
             dispatcher.utter_message(

@@ -99,6 +99,7 @@ LINK_BUTTONS = (
     ("Register as a new patient", "/register"),
 )
 HUMAN_BUTTON = ("Talk to a person", "/request_human")
+BOOK_BUTTON = ("Book an appointment", "/book_appointment")
 
 
 SOMETHING_WENT_WRONG = (
@@ -278,6 +279,12 @@ def doctor_named(said: str) -> re.Match | None:
             and not _GENERIC_BEFORE.search(said[: m.start()])
         ),
         None,
+    )
+
+
+def say_no_upcoming(dispatcher: CollectingDispatcher) -> None:
+    dispatcher.utter_message(
+        text="You have no upcoming appointments.", buttons=buttons([BOOK_BUTTON])
     )
 
 

@@ -41,7 +41,7 @@ from actions.forms import GuardedForm, current_caller, is_activating
 from actions.when import WEEKDAY, bare_clock, day_phrase, days_of, on_day, wanted
 from clinic import clock, inbox, practice, staff, text
 from clinic.errors import DomainError, NotStaff
-from clinic.models import Desk, RoomKind, SlipKind, StaffRole, Urgency
+from clinic.models import ActorKind, Desk, RoomKind, SlipKind, StaffRole, Urgency
 
 INBOX_LIMIT = 10
 # the day and provider of the last schedule shown, for "and tomorrow?" (actions/follow_up.py)
@@ -374,7 +374,7 @@ def say_my_messages(dispatcher, session, caller) -> list[EventType]:
         for_whom = (
             slip.provider.display_name if slip.provider else _DESK_NAMES.get(slip.desk, "practice")
         )
-        staff_replies = [r for r in slip.replies if r.author_kind.value == "staff"]
+        staff_replies = [r for r in slip.replies if r.author_kind is ActorKind.STAFF]
         if staff_replies:
             answer = " ".join(staff_replies[-1].text.split())
             state = f"answered: “{answer[:100]}{'…' if len(answer) > 100 else ''}”"
@@ -474,19 +474,11 @@ def meeting_minutes(message: str) -> float | None:
     return minutes if 0 < minutes <= 24 * 60 else None
 
 
-_LENGTH_ALONE_RE = re.compile(
-    r"(for\s+)?(half\s+an?\s+hour|(\d+(\.\d+)?|an?|one|two|three|four)\s*(hours?|hrs?|minutes?|mins?))"
-    r"(\s+long)?[.!]?",
-    re.IGNORECASE,
-)
-
-
 def length_alone(message: str) -> float | None:
     """A meeting length said on its own ("1 hour", "for 30 minutes"), as an answer."""
-    said = (message or "").strip()
-    if not _LENGTH_ALONE_RE.fullmatch(said):
-        return None
-    return meeting_minutes(said if said.lower().startswith("for ") else f"for {said}")
+    said = re.sub(r"(\s+long)?[.!]?$", "", (message or "").strip(), flags=re.IGNORECASE)
+    said = said if said.lower().startswith("for ") else f"for {said}"
+    return meeting_minutes(said) if _DURATION_RE.fullmatch(said) else None
 
 
 def meeting_title(message: str) -> str:
@@ -570,15 +562,8 @@ class ValidateMeetingForm(GuardedForm):
             # "1 hour" while the room is asked: kept for when the time is known
             events.append(SlotSet("meeting_minutes", length))
             hours, minutes = divmod(int(length), 60)
-            said = " ".join(
-                part
-                for part in (
-                    f"{hours} hour{'s' if hours != 1 else ''}" if hours else "",
-                    f"{minutes} minutes" if minutes else "",
-                )
-                if part
-            )
-            dispatcher.utter_message(text=f"Noted: {said}.")
+            parts = (hours and _plural(hours, "hour"), minutes and _plural(minutes, "minute"))
+            dispatcher.utter_message(text=f"Noted: {' '.join(p for p in parts if p)}.")
         room, value = tracker.get_slot("room"), tracker.get_slot("time")
         if room and value and changed & {"room", "time", "meeting_invite"}:
             minutes = (

@@ -100,6 +100,16 @@ def wanted(value: Any, hours: Any = None) -> Wanted | None:
     return Wanted(start, end, hours=_hours(hours), label=str(label) if label else None)
 
 
+def hours_of_part(value: Any) -> list[str] | None:
+    """The clock hours of a part of one day ({"from": 08:00, "to": 12:00} gives ["08:00",
+    "12:00"], the shape of a run of days' "hours"); None for a moment, a day or days."""
+    found = wanted(value) if isinstance(value, dict) else None
+    if found is None or found.end - found.start >= timedelta(days=1):
+        return None
+    start, end = text.local(found.start), text.local(found.end)
+    return [f"{start:%H:%M}", "24:00" if end.date() > start.date() else f"{end:%H:%M}"]
+
+
 def day_of(value: Any) -> date | None:
     """The (first) local day a `time` value names: "on Tuesday", "tomorrow at 3"."""
     found = wanted(value)
