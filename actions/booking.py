@@ -132,6 +132,13 @@ _USUAL_DOCTOR_RE = re.compile(
     re.IGNORECASE,
 )
 
+# "see the nurse", "a nurse appointment": the practice's nurse, not a nurse named ("nurse Kim")
+_THE_NURSE_RE = re.compile(
+    r"\b(?:a|the|my|with|see)\s+nurse\b(?!\s+(?:practitioner|said|told|says|gave)\b)"
+    r"|^\s*(?:the\s+)?nurse\s*[.!]?\s*$",
+    re.IGNORECASE,
+)
+
 # "with someone else", "another doctor": whoever is free, said when times were offered
 OTHER_DOCTOR_RE = re.compile(
     r"\b(someone|somebody|anyone|anybody) else\b|\b(another|a different|other|any other) "
@@ -537,6 +544,15 @@ class ValidateBookingForm(GuardedForm):
                 if named.group("name").lower() != key:  # spelt right: nothing to say
                     dispatcher.utter_message(text=f"I took “{named.group(0)}” to mean {who}.")
                 return {"provider": key}
+        if (
+            named is None
+            and asked in (None, "appointment_type", "provider")
+            and _THE_NURSE_RE.search(text)
+        ):
+            with store(readonly=True) as session:
+                nurse = practice.the_nurse(session)  # "can I see the nurse?"
+            if nurse:
+                return {"provider": nurse}
         if (
             asked in ("time", "slot_start", "booking_confirmed")
             and tracker.get_slot("provider") not in (None, ANY)

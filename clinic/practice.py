@@ -493,3 +493,15 @@ def provider_like(session: Session, name: str) -> str | None:
             if score >= PROVIDER_NAME_SCORE and (best is None or score > best[0]):
                 best = (score, provider.key)
     return best[1] if best else None
+
+
+def the_nurse(session: Session) -> str | None:
+    """The provider a patient means by "the nurse" when booking: the practice's only nurse
+    (a nurse practitioner); None when it has none or several (then they are asked who)."""
+    nurses = [
+        provider.key
+        for provider in cache.practice(session).providers.values()
+        if provider.active
+        and re.search(r"\b(nurse|np|rn)\b", f"{provider.title} {provider.specialty}", re.I)
+    ]
+    return nurses[0] if len(nurses) == 1 else None

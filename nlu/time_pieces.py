@@ -661,9 +661,18 @@ def _clock_range(found: re.Match, ctx: Context) -> Piece | None:
     texts = found["t1"] + " " + found["t2"]
     marked = re.search(r"[ap]\.?\s?m\b|:|noon|midday", texts, re.I)
     after_a_day = _DAY_JUST_BEFORE_RE.search(ctx.text[: found.start()])
-    if not prefix and not marked and not (after_a_day and separator != "and"):
+    words_before = _words_before(ctx, found.start(), 4)
+    if separator == "or":
+        # "9 or 10 am", "at 2 or 3": either hour will do, so the slots from the first to the
+        # end of the second; "2 or 3" alone is a count
+        if prefix or last.hour >= 23:
+            return None
+        if not (marked or after_a_day or words_before[-1:] in (["at"], ["around"])):
+            return None
+        last = replace(last, hour=last.hour + 1)
+    elif not prefix and not marked and not (after_a_day and separator != "and"):
         return None  # "2-3" alone is a count, not a time; "friday 2-3" is a time
-    if re.search(r"scale|rate|level|pain", " ".join(_words_before(ctx, found.start(), 4))):
+    if re.search(r"scale|rate|level|pain", " ".join(words_before)):
         return None  # "on a scale from 1 to 10"
     return _span(found, clock_range=(first, last))
 
@@ -874,7 +883,7 @@ _PATTERNS: list[tuple[str, Maker]] = [
     # clock times and ranges
     (
         rf"(?<![\w:.$/])(?:(?P<pre>between|btw|btwn|from|anywhere\s+from|any\s*time\s+between)"
-        rf"\s+)?(?P<t1>{_CORE_TIME})\s*(?P<sep>-|–|—|to|till|until|til|and)\s*"
+        rf"\s+)?(?P<t1>{_CORE_TIME})\s*(?P<sep>-|–|—|to|till|until|til|and|or)\s*"
         rf"(?P<t2>{_CORE_TIME})(?![\w:]|-\d|\s*(?:{UNIT_WORDS})\b)",
         _clock_range,
     ),

@@ -1272,3 +1272,16 @@ def test_a_misspelt_doctor_is_the_closest_provider_and_said_so(db):
     events, said = run(ValidateBookingForm(), start(MARIA, "a checkup with dr smith"))
     assert slots_of(events).get("provider") is None
     assert "I couldn't find dr smith at the practice" in texts(said)
+
+
+def test_the_nurse_is_the_practices_nurse_practitioner(db):
+    events, _ = run(ValidateBookingForm(), start(MARIA, "can I see the nurse next week"))
+    assert slots_of(events)["provider"] == "okafor"
+    # what the nurse said is not a wish to see her
+    events, _ = run(ValidateBookingForm(), start(MARIA, "the nurse said I need a follow up"))
+    assert slots_of(events).get("provider") is None
+    # asked who, "nurse" alone is her
+    answer = {"appointment_type": "checkup", "requested_slot": "provider"}
+    asked = tracker(MARIA, "nurse", "inform", [], form=FORM, slots=answer)
+    events, _ = run(ValidateBookingForm(), asked)
+    assert slots_of(events)["provider"] == "okafor"
