@@ -73,7 +73,7 @@ from actions.staff import (
     say_my_meetings,
 )
 from actions.when import WEEKDAY, bare_clock, day_phrase, days_of, on_day
-from clinic import clock, inbox, practice, scheduling, text
+from clinic import clock, inbox, outbox, practice, scheduling, text
 from clinic.errors import DomainError, ProviderDoesNotOffer, SlotTaken
 from clinic.models import Appointment, AppointmentStatus, Desk
 from clinic.slots import Slot
@@ -1033,6 +1033,19 @@ def say_usual_doctor(dispatcher, session, caller) -> None:
     )
 
 
+def list_buttons(shown: list[Appointment]) -> list[dict[str, str]]:
+    """One appointment: move or cancel that one. Several: "Reschedule one" / "Cancel one",
+    which ask which (a bare "Cancel" under three visits would have cancelled the first)."""
+    if len(shown) == 1:
+        return scheduling.appointment_buttons(shown[0])
+    if not shown:
+        return []
+    return [
+        outbox.button("Reschedule one", "reschedule_appointment"),
+        outbox.button("Cancel one", "cancel_appointment"),
+    ]
+
+
 @answers("list_appointments")
 class ActionListAppointments(StoreAction):
     def name(self) -> str:
@@ -1083,7 +1096,7 @@ class ActionListAppointments(StoreAction):
                     else:
                         dispatcher.utter_message(text=f"You have no {named_visit} booked.")
                 lines = [f"• {scheduling.describe(a)} ({a.status.value})" for a in shown]
-                next_buttons = scheduling.appointment_buttons(shown[0]) if shown else []
+                next_buttons = list_buttons(shown)
         if wants_schedule:
             return ActionStaffSchedule().run(dispatcher, tracker, domain)
         if not mine:

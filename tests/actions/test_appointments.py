@@ -68,8 +68,19 @@ def test_list_shows_my_upcoming_appointments_and_nobody_elses(db):
         assert scheduling.describe(appointment) in texts(said)
     for appointment in upcoming(db, AISHA):
         assert scheduling.describe(appointment) not in texts(said)
-    assert buttons(said)[0]["payload"] == (
-        f'/reschedule_appointment{{"appointment_id":"{mine[0].id}"}}'
+    # several: "Reschedule one" / "Cancel one" ask which, not the first one silently
+    assert len(mine) > 1
+    assert [b["payload"] for b in buttons(said)] == [
+        "/reschedule_appointment",
+        "/cancel_appointment",
+    ]
+    # one: its own buttons
+    asked = tracker(MARIA, "when is my blood test?", "list_appointments",
+                    [ent("appointment_type", "blood_test")])  # fmt: skip
+    _, said = run(ActionListAppointments(), asked)
+    blood_test = next(a for a in mine if a.appointment_type.key == "blood_test")
+    assert (
+        buttons(said)[1]["payload"] == f'/cancel_appointment{{"appointment_id":"{blood_test.id}"}}'
     )
 
 
