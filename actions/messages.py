@@ -45,13 +45,12 @@ from actions.common import (
     store,
 )
 from actions.forms import GuardedForm, current_caller, is_activating
-from actions.red_flags import emergency_number, say_crisis_line
+from actions.red_flags import emergency_number, report_emergency
 from actions.staff import ASKS_ABOUT_MESSAGES_RE, say_inbox
 from clinic import inbox, practice, scheduling
 from clinic.errors import DomainError, InvalidPhone
 from clinic.identity import normalize_phone
 from clinic.models import Desk, SlipKind, Urgency
-from clinic.red_flags import EMERGENCY_ADVICE, EMERGENCY_ALERTED
 from clinic.text import phone as readable_phone
 
 KIND_BY_INTENT = {
@@ -609,20 +608,7 @@ class ActionReportEmergency(StoreAction):
         return "action_report_emergency"
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
-        number = emergency_number()
-        dispatcher.utter_message(text=EMERGENCY_ADVICE.format(number=number))
-        say_crisis_line(dispatcher, latest_text(tracker))
-        try:
-            with store() as session:
-                caller = caller_of(session, tracker)
-                inbox.report_emergency(session, caller.actor, latest_text(tracker))
-            dispatcher.utter_message(text=EMERGENCY_ALERTED)
-            log.info("emergency.reported")
-        except Exception:  # never let a store problem hide the advice above
-            log.exception("emergency.alert_failed")
-            dispatcher.utter_message(
-                text=f"I couldn't reach the practice staff just now. Call {number} for emergencies."
-            )
+        report_emergency(dispatcher, tracker)
         return end_flow(tracker)
 
 

@@ -12,10 +12,10 @@ import logging
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import recent_events, store
-from clinic import practice
+from actions.common import caller_of, latest_text, recent_events, store
+from clinic import inbox, practice
 from clinic.config import get_settings
-from clinic.red_flags import crisis_advice, has_red_flags
+from clinic.red_flags import EMERGENCY_ADVICE, EMERGENCY_ALERTED, crisis_advice, has_red_flags
 
 log = logging.getLogger(__name__)
 
@@ -83,3 +83,46 @@ def warn_before_answering(dispatcher: CollectingDispatcher, tracker: Tracker) ->
     if text.startswith("/") or _answered_already(tracker) or _advised_already(tracker):
         return False
     return warn_if_red_flags(dispatcher, text)
+
+
+def report_emergency(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Call the emergency number now, the crisis line for self-harm, and the staff alerted as
+    urgent with the message itself (so nothing it asked for is lost). False if the alert could
+    not be written (the advice went out all the same)."""
+    number = emergency_number()
+    # the conditional warning said before this answer would only repeat it, more weakly
+    dispatcher.messages[:] = [
+        m for m in dispatcher.messages if not (m.get("text") or "").startswith("🚨")
+    ]
+    dispatcher.utter_message(text=EMERGENCY_ADVICE.format(number=number))
+    say_crisis_line(dispatcher, latest_text(tracker))
+    try:
+        with store() as session:
+            caller = caller_of(session, tracker)
+            inbox.report_emergency(session, caller.actor, latest_text(tracker))
+        dispatcher.utter_message(text=EMERGENCY_ALERTED)
+        log.info("emergency.reported")
+        return True
+    except Exception:  # never let a store problem hide the advice above
+        log.exception("emergency.alert_failed")
+        dispatcher.utter_message(
+            text=f"I couldn't reach the practice staff just now. Call {number} for emergencies."
+        )
+        return False
+
+
+def emergency_instead_of(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """A red-flag symptom in the message that starts a booking, a message, a cancellation
+    ("book me with dr lee, my face is drooping"): the emergency report instead of the form's
+    questions (nobody should be asked which doctor while having a stroke); the staff alert
+    carries the whole message. True if that is what happened."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    if text.startswith("/") or not has_red_flags(text):
+        return False
+    log.info("red_flag.form_not_started")
+    if report_emergency(dispatcher, tracker):
+        dispatcher.utter_message(
+            text="The staff have your whole message. Once you are safe, I can help with the "
+            "rest here."
+        )
+    return True

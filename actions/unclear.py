@@ -43,7 +43,10 @@ _WORDS = {
         al lo le su tiene hay necesita""",
     "fr": """bonjour bonsoir je voudrais rendez-vous vous merci médecin pour avec suis est une le
         les des du mon ma mes pas ne parler aujourd'hui demain besoin j'ai s'il plaît oui
-        anglais français et""",
+        anglais français et la au aux à mal douleur poitrine médecin aide urgence""",
+    "de": """hallo guten tag ich habe ist nicht und der das ein eine einen mit für
+        termin arzt ärztin bitte danke schmerzen hilfe heute morgen brauche kann mein meine
+        sprechen deutsch englisch ja nein wann wie""",
     "pt": """olá ola preciso consulta marcar obrigado obrigada por favor bom dia você voce quero
         médico não nao sim com uma para meu minha estou tenho amanhã hoje falar inglês
         português e""",
@@ -51,17 +54,23 @@ _WORDS = {
 _VOCABULARY = {lang: frozenset(words.split()) for lang, words in _WORDS.items()}
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*")
 
+# The emergency number goes with it: a message we cannot read may be an emergency
 ONLY_ENGLISH = (
     "Sorry, I can only read English for now. To talk to someone at the practice, tap "
-    '"Talk to a person" or call {phone}.'
+    '"Talk to a person" or call {phone}. In an emergency, call {emergency} now.'
 )
 IN_LANGUAGE = {
     "es": "Lo siento, por ahora solo entiendo inglés. Para hablar con una persona de la "
-    'consulta, toque "Talk to a person" o llame al {phone}.',
+    'consulta, toque "Talk to a person" o llame al {phone}. En caso de emergencia, llame ya al '
+    "{emergency}.",
     "fr": "Désolé, pour l'instant je ne comprends que l'anglais. Pour parler à quelqu'un du "
-    'cabinet, touchez "Talk to a person" ou appelez le {phone}.',
+    'cabinet, touchez "Talk to a person" ou appelez le {phone}. En cas d\'urgence, appelez tout '
+    "de suite le {emergency}.",
     "pt": "Desculpe, por enquanto só entendo inglês. Para falar com alguém da clínica, toque "
-    '"Talk to a person" ou ligue para {phone}.',
+    '"Talk to a person" ou ligue para {phone}. Em caso de emergência, ligue já para {emergency}.',
+    "de": "Entschuldigung, ich verstehe bisher nur Englisch. Um mit jemandem in der Praxis zu "
+    'sprechen, tippen Sie auf "Talk to a person" oder rufen Sie {phone} an. Im Notfall rufen Sie '
+    "sofort {emergency} an.",
 }
 
 
@@ -91,11 +100,12 @@ def say_if_other_language(dispatcher, tracker: Tracker) -> bool:
     if language is None:
         return False
     with store(readonly=True) as session:
-        phone = text.phone(practice.clinic_info(session).phone)
+        info = practice.clinic_info(session)
+    numbers = {"phone": text.phone(info.phone), "emergency": info.emergency_number}
     log.info("message.other_language language=%s", language)
-    lines = [ONLY_ENGLISH.format(phone=phone)]
+    lines = [ONLY_ENGLISH.format(**numbers)]
     if language in IN_LANGUAGE:
-        lines.insert(0, IN_LANGUAGE[language].format(phone=phone))
+        lines.insert(0, IN_LANGUAGE[language].format(**numbers))
     dispatcher.utter_message(text="\n".join(lines), buttons=buttons([HUMAN_BUTTON]))
     return True
 
@@ -121,6 +131,21 @@ _FRIENDLY_ONLY_RE = re.compile(
     "\U0001f604\U0001f601\u2764\u263a\U0001f917\u2705\U0001f3fb-\U0001f3ff\ufe0f]|\\s)+"
 )
 ACKNOWLEDGED = "😊 Is there anything else I can help you with?"
+# A health question the assistant must not answer ("can I drink alcohol with metformin?")
+MEDICAL_QUESTION_RE = re.compile(
+    r"\b(medicines?|medications?|meds|pills?|tablets?|doses?|dosage|ibuprofen|tylenol|advil|"
+    r"aspirin|paracetamol|acetaminophen|antibiotics?|metformin|insulin|side effects?|fever|rash|"
+    r"pain|aches?|cough\w*|contagious|symptoms?|blood pressure|blood sugar|infect\w*|"
+    r"er|a&e|emergency room|urgent care|pregnan\w*|sick|ill|hurts?|swollen|swelling|dizzy|"
+    r"nause\w*|vomit\w*|diarrh\w*|headaches?|migraines?|sore|temperature|mole|lump|allerg\w*|"
+    r"bleed\w*|injur\w*|wound|stitches|covid|flu)\b",
+    re.IGNORECASE,
+)
+MEDICAL_QUESTION = (
+    "I can't give medical advice, but your doctor or nurse can: I can pass your question on "
+    "and they'll call you back. If it's an emergency, call {emergency} now."
+)
+MESSAGE_THE_NURSE = ("Ask the nurse to call me", '/leave_message{"provider":"nurse"}')
 DID_YOU_MEAN = "Sorry, I'm not sure I understood. Did you mean one of these?"
 SOMETHING_ELSE = ("Something else", "/help")
 NOT_UNDERSTOOD = (
@@ -188,6 +213,17 @@ def say_unclear(dispatcher, tracker: Tracker, answer: str, suggest: bool) -> lis
         return []
     if caller.is_staff and not caller.is_patient:  # what it does for staff, not a patient menu
         dispatcher.utter_message(text=STAFF_CANNOT_HELP, buttons=buttons(STAFF_MENU))
+        return []
+    if MEDICAL_QUESTION_RE.search(latest_text(tracker)):
+        # "is my rash contagious?", "should I go to the ER?": no advice, but the way to someone
+        # who can give it, and the emergency number in case it is one
+        from actions.red_flags import emergency_number  # it imports actions.common, as we do
+
+        log.info("fallback.medical_question")
+        dispatcher.utter_message(
+            text=MEDICAL_QUESTION.format(emergency=emergency_number()),
+            buttons=buttons([MESSAGE_THE_NURSE, HUMAN_BUTTON]),
+        )
         return []
     dispatcher.utter_message(text=answer, buttons=buttons(MENU_BUTTONS))
     return []

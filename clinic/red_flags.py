@@ -22,7 +22,10 @@ _SEVERE = r"(severe|really\s+bad|very\s+bad|terrible|unbearable|excruciating|wor
 _SELF_HARM = (
     r"suicid\w*|kill(ing)?\s+myself|end(ing)?\s+(my\s+life|it\s+all)|self[- ]harm\w*|"
     r"(want|going|thinking|thoughts?)\s+(to|of|about)\s+(hurt|harm)(ing)?\s+myself|"
-    r"(don'?t|do\s+not)\s+want\s+to\s+(live|be\s+here)|want\s+to\s+die|better\s+off\s+dead"
+    r"(don'?t|do\s+not)\s+want\s+to\s+(live|be\s+here)|want\s+to\s+die|better\s+off\s+dead|"
+    # someone else's: "my friend says he wants to end his life"
+    r"kill(ing)?\s+(him|her|them)sel(f|ves)|end(ing)?\s+(his|her|their)\s+(own\s+)?li(fe|ves)|"
+    r"(wants?|going|thinking|talking)\s+(to|of|about)\s+(hurt|harm)(ing)?\s+(him|her|them)sel(f|ves)"
 )
 
 _SYMPTOMS = (
@@ -65,10 +68,22 @@ _SYMPTOMS = (
     r"(car|bad)\s+accident|burned\s+\w*\s*badly|bad(ly)?\s+burn",
     r"bone\s+(is\s+)?(sticking|poking)\s+out",
     # poisoning, self-harm
-    r"overdos\w*|too\s+many\s+pills|bottle\s+of\s+pills|swallowed\s+(pills|bleach|poison|a\s+battery|batteries)|"
+    r"overdos\w*|too\s+many\s+(pills|tablets)|too\s+much\s+(of\s+(my|his|her)\s+)?"
+    r"(medicine|medication|meds|insulin|methadone|tylenol|paracetamol|acetaminophen)|"
+    r"bottle\s+of\s+pills|swallowed\s+(pills|bleach|poison|a\s+battery|batteries)|"
+    # "I took 20 tylenol", "took a handful of pills", "took double my pills by mistake"
+    r"(took|taken|swallowed)\s+((about|around|like|maybe|over|almost)\s+)?"
+    r"([1-9]\d|a\s+(whole\s+)?(bottle|box|pack(et)?|handful))\s+(of\s+)?"
+    r"(?!minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|times?|steps?|photos?|pictures?)"
+    r"[a-z]|(took|taken|had)\s+(a\s+)?(double|twice|triple)\s+(dose|(my|his|her|the)\s+)|"
+    r"(took|taken|had)\s+(my|his|her|the)\s+(\w+\s+){0,2}(pills|tablets|meds|medication|dose)\s+"
+    r"(twice|two\s+times|again\s+by\s+mistake)|"
     r"(?<!food\s)poison(ed|ing)|(ate|swallowed|drank)\s+(\w+\s+){0,2}"
     r"(poison|bleach|antifreeze|detergent|pods?|batter(y|ies))|"
-    r"(child|kid|son|daughter|baby|toddler)\s+(ate|swallowed)\s+(\w+\s+){0,2}(pills|medicine|tablets)",
+    r"(child|kid|son|daughter|baby|toddler|grandson|granddaughter)\s+(has\s+)?"
+    r"(ate|eaten|swallowed|drank|drunk|took|taken|got\s+into)\s+(\w+\s+){0,3}"
+    r"(pills|medicines?|tablets|meds|medications?|methadone|opioids?|oxy\w*|fentanyl|vitamins|"
+    r"gummies|edibles|cleaner|bleach)",
     _SELF_HARM,
     # fever that needs care now
     r"(fever|temperature|temp)\s+(is\s+|was\s+|of\s+|at\s+)*(10[4-9]|4[0-3])(\.\d)?|"
@@ -88,7 +103,9 @@ _SELF_HARM_RE = re.compile(rf"\b({_SELF_HARM})", re.IGNORECASE)
 
 # In the same clause, these make it history or good news, not something happening now.
 _NOT_NOW_RE = re.compile(
-    r"\b(last\s+(week|month|year|time|summer|winter|spring|fall)|\d+\s+\w+\s+ago|ago\b|"
+    r"\b(last\s+(week|month|year|time|summer|winter|spring|fall)|"
+    # "two years ago", "a while ago" (an hour ago is now: an overdose an hour ago is urgent)
+    r"(days?|weeks?|months?|years?|yrs?|while|long|ages)\s+ago|"
     r"(is|are|has|have|had)\s+(all\s+)?gone|went\s+away|(is|are|got|feel|feeling|much|now|all)"
     r"\s+better|no\s+longer|not\s+anymore|used\s+to|history\s+of|in\s+the\s+past|"
     r"years?\s+ago|as\s+a\s+child|when\s+i\s+was|in\s+(19|20)\d\d|"

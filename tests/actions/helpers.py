@@ -11,6 +11,9 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+
+from clinic.models import MessageSlip
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -112,3 +115,8 @@ def after_question(t: Tracker, text: str, buttons: list[dict[str, str]] | None =
     """`t` as if the bot's last message, before the latest one, was `text` with `buttons`."""
     t.events[:0] = [{"event": "bot", "text": text, "data": {"buttons": buttons or []}}]
     return t
+
+
+def newest_slip(db) -> MessageSlip:
+    db.rollback()  # see what the action's own session wrote
+    return db.scalars(select(MessageSlip).order_by(MessageSlip.id.desc())).first()

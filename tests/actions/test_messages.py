@@ -20,7 +20,6 @@ from actions.messages import (
 from clinic.models import (
     HandoffStatus,
     HandoffThread,
-    MessageSlip,
     OutboxMessage,
     SlipKind,
     Urgency,
@@ -32,6 +31,7 @@ from tests.actions.helpers import (
     answered_by,
     buttons,
     ent,
+    newest_slip,
     run,
     slots_of,
     texts,
@@ -39,11 +39,6 @@ from tests.actions.helpers import (
 )
 
 FORM = "message_form"
-
-
-def newest_slip(db) -> MessageSlip:
-    db.rollback()
-    return db.scalars(select(MessageSlip).order_by(MessageSlip.id.desc())).first()
 
 
 def test_a_message_that_says_everything_fills_whom_and_what_at_once(db):

@@ -9,9 +9,10 @@ from actions.booking import ValidateBookingForm
 from actions.faq import ActionAskHours
 from actions.messages import ValidateMessageForm
 from clinic.config import PROJECT_ROOT
+from clinic.models import Urgency
 from clinic.red_flags import about_self_harm, crisis_advice, has_red_flags
 from nlu.training_examples import read_examples
-from tests.actions.helpers import MARIA, run, slots_of, texts, tracker
+from tests.actions.helpers import MARIA, newest_slip, run, slots_of, texts, tracker
 
 HOLDOUT = PROJECT_ROOT / "tests" / "nlu" / "holdout.yml"
 
@@ -40,6 +41,12 @@ HOLDOUT = PROJECT_ROOT / "tests" / "nlu" / "holdout.yml"
         "my son ate rat poison",
         "my toddler swallowed grandmas pills",
         "can i book, i have severe stomach pain",
+        # overdoses and poisonings, also an hour ago
+        "I took 20 tylenol an hour ago",
+        "my son drank some of my methadone",
+        "I took double my blood pressure pills by mistake",
+        "he took a handful of pills",
+        "my friend says he wants to end his life",
     ],
 )
 def test_present_red_flags_are_seen(message):
@@ -64,6 +71,10 @@ def test_present_red_flags_are_seen(message):
         "I need my seizure meds refilled",
         "I swallowed my pills this morning",
         "my dad had a stroke years ago, can he see Dr Lee",
+        "I took 2 tylenol for the headache",
+        "it took 20 minutes to get through on the phone",
+        "I took my methadone this morning, can I still have the blood test",
+        "I had chest pain 3 days ago, it's gone now",
     ],
 )
 def test_history_and_ordinary_requests_are_not(message):
@@ -87,17 +98,24 @@ def test_every_emergency_the_assistant_is_taught_is_a_red_flag_and_nothing_else_
     assert flagged == []
 
 
-def test_a_booking_with_chest_pain_says_call_911_first_and_goes_on(db):
-    text = "can i book an appointment, i have chest pain"
+def test_a_booking_with_stroke_signs_is_an_emergency_not_a_booking(db):
+    """Nobody should be asked which doctor while having a stroke: the number, the staff
+    alerted with the whole message, no form question."""
+    text = "my face is drooping and my arm is weak, book me with dr lee"
     events, said = run(ValidateBookingForm(), tracker(MARIA, text, "book_appointment",
                        form="booking_form", activating=True))  # fmt: skip
-    assert texts(said).startswith("🚨 If this is happening now or is severe, call 911 now")
-    assert {"event": "active_loop", "name": None} not in events, "the booking goes on"
-    assert len(said.messages) == 1, "nothing else said: the visit-type question follows"
+    lines = [m["text"] for m in said.messages]
+    assert lines[0].startswith("🚨 If this is an emergency, call 911 now")
+    assert "I've also alerted the practice staff as urgent." in lines
+    assert lines[-1].startswith("The staff have your whole message.")
+    assert sum("911" in line for line in lines) == 1, "the weaker warning is not said as well"
+    assert slots_of(events)["requested_slot"] is None, "no visit-type question follows"
+    slip = newest_slip(db)
+    assert slip.urgency is Urgency.EMERGENCY and slip.reason == text
     # said again later in the form: the advice once in a conversation, not at every mention
     slots = {"appointment_type": "checkup", "requested_slot": "provider"}
     later = tracker(MARIA, "chest pain, any time", form="booking_form", slots=slots)
-    later.events.insert(0, {"event": "bot", "text": texts(said)})
+    later.events.insert(0, {"event": "bot", "text": lines[0]})
     _, said = run(ValidateBookingForm(), later)
     assert "call 911" not in texts(said)
 
@@ -111,17 +129,19 @@ def test_a_question_about_hours_with_chest_pain_gets_the_advice_before_the_hours
     assert "911" not in texts(said)
 
 
-def test_a_message_about_breathing_trouble_gets_the_advice_and_is_still_taken(db):
+def test_a_message_about_breathing_trouble_goes_to_staff_as_an_emergency(db):
     text = "tell dr patel I can't breathe well since this morning"
     events, said = run(ValidateMessageForm(), tracker(MARIA, text, "leave_message",
                        form="message_form", activating=True))  # fmt: skip
-    assert "call 911 now" in texts(said)
-    assert slots_of(events)["message_text"], "the message itself is kept"
+    assert texts(said).startswith("🚨 If this is an emergency, call 911 now")
+    assert slots_of(events)["requested_slot"] is None
+    assert newest_slip(db).reason == text, "the message itself reaches the staff, as urgent"
 
 
 def test_self_harm_said_now_brings_the_crisis_line_history_and_figures_of_speech_do_not():
     for said in ("I want to kill myself", "i want to end it all", "better off dead honestly",
-                 "I've been having thoughts of hurting myself"):  # fmt: skip
+                 "I've been having thoughts of hurting myself",
+                 "my friend says he wants to end his life"):  # fmt: skip
         assert about_self_harm(said) and has_red_flags(said), said
     for said in ("my back is killing me", "I used to self-harm as a teenager",
                  "no thoughts of suicide, just low mood", "end my appointment early"):  # fmt: skip

@@ -17,6 +17,8 @@ from tests.actions.helpers import MARIA, STRANGER_WEB, buttons, ent, run, texts,
         ("yo quiero hablar con alguien por favor", "es"),
         ("bonjour, je voudrais un rendez-vous", "fr"),
         ("preciso marcar uma consulta", "pt"),
+        ("j'ai mal à la poitrine", "fr"),
+        ("ich habe Brustschmerzen", "de"),
         ("我需要预约医生", "other"),
         ("Здравствуйте, мне нужен врач", "other"),
         ("what's the weather like", None),
@@ -24,6 +26,7 @@ from tests.actions.helpers import MARIA, STRANGER_WEB, buttons, ent, run, texts,
         ("no", None),
         ("I need a cita", None),  # one word is not a language
         ("asdfghjkl", None),
+        ("the die was cast", None),
     ],
 )
 def test_other_languages_are_told_from_english(text, language):
@@ -40,6 +43,33 @@ def test_spanish_gets_an_answer_in_spanish_and_the_way_to_a_person(db):
     assert [b["payload"] for b in buttons(said)] == ["/request_human"]
     _, said = run(ActionFallback(), tracker(MARIA, "我需要预约医生", "nlu_fallback"))
     assert texts(said).startswith("Sorry, I can only read English")
+
+
+def test_a_message_we_cannot_read_still_gets_the_emergency_number(db):
+    """It may be an emergency ("我胸口痛", "j'ai mal à la poitrine"): the number, in their
+    language where we have it."""
+    _, said = run(ActionFallback(), tracker(MARIA, "我胸口痛", "nlu_fallback"))
+    assert "In an emergency, call 911 now." in texts(said)
+    _, said = run(ActionOutOfScope(), tracker(MARIA, "j'ai mal à la poitrine", "out_of_scope"))
+    assert "En cas d'urgence, appelez tout de suite le 911." in texts(said)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is my rash contagious?",
+        "can I drink alcohol with metformin?",
+        "should I go to the ER? my fever is 103",
+    ],  # fmt: skip
+)
+def test_a_health_question_gets_no_advice_but_the_way_to_the_nurse(db, text):
+    _, said = run(ActionOutOfScope(), tracker(MARIA, text, "out_of_scope"))
+    assert texts(said).startswith("I can't give medical advice, but your doctor or nurse can")
+    assert "call 911 now" in texts(said)
+    assert [b["payload"] for b in buttons(said)] == [
+        '/leave_message{"provider":"nurse"}',
+        "/request_human",
+    ]
 
 
 def test_english_keeps_the_usual_answers(db):
