@@ -466,6 +466,7 @@ class ActionAskAppointmentId(StoreAction):
 
 
 _ALL_OF_THEM_RE = re.compile(r"\b(?:all|both|every|each)\b", re.I)
+_NAMED = ("type", "provider")
 ALL = "all"  # the cancel form's appointment_id for every one offered, confirmed at once
 
 
@@ -881,10 +882,13 @@ class ValidateCancelForm(PickAppointmentForm):
         return "validate_cancel_form"
 
     def choose_on_activation(self, dispatcher, tracker: Tracker) -> list[EventType]:
-        """ "Cancel all my appointments": all of them, listed in one confirmation."""
+        """ "Cancel all my appointments": all of them, listed in one confirmation; "cancel
+        both my blood tests": both blood tests, and nothing else."""
         if _ALL_OF_THEM_RE.search(latest_text(tracker)) and not time_entities(tracker):
             with store() as session:
                 mine = upcoming(session, current_caller())
+                named = {c["id"] for c in fitting_named(tracker, as_choices(mine), _NAMED)}
+                mine = [a for a in mine if str(a.id) in named]
                 if len(mine) > 1:
                     return _all_of_them(mine)
         return super().choose_on_activation(dispatcher, tracker)
@@ -917,8 +921,12 @@ class ValidateCancelForm(PickAppointmentForm):
     def validate_appointment_id(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         if value != ALL:
             return super().validate_appointment_id(value, dispatcher, tracker, domain)
+        # "All 2 of them" under "which vaccination?": those two, not every appointment
+        listed = {str(o["id"]) for o in tracker.get_slot("offered_appointments") or []}
         with store() as session:
             mine = upcoming(session, current_caller())
+            if listed:
+                mine = [a for a in mine if str(a.id) in listed]
             if len(mine) == 1:
                 return super().validate_appointment_id(str(mine[0].id), dispatcher, tracker, domain)
             if not mine:

@@ -1075,3 +1075,35 @@ def test_no_the_other_one_instead_when_asked_to_confirm_a_cancellation_switches_
         "Blood test" in filled["appointment_label"] or "blood test" in filled["appointment_label"]
     )
     assert {a.id: a.status for a in upcoming(db, MARIA)} == {a.id: a.status for a in mine}
+
+
+def test_all_of_them_means_those_listed_or_named_never_every_appointment(db):
+    """ "Cancel both my check-ups" or "All 2 of them" under a list of check-ups: the check-ups,
+    not the blood test that was never mentioned."""
+    blood_test = next(a for a in upcoming(db, MARIA) if a.appointment_type.key == "blood_test")
+    friday = datetime.fromisoformat("2027-03-05T00:00:00-05:00")
+    free = slots.find_free_slots(db, "checkup", "patel", friday, friday + timedelta(days=1), None)
+    maria = who_is(db, MARIA).actor
+    scheduling.book(db, maria, type_key="checkup", start=free[0].start, provider_key="patel")
+    db.commit()
+    checkups = [a for a in upcoming(db, MARIA) if a.appointment_type.key == "checkup"]
+    assert len(checkups) == 2
+
+    named = [ent("appointment_type", "checkup")]
+    start = tracker(MARIA, "cancel both my checkups", "cancel_appointment", named,
+                    form="cancel_form", activating=True)  # fmt: skip
+    chosen = slots_of(run(ValidateCancelForm(), start)[0])
+    assert chosen["appointment_id"] == "all"
+    assert [o["id"] for o in chosen["offered_appointments"]] == [str(a.id) for a in checkups]
+    assert "blood test" not in chosen["appointment_label"]
+
+    listed = {"offered_appointments": as_choices(checkups), "requested_slot": "appointment_id"}
+    pressed = tracker(MARIA, '/inform{"appointment_id":"all"}', "inform", form="cancel_form",
+                      slots=listed, new_slots={"appointment_id": "all"})  # fmt: skip
+    chosen = slots_of(run(ValidateCancelForm(), pressed)[0])
+    assert [o["id"] for o in chosen["offered_appointments"]] == [str(a.id) for a in checkups]
+
+    yes = tracker(MARIA, "yes", "affirm", slots={**chosen, "cancel_confirmed": True})
+    run(ActionSubmitCancel(), yes)
+    db.rollback()
+    assert [a.id for a in upcoming(db, MARIA)] == [blood_test.id], "the blood test stays"
