@@ -418,10 +418,22 @@ def say_inbox(dispatcher, tracker: Tracker, session, caller) -> list[EventType]:
     if not lines:
         dispatcher.utter_message(text=f"No open {what} right now. {rest}")
         return []
-    head = f"Open {what} ({len(lines)}{'+' if len(slips) > INBOX_LIMIT else ''})"
+    head = f"Open {what}: {len(slips)}"
+    if len(slips) > INBOX_LIMIT:
+        head += f", the {INBOX_LIMIT} {'most urgent' if urgent_only else 'first'} shown"
     head += ", emergencies first:" if urgent_only else ":"
-    dispatcher.utter_message(text="\n".join([head, *lines, *([rest] if others else [])]))
+    hidden = [_not_shown(len(slips) - len(lines), "urgent " if urgent_only else "")]
+    tail = [*(hidden if len(slips) > len(lines) else []), *([rest] if others else [])]
+    dispatcher.utter_message(text="\n".join([head, *lines, *tail]))
     return []
+
+
+def _not_shown(count: int, what: str = "") -> str:
+    """The part of the inbox a listing leaves out, never to be taken for "nothing else"."""
+    return (
+        f"{count} more open {what}{'message' if count == 1 else 'messages'} not shown here: "
+        "type /inbox for the longer list."
+    )
 
 
 # Staff asking about messages rather than leaving one: "who do I need to call back?", "did
@@ -441,13 +453,16 @@ def _whole_inbox(dispatcher, session, caller) -> list[EventType]:
     if not lines and not handoffs:
         dispatcher.utter_message(text="The inbox is empty: no open messages.")
         return []
-    head = f"Open messages ({len(lines)}{'+' if len(slips) > INBOX_LIMIT else ''}), "
+    total = inbox.count_open(session, caller.staff_actor)
+    head = f"Open messages: {total}"
+    head += f", the {INBOX_LIMIT} most urgent shown, " if total > len(lines) else ", "
     head += "urgent first:" if lines else ""
     if handoffs:
         waiting = _plural(len(handoffs), "conversation")
         head = f"{waiting} waiting for a person. {head}"
+    hidden = [_not_shown(total - len(lines))] if total > len(lines) else []
     hint = [INBOX_HINT.format(n=slips[0].id)] if lines else []
-    dispatcher.utter_message(text="\n".join([head, *lines, *hint]))
+    dispatcher.utter_message(text="\n".join([head, *lines, *hidden, *hint]))
     return []
 
 

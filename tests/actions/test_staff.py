@@ -574,15 +574,38 @@ def test_the_second_one_from_a_menu_does_what_that_button_does(db):
 def test_any_urgent_messages_lists_only_the_urgent_ones(db):
     _, said = run(ActionStaffMessages(), tracker(RITA, "any urgent messages?", "staff_messages"))
     lines = [line for line in texts(said).splitlines() if line.startswith("• ")]
-    assert texts(said).startswith("Open urgent messages (")
+    assert texts(said).startswith("Open urgent messages: ")
     assert lines and all("❗" in line or "🚨" in line for line in lines)
     assert texts(said).splitlines()[-1].endswith("can wait.")
+
+
+def test_urgent_messages_beyond_the_list_are_counted_never_taken_for_none(db):
+    """Fourteen urgent ones: ten listed, and the other four said, apart from the ones that
+    can wait."""
+    from clinic import inbox
+    from clinic.identity import who_is
+    from clinic.models import Desk, Urgency
+
+    maria = who_is(db, MARIA).actor
+    for n in range(12):
+        inbox.leave_message(db, maria, reason=f"dizzy spell {n}", desk=Desk.NURSE,
+                            urgency=Urgency.URGENT)  # fmt: skip
+    db.commit()
+    _, said = run(ActionStaffMessages(), tracker(RITA, "any urgent messages?", "staff_messages"))
+    lines = texts(said).splitlines()
+    assert lines[0] == "Open urgent messages: 14, the 10 most urgent shown, emergencies first:"
+    assert len([line for line in lines if line.startswith("• ")]) == 10
+    assert "4 more open urgent messages not shown here: type /inbox for the longer list." in lines
+    assert lines[-1] == "3 other open messages can wait."
+    _, said = run(ActionStaffMessages(), tracker(RITA, "any messages?", "staff_messages"))
+    assert texts(said).startswith("Open messages: 17, the 10 most urgent shown, urgent first:")
+    assert "7 more open messages not shown here" in texts(said)
 
 
 def test_any_refill_requests_lists_only_those_and_says_how_many_others_wait(db):
     _, said = run(ActionStaffMessages(), tracker(RITA, "any refill requests?", "staff_messages"))
     lines = [line for line in texts(said).splitlines() if line.startswith("• ")]
-    assert texts(said).startswith("Open refill requests ("), texts(said)
+    assert texts(said).startswith("Open refill requests: "), texts(said)
     assert lines and all(" refill for " in line for line in lines)
     assert texts(said).splitlines()[-1].endswith("other open messages.")
 
@@ -593,21 +616,21 @@ def test_messages_for_one_doctor_lists_only_theirs(db):
     )
     _, said = run(ActionStaffMessages(), asked)
     lines = [line for line in texts(said).splitlines() if line.startswith("• ")]
-    assert texts(said).startswith("Open messages for Dr. Anika Patel ("), texts(said)
+    assert texts(said).startswith("Open messages for Dr. Anika Patel: "), texts(said)
     assert lines and all(" for Dr. Anika Patel from " in line for line in lines)
     _, said = run(ActionStaffMessages(), tracker(RITA, "any records requests for dr lee?",
                   "staff_messages", [ent("provider", "lee")]))  # fmt: skip
     assert texts(said).startswith(("No open records requests for Dr. Daniel Lee right now.",
-                                   "Open records requests for Dr. Daniel Lee ("))  # fmt: skip
+                                   "Open records requests for Dr. Daniel Lee: "))  # fmt: skip
 
 
 def test_a_doctor_asking_for_their_messages_gets_theirs_and_the_desk_gets_all(db):
     _, said = run(
         ActionStaffMessages(), tracker(DR_PATEL, "any messages for me?", "staff_messages")
     )
-    assert texts(said).startswith("Open messages for Dr. Anika Patel ("), texts(said)
+    assert texts(said).startswith("Open messages for Dr. Anika Patel: "), texts(said)
     _, said = run(ActionStaffMessages(), tracker(RITA, "any messages for me?", "staff_messages"))
-    assert texts(said).startswith("Open messages ("), texts(said)
+    assert texts(said).startswith("Open messages: "), texts(said)
 
 
 def test_one_desks_messages_when_named_or_asked_for_by_its_staff(db):
@@ -616,18 +639,18 @@ def test_one_desks_messages_when_named_or_asked_for_by_its_staff(db):
                           (ben, "any billing messages")):  # fmt: skip
         _, said = run(ActionStaffMessages(), tracker(sender, asked, "staff_messages"))
         lines = [line for line in texts(said).splitlines() if line.startswith("• ")]
-        assert texts(said).startswith("Open messages for the billing office ("), texts(said)
+        assert texts(said).startswith("Open messages for the billing office: "), texts(said)
         assert lines and all(" for billing from " in line for line in lines), texts(said)
     _, said = run(ActionStaffMessages(), tracker(RITA, "anything for the front desk?",
                                                  "staff_messages"))  # fmt: skip
-    assert texts(said).startswith("Open messages for the front desk ("), texts(said)
+    assert texts(said).startswith("Open messages for the front desk: "), texts(said)
 
 
 def test_only_the_urgent_ones_just_after_the_inbox_narrows_it(db):
     follow_up = answered_by(tracker(RITA, "only the urgent ones", "inform"),
                             "action_staff_messages")  # fmt: skip
     _, said = run(ActionInformWithoutContext(), follow_up)
-    assert texts(said).startswith("Open urgent messages ("), texts(said)
+    assert texts(said).startswith("Open urgent messages: "), texts(said)
 
 
 def test_staff_cancel_a_room_booking_they_made_and_the_invited_are_told(db):
