@@ -116,9 +116,11 @@ def answers_on_failure(run: Callable) -> Callable:
 
     @functools.wraps(run)
     async def wrapper(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
-        from actions.red_flags import warn_before_answering  # it needs `store` from here
+        # it needs `store` from here
+        from actions.red_flags import say_no_such_day, warn_before_answering
 
         warn_before_answering(dispatcher, tracker)
+        say_no_such_day(dispatcher, tracker)
         warning = list(dispatcher.messages)
         try:
             result = run(self, dispatcher, tracker, domain)

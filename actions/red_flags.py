@@ -16,6 +16,7 @@ from actions.common import caller_of, latest_text, recent_events, store
 from clinic import inbox, practice
 from clinic.config import get_settings
 from clinic.red_flags import EMERGENCY_ADVICE, EMERGENCY_ALERTED, crisis_advice, has_red_flags
+from nlu.time_parsing import no_such_day
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,19 @@ def _advised_already(tracker: Tracker) -> bool:
         event.get("event") == "bot" and (event.get("text") or "").startswith("🚨")
         for event in recent_events(tracker)
     )
+
+
+def say_no_such_day(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """ "February has no 31st." before the first answer to a message naming a day that does
+    not exist (it gives no time, so the answer that follows asks or shows the nearest sense)."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    if text.startswith("/") or _answered_already(tracker):
+        return False
+    said = no_such_day(text)
+    if said:
+        dispatcher.utter_message(text=said)
+        log.info("time.no_such_day")
+    return bool(said)
 
 
 def warn_before_answering(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:

@@ -27,6 +27,7 @@ Depends only on the standard library and dateparser: it runs in both Python envi
 
 from __future__ import annotations
 
+import calendar
 import os
 import re
 from collections.abc import Mapping
@@ -36,6 +37,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nlu.time_clock import minutes_of, part_bounds, range_minutes
 from nlu.time_pieces import Context, Piece, at_minutes, find_pieces
+from nlu.time_vocabulary import MONTHS
 
 DEFAULT_TIMEZONE = "America/New_York"
 DATE_ORDERS = ("MDY", "DMY")
@@ -66,6 +68,8 @@ _GAP_RE = re.compile(
 
 def _merge(left: Piece, right: Piece) -> Piece | None:
     """One phrase from two neighbours ("tomorrow" + "at 3pm"), or None if they do not fit."""
+    if left.no_such_day or right.no_such_day:  # "at 2pm on the 31st of February": neither
+        return replace(left, end=right.end, no_such_day=True)
     if left.moment or right.moment:
         return None
     if left.days or right.days:
@@ -302,7 +306,7 @@ def find_times(
     phrases = _day_and_its_hours(phrases, ctx)
     matches = []
     for piece in phrases:
-        if piece.weak or negated_at(ctx.text, piece.start):
+        if piece.weak or piece.no_such_day or negated_at(ctx.text, piece.start):
             continue  # "not tuesday", "any day but monday": no time is better than that one
         piece = _any_part(_around_day(_leading_modifier(piece, ctx), ctx), ctx)
         resolved = _resolve(piece, ctx)
@@ -437,3 +441,26 @@ def _point_bounds(text: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
     moment = datetime.fromisoformat(text)
     moment = moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
     return moment, moment
+
+
+_NO_SUCH_DAY_RE = re.compile(
+    r"\b(?:the\s+)?(?P<d>3[01]|29|30)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m>[a-z]{3,9})\b|"
+    r"\b(?P<m2>[a-z]{3,9})\.?\s+(?:the\s+)?(?P<d2>3[01]|29|30)(?:st|nd|rd|th)?\b",
+    re.IGNORECASE,
+)
+
+
+def no_such_day(text: str) -> str | None:
+    """ "February has no 31st." for a date that does not exist ("the 31st of February", "april
+    31"), which gives no `time` at all; None when the message names none."""
+    for found in _NO_SUCH_DAY_RE.finditer(text or ""):
+        word = (found["m"] or found["m2"]).lower()
+        month = MONTHS.get(word)
+        if month is None:
+            continue
+        day = int(found["d"] or found["d2"])
+        if day > calendar.monthrange(2028, month)[1]:  # 2028: a leap year has a February 29
+            name = calendar.month_name[month]
+            suffix = {1: "st", 2: "nd", 3: "rd"}.get(day % 10 if day // 10 != 1 else 0, "th")
+            return f"{name} has no {day}{suffix}."
+    return None

@@ -50,6 +50,7 @@ class Piece:
     part_bounds: tuple[int, int] | None = None  # minutes from midnight, end exclusive
     moment: datetime | None = None
     weak: bool = False  # only a time phrase when merged with another piece
+    no_such_day: bool = False  # "the 31st of February": swallows its neighbours, gives no time
 
 
 @dataclass(frozen=True)
@@ -285,13 +286,22 @@ def _day_of_a_month_named(found: re.Match, ctx: Context) -> Piece | None:
     return _span(found, day=date(year, month, day), explicit_day=True)
 
 
+# the words before "may" the verb ("it may 2x the risk"); "on may 7", "what's on may 31" is May
+_MAY_VERB_SUBJECTS = frozenset(
+    {"i", "you", "we", "they", "he", "she", "it", "this", "that", "which", "who", "there"}
+)
+
+
 def _text_date(found: re.Match, ctx: Context) -> Piece | None:
     month_word = found["mon"].lower().rstrip(".")
     day = _ordinal(found["d"], found["dw"])
     groups = found.groupdict()
     year_text = groups.get("y4") or groups.get("y2")
-    if month_word == "may" and "suffix" in groups and not (found["suffix"] or year_text):
-        return None  # "take 2 may help" is not the 2nd of May
+    if month_word == "may" and not (found["suffix"] or year_text):
+        month_first = found.start("mon") == found.start()
+        before = _words_before(ctx, found.start())
+        if not month_first or (before and before[-1] in _MAY_VERB_SUBJECTS):
+            return None  # "take 2 may help", "you may 2 ..." is no day of May; "may 31" is
     if found["d"] and re.match(rf"\s*(?:{UNIT_WORDS})\b", ctx.text[found.end() :], re.I):
         return None
     month = MONTHS[month_word]
@@ -302,7 +312,13 @@ def _text_date(found: re.Match, ctx: Context) -> Piece | None:
             return None
     else:
         resolved = _next_date(ctx, month, day)
+    if resolved is None and day > _LONGEST[month]:
+        # "the 31st of February": no such day, and not "the 31st" of another month either
+        return _span(found, no_such_day=True)
     return _span(found, day=resolved, explicit_day=True) if resolved else None
+
+
+_LONGEST = {month: calendar.monthrange(2028, month)[1] for month in range(1, 13)}  # a leap year
 
 
 def _numeric_date(found: re.Match, ctx: Context) -> Piece | None:

@@ -297,3 +297,10 @@ def test_is_my_visit_covered_says_the_plan_decides_and_offers_billing(db):
     assert "On file for you: Aetna" in texts(said)
     assert "depends on your plan" in texts(said)
     assert buttons(said)[0]["title"] == "Message the billing office"
+
+
+def test_a_day_that_does_not_exist_is_said_so_before_the_answer(db):
+    asked = tracker(MARIA, "are you open on the 31st of February?", "ask_hours")
+    _, said = run(ActionAskHours(), asked)
+    assert said.messages[0]["text"] == "February has no 31st."
+    assert "March 31" not in texts(said), "not read as another month's 31st"

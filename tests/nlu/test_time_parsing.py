@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from nlu.time_parsing import find_times, reference_now, to_interval
+from nlu.time_parsing import find_times, no_such_day, reference_now, to_interval
 
 CASES = yaml.safe_load((Path(__file__).parent / "time_phrases.yml").read_text())
 DEFAULTS = CASES["defaults"]
@@ -119,6 +119,14 @@ def test_impossible_dates_are_not_entities():
     assert find_times("february 30", _now({})) == []
     assert find_times("13/45", _now({})) == []
     assert find_times("at 25:00", _now({})) == []
+    # not "the 31st" of this month, nor 2pm today: no time at all, and said why
+    for text in ("book the conference room on the 31st of February at 2pm",
+                 "at 2pm on the 31st of february", "april 31st please"):  # fmt: skip
+        assert find_times(text, _now({})) == [], text
+    assert no_such_day("on the 31st of February at 2pm") == "February has no 31st."
+    assert no_such_day("april 31st please") == "April has no 31st."
+    assert no_such_day("feb 29") is None  # a leap year has one
+    assert no_such_day("the 31st of march, or 31 junk") is None
 
 
 def test_naive_now_is_refused():
