@@ -15,7 +15,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import caller_of, latest_text, recent_events, store
 from clinic import inbox, practice
 from clinic.config import get_settings
-from clinic.red_flags import EMERGENCY_ADVICE, EMERGENCY_ALERTED, crisis_advice, has_red_flags
+from clinic.red_flags import (
+    CRISIS_ADVICE,
+    EMERGENCY_ADVICE,
+    EMERGENCY_ALERTED,
+    about_self_harm,
+    crisis_advice,
+    has_red_flags,
+)
 from nlu.time_parsing import no_such_day
 
 log = logging.getLogger(__name__)
@@ -104,9 +111,10 @@ def report_emergency(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool
     urgent with the message itself (so nothing it asked for is lost). False if the alert could
     not be written (the advice went out all the same)."""
     number = emergency_number()
-    # the conditional warning said before this answer would only repeat it, more weakly
+    # the conditional warning (and crisis line) said before this answer would only repeat it
+    said_before = ("🚨", CRISIS_ADVICE.split("{", 1)[0])
     dispatcher.messages[:] = [
-        m for m in dispatcher.messages if not (m.get("text") or "").startswith("🚨")
+        m for m in dispatcher.messages if not (m.get("text") or "").startswith(said_before)
     ]
     dispatcher.utter_message(text=EMERGENCY_ADVICE.format(number=number))
     say_crisis_line(dispatcher, latest_text(tracker))
@@ -114,7 +122,14 @@ def report_emergency(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool
         with store() as session:
             caller = caller_of(session, tracker)
             inbox.report_emergency(session, caller.actor, latest_text(tracker))
-        dispatcher.utter_message(text=EMERGENCY_ALERTED)
+        if about_self_harm(latest_text(tracker)):  # someone to talk to, here, as well
+            dispatcher.utter_message(
+                text=f"{EMERGENCY_ALERTED} If you'd like to talk to someone at the practice "
+                "here too, tap below.",
+                buttons=[{"title": "Talk to a person", "payload": "/request_human"}],
+            )
+        else:
+            dispatcher.utter_message(text=EMERGENCY_ALERTED)
         log.info("emergency.reported")
         return True
     except Exception:  # never let a store problem hide the advice above
@@ -125,7 +140,12 @@ def report_emergency(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool
         return False
 
 
-def emergency_instead_of(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+ONCE_SAFE = "The staff have your whole message. Once you are safe, I can help with the rest here."
+
+
+def emergency_instead_of(
+    dispatcher: CollectingDispatcher, tracker: Tracker, then: str | None = ONCE_SAFE
+) -> bool:
     """A red-flag symptom in the message that starts a booking, a message, a cancellation
     ("book me with dr lee, my face is drooping"): the emergency report instead of the form's
     questions (nobody should be asked which doctor while having a stroke); the staff alert
@@ -134,9 +154,6 @@ def emergency_instead_of(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     if text.startswith("/") or not has_red_flags(text):
         return False
     log.info("red_flag.form_not_started")
-    if report_emergency(dispatcher, tracker):
-        dispatcher.utter_message(
-            text="The staff have your whole message. Once you are safe, I can help with the "
-            "rest here."
-        )
+    if report_emergency(dispatcher, tracker) and then:
+        dispatcher.utter_message(text=then)
     return True

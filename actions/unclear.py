@@ -176,6 +176,12 @@ def say_unclear(dispatcher, tracker: Tracker, answer: str, suggest: bool) -> lis
     (staff hear what the assistant does for them)."""
     if say_if_other_language(dispatcher, tracker):
         return []
+    from actions.red_flags import emergency_instead_of  # it imports actions.common, as we do
+
+    if emergency_instead_of(dispatcher, tracker, then=None):
+        # "I took 20 tylenol an hour ago", "i feel like ending it all, can i talk to someone":
+        # not understood as a request, but never met with "I didn't understand"
+        return []
     if _FRIENDLY_ONLY_RE.fullmatch(latest_text(tracker)):  # "👍", "🙂🙏": an acknowledgement
         dispatcher.utter_message(text=ACKNOWLEDGED, buttons=buttons(MENU_BUTTONS))
         return []

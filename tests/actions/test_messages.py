@@ -316,7 +316,8 @@ def test_someone_writing_of_harming_themselves_also_hears_the_practices_crisis_l
         "You don't have to face this alone: you can talk to someone right now at the 988 "
         "Suicide & Crisis Lifeline (call or text 988, any time)."
     )
-    assert lines[2] == "I've also alerted the practice staff as urgent."
+    assert lines[2].startswith("I've also alerted the practice staff as urgent.")
+    assert [b["payload"] for b in buttons(said)] == ["/request_human"], "a person here, too"
 
 
 def test_what_do_i_do_after_the_emergency_advice_gets_it_again_without_a_second_alert(db):

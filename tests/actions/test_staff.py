@@ -94,7 +94,8 @@ def test_a_date_or_doctor_not_understood_is_said_not_silently_replaced(db):
         tracker(RITA, "schedule for dr patel on 31 feb", "staff_schedule",
                 entities=[ent("provider", "patel")]),
     )  # fmt: skip
-    assert said.messages[0]["text"] == "I couldn't read a date in that, so here is today."
+    assert said.messages[0]["text"] == "February has no 31st."
+    assert said.messages[1]["text"] == "I couldn't read a date in that, so here is today."
     assert "Schedule for Monday, March 1:" in texts(said)
     _, said = run(
         ActionStaffSchedule(),

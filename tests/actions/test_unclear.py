@@ -7,7 +7,16 @@ import pytest
 
 from actions.booking import ValidateBookingForm
 from actions.unclear import ActionFallback, ActionOutOfScope, other_language
-from tests.actions.helpers import MARIA, STRANGER_WEB, buttons, ent, run, texts, tracker
+from tests.actions.helpers import (
+    MARIA,
+    STRANGER_WEB,
+    buttons,
+    ent,
+    newest_slip,
+    run,
+    texts,
+    tracker,
+)
 
 
 @pytest.mark.parametrize(
@@ -384,3 +393,14 @@ def test_a_greeting_heard_in_a_misspelt_request_offers_the_request(db):
     _, said = run(ActionGreet(), short)
     assert texts(said).startswith("Hello! I'm the practice's virtual secretary.")
     assert not buttons(said)
+
+
+@pytest.mark.parametrize(
+    "text", ["I took 20 tylenol an hour ago", "i feel like ending it all, can i talk to someone"]
+)
+def test_an_emergency_not_understood_as_a_request_is_still_reported(db, text):
+    _, said = run(ActionFallback(), tracker(MARIA, text, "nlu_fallback"))
+    assert texts(said).startswith("🚨 If this is an emergency, call 911 now")
+    assert "I've also alerted the practice staff as urgent." in texts(said)
+    assert "didn't understand" not in texts(said) and "medical advice" not in texts(said)
+    assert newest_slip(db).reason == text
