@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -175,6 +175,31 @@ def cancel_pending(
         execution_options={"synchronize_session": False},
     )
     return result.rowcount or 0
+
+
+def revise_pending(
+    session: Session,
+    *,
+    appointment_id: int,
+    kinds: Iterable[str],
+    text: Callable[[str], str],
+    keep_button: Callable[[str], bool],
+) -> int:
+    """Rewrite the not-yet-claimed messages about an appointment (a reminder's question once
+    it is answered); how many were rewritten. A message already being sent goes as it was."""
+    pending = session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.appointment_id == appointment_id,
+            OutboxMessage.kind.in_(list(kinds)),
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+        .with_for_update(skip_locked=True)  # one a sender is claiming right now goes as it was
+    ).all()
+    for message in pending:
+        message.text = text(message.text)
+        message.buttons = [b for b in message.buttons or [] if keep_button(str(b.get("payload")))]
+    return len(pending)
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,8 @@ log = logging.getLogger(__name__)
 
 REMINDERS = (("reminder_24h", timedelta(hours=24)), ("reminder_2h", timedelta(hours=2)))
 REMINDER_KINDS = tuple(kind for kind, _ in REMINDERS)
+WILL_YOU_BE_THERE = " Will you be there?"
+SEE_YOU_THEN = " You've confirmed: see you then."
 MAX_UPCOMING_PER_PATIENT = 8
 
 
@@ -232,7 +234,7 @@ def _confirmation_and_reminders(
                 due_at=due,
                 text=(
                     f"Reminder: your {type_name.lower()} with {provider_name} is {soon}, "
-                    f"{when}, at {address}. Will you be there?"
+                    f"{when}, at {address}.{WILL_YOU_BE_THERE}"
                 ),
                 buttons=confirm,
                 now=now,
@@ -722,6 +724,7 @@ def confirm_attendance(session: Session, actor: Actor, appointment_id: int | str
     appointment.status = AppointmentStatus.CONFIRMED
     appointment.updated_at = clock.now()
     _event(session, actor, appointment, before, "patient confirmed")
+    _reminders_without_the_question(session, appointment.id)
     audit.record(
         session,
         actor,
@@ -732,6 +735,19 @@ def confirm_attendance(session: Session, actor: Actor, appointment_id: int | str
     )
     session.flush()
     return appointment
+
+
+def _reminders_without_the_question(session: Session, appointment_id: int) -> None:
+    """Reminders still to go out for a visit the patient has confirmed: no "Will you be
+    there?" and no "I'll be there" button any more (asked again, it reads as if the yes was
+    lost); moving or cancelling stays a tap away."""
+    outbox.revise_pending(
+        session,
+        appointment_id=appointment_id,
+        kinds=REMINDER_KINDS,
+        text=lambda said: said.replace(WILL_YOU_BE_THERE, SEE_YOU_THEN),
+        keep_button=lambda payload: not payload.startswith("/confirm_attendance"),
+    )
 
 
 def _staff_or_system(session: Session, actor: Actor) -> None:

@@ -79,6 +79,25 @@ def test_book_writes_history_audit_confirmation_and_reminders(store, two_patient
     assert "Wed, Mar 3 at 10:00 AM" in kinds["appointment_confirmation"].text
 
 
+def test_once_confirmed_the_reminders_no_longer_ask_will_you_be_there(store, two_patients):
+    maria, _ = two_patients
+    appointment = book_checkup(store, maria, at("2027-03-03", "10:00"))
+    scheduling.confirm_attendance(store, Actor.patient(maria.id), appointment.id)
+    store.commit()
+    reminders = [
+        m for m in outbox.pending_for(store, appointment_id=appointment.id) if "reminder" in m.kind
+    ]
+    assert len(reminders) == 2
+    for reminder in reminders:
+        assert "Will you be there?" not in reminder.text
+        assert reminder.text.endswith("You've confirmed: see you then.")
+        payloads = [b["payload"] for b in reminder.buttons]
+        assert payloads == [
+            f'/reschedule_appointment{{"appointment_id":"{appointment.id}"}}',
+            f'/cancel_appointment{{"appointment_id":"{appointment.id}"}}',
+        ]
+
+
 def test_what_the_visit_is_about_is_kept_shown_on_the_schedule_and_moves_with_it(
     store, two_patients, caplog
 ):
