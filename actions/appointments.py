@@ -1041,6 +1041,10 @@ def say_usual_doctor(dispatcher, session, caller) -> None:
     )
 
 
+# "when is my next appointment?", "my next visit": that one (the rest are counted)
+_NEXT_ONE_RE = re.compile(r"\bnext\s+(appointment|appt|visit|booking|one)\b", re.IGNORECASE)
+
+
 def list_buttons(shown: list[Appointment]) -> list[dict[str, str]]:
     """One appointment: move or cancel that one. Several: "Reschedule one" / "Cancel one",
     which ask which (a bare "Cancel" under three visits would have cancelled the first)."""
@@ -1103,14 +1107,20 @@ class ActionListAppointments(StoreAction):
                         said = said if day_matched else None
                     else:
                         dispatcher.utter_message(text=f"You have no {named_visit} booked.")
+                after_it = 0
+                if not on_day and _NEXT_ONE_RE.search(latest_text(tracker)) and len(shown) > 1:
+                    after_it, shown = len(shown) - 1, shown[:1]  # "when is my next appointment?"
                 lines = [f"• {scheduling.describe(a)} ({a.status.value})" for a in shown]
+                if after_it:
+                    more = plural("appointment", after_it)
+                    lines.append(f"You have {after_it} more {more} after that.")
                 next_buttons = list_buttons(shown)
         if wants_schedule:
             return ActionStaffSchedule().run(dispatcher, tracker, domain)
         if not mine:
             say_no_upcoming(dispatcher)
             return []
-        head = "Your next appointment:" if len(mine) == 1 else "Your upcoming appointments:"
+        head = "Your next appointment:" if len(shown) == 1 else "Your upcoming appointments:"
         if on_day:
             about = f" {day_phrase(said)}" if said else ""
             head = f"Your {plural(named_visit or 'appointment', len(on_day))}{about}:"

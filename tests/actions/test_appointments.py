@@ -1107,3 +1107,16 @@ def test_all_of_them_means_those_listed_or_named_never_every_appointment(db):
     run(ActionSubmitCancel(), yes)
     db.rollback()
     assert [a.id for a in upcoming(db, MARIA)] == [blood_test.id], "the blood test stays"
+
+
+def test_my_next_appointment_is_that_one_with_the_rest_counted(db):
+    mine = upcoming(db, MARIA)
+    assert len(mine) == 2
+    _, said = run(ActionListAppointments(), tracker(MARIA, "when is my next appointment?",
+                                                    "list_appointments"))  # fmt: skip
+    assert texts(said).splitlines() == [
+        "Your next appointment:",
+        f"• {scheduling.describe(mine[0])} ({mine[0].status.value})",
+        "You have 1 more appointment after that.",
+    ]
+    assert buttons(said)[1]["payload"] == f'/cancel_appointment{{"appointment_id":"{mine[0].id}"}}'
