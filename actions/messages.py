@@ -104,6 +104,20 @@ _ADDRESSED_DESKS = (
     ),
 )
 ON_FILE = "on_file"
+# Answers to "what is your name?" that are no name
+_NOT_A_NAME_RE = re.compile(
+    r"^[/#]|\?|\b(rather not|prefer not|not (say|telling|tell you)|none of your|why do you|"
+    r"anonymous|no name|don'?t want to)\b|^(no|nope|nah|yes|yeah|ok|okay|why|what)\W*$",
+    re.IGNORECASE,
+)
+NO_CALL_BACK = "no_call_back"  # "no need to call back": a note, not a call
+_NO_CALL_BACK_RE = re.compile(
+    r"\b(no need (for them |for anyone )?to (call|ring|phone|get back)|no need for a call\s*back|"
+    # "don't call me" alone is often "don't call me before 5"
+    r"(doesn'?t|don'?t|do not|does not) need to (call|ring|phone) me back|needn'?t (call|ring) me|"
+    r"no (call\s*back|reply|response) (needed|necessary|required))",
+    re.IGNORECASE,
+)
 OTHER_NUMBER_QUESTION = "OK. Which number should they call you back on?"
 # Words around a phone number ("call me at 413...", "my cell is ..."), not about the request.
 _PHONE_WORD_RE = re.compile(
@@ -181,7 +195,10 @@ class ValidateMessageForm(GuardedForm):
         slots = ["message_recipient", "message_text"]
         if message_kind(tracker) == SlipKind.RECORDS.value:
             slots = ["message_text"]
-        if not current_caller().is_patient:
+        caller = current_caller()
+        if caller.is_staff and not caller.is_patient:  # a colleague: known, and reached inside
+            return [*slots, "message_urgent"]
+        if not caller.is_patient:
             slots.append("contact_name")
         return [*slots, "callback_number", "message_urgent"]
 
@@ -324,6 +341,13 @@ class ValidateMessageForm(GuardedForm):
 
     def validate_contact_name(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         name = " ".join(str(value or "").split())
+        if _NOT_A_NAME_RE.search(name) or len(name.split()) > 5:
+            # "I'd rather not say", "/deny", "what's on this afternoon?": no name to call back
+            dispatcher.utter_message(
+                text="The staff need a name to know who they're calling back; your first name "
+                "is enough."
+            )
+            return {"contact_name": None}
         if len(name) < 2 or len(name) > 120 or any(ch.isdigit() for ch in name):
             dispatcher.utter_message(text="Please tell me your name (letters only).")
             return {"contact_name": None}
@@ -331,6 +355,15 @@ class ValidateMessageForm(GuardedForm):
 
     def extract_callback_number(self, dispatcher, tracker: Tracker, domain):
         asked = tracker.get_slot("requested_slot")
+        if self.starting(tracker) and not tracker.get_slot("callback_number"):
+            # all in the request: "..., it's urgent, call me at 413-555-0999"
+            said = latest_text(tracker)
+            if _NO_CALL_BACK_RE.search(said) and current_caller().is_patient:
+                # "thanks for the cream, no need to call back" (a stranger's number is needed)
+                return {"callback_number": NO_CALL_BACK}
+            if has_phone(said):
+                return {"callback_number": phone_in(said)}
+            return {}
         if asked not in ("callback_number", None) and is_phone_only(latest_text(tracker)):
             # a number given before it was asked for ("413 555 0111" when asked whom the
             # message is for): the number to call back; the question comes again
@@ -388,6 +421,9 @@ class ValidateMessageForm(GuardedForm):
         asked = tracker.get_slot("requested_slot")
         text = latest_text(tracker)
         early = asked in ("message_recipient", "callback_number") and not re.search(r"\d", text)
+        if self.starting(tracker) and tracker.get_slot("message_urgent") is None:
+            urgent = urgency_in(text)  # "please tell Dr Lee ..., it's urgent": not asked again
+            return {} if urgent is None else {"message_urgent": urgent}
         if asked != "message_urgent" and not early:
             return {}
         if asked == "message_urgent" and latest_intent(tracker) in ("affirm", "deny"):
@@ -400,6 +436,8 @@ class ValidateMessageForm(GuardedForm):
             return {"callback_number": None}
         if value == ON_FILE and current_caller().is_patient:
             return {"callback_number": ON_FILE}
+        if value == NO_CALL_BACK:
+            return {"callback_number": NO_CALL_BACK}
         try:
             return {"callback_number": normalize_phone(str(value))}
         except InvalidPhone as error:
@@ -522,14 +560,15 @@ class ActionSubmitMessage(StoreAction):
         try:
             with store() as session:
                 caller = caller_of(session, tracker)
+                colleague = caller.is_staff and not caller.is_patient
                 slip = inbox.leave_message(
                     session,
-                    caller.actor,
+                    caller.staff_actor if colleague else caller.actor,
                     reason=text,
                     for_provider=None if recipient in DESKS else recipient,
                     desk=Desk(recipient) if recipient in DESKS else Desk.PROVIDER,
                     urgency=Urgency.URGENT if urgent else Urgency.ROUTINE,
-                    callback_number=None if callback == ON_FILE else callback,
+                    callback_number=None if callback in (ON_FILE, NO_CALL_BACK) else callback,
                     from_name=tracker.get_slot("contact_name"),
                     kind=SlipKind(kind),
                 )
@@ -556,6 +595,10 @@ class ActionSubmitMessage(StoreAction):
                 f"I've passed your records request to {to}. They'll contact you on {number} "
                 f"{when}; records requests can take a few working days."
             )
+        elif colleague:
+            said = f"Done: your message is in the inbox for {to}."
+        elif callback == NO_CALL_BACK:
+            said = f"Thanks, I've passed your message to {to}. As you asked, no call back."
         else:
             said = (
                 f"Thanks, I've passed your message to {to}. "

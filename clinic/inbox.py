@@ -133,7 +133,7 @@ def leave_message(
             raise InvalidInput("Please give me a phone number the staff can call you back on.")
         callback_number = normalize_phone(callback_number)
     elif actor.is_staff:
-        _require_staff(session, actor)
+        from_name = from_name or _require_staff(session, actor).name
     provider = None
     if for_provider:
         provider = get_provider(session, for_provider)

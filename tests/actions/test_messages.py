@@ -26,6 +26,7 @@ from clinic.models import (
 )
 from tests.actions.helpers import (
     MARIA,
+    RITA,
     STRANGER_TG,
     STRANGER_WEB,
     answered_by,
@@ -59,6 +60,48 @@ def test_a_message_that_says_everything_fills_whom_and_what_at_once(db):
     assert filled["message_recipient"] == "patel"
     assert filled["message_text"] == text
     assert filled["message_kind"] == "message"
+
+
+def test_the_number_and_urgency_said_in_the_request_are_not_asked_again(db):
+    text = (
+        "please tell Dr Lee my blood pressure readings have been high this week, it's urgent, "
+        "call me at 413-555-0999"
+    )
+    events, _ = run(ValidateMessageForm(), tracker(MARIA, text, "leave_message",
+                    [ent("provider", "lee")], form=FORM, activating=True,
+                    new_slots={"message_recipient": "lee"}))  # fmt: skip
+    filled = slots_of(events)
+    assert filled["callback_number"] == "+14135550999"
+    assert filled["message_urgent"] is True
+    assert filled["message_text"] == text
+
+
+def test_no_need_to_call_back_is_kept_and_not_promised_a_call(db):
+    text = "tell the skin doctor thanks for the cream, it worked, no need to call back"
+    events, _ = run(ValidateMessageForm(), tracker(MARIA, text, "leave_message",
+                    [ent("provider", "garcia")], form=FORM, activating=True,
+                    new_slots={"message_recipient": "garcia"}))  # fmt: skip
+    filled = slots_of(events)
+    assert filled["callback_number"] == "no_call_back"
+    done = {**filled, "message_urgent": False}
+    _, said = run(ActionSubmitMessage(), tracker(MARIA, "no", "deny", slots=done))
+    assert texts(said) == (
+        "Thanks, I've passed your message to Dr. Sofia Garcia. As you asked, no call back."
+    )
+    assert newest_slip(db).callback_number == "+14135550142", "staff still have her number"
+
+
+def test_staff_leaving_a_message_are_not_asked_their_name_or_number(db):
+    text = "I need to leave a message for Dr Patel"
+    start = tracker(RITA, text, "leave_message", [ent("provider", "patel")], form=FORM,
+                    activating=True, new_slots={"message_recipient": "patel"})  # fmt: skip
+    events, _ = run(ValidateMessageForm(), start)
+    assert slots_of(events).get("requested_slot") not in ("contact_name", "callback_number")
+    done = {"message_recipient": "patel", "message_text": "please review the vaccine protocol",
+            "message_urgent": False}  # fmt: skip
+    _, said = run(ActionSubmitMessage(), tracker(RITA, "no", "deny", slots=done))
+    assert texts(said) == "Done: your message is in the inbox for Dr. Anika Patel."
+    assert newest_slip(db).from_name == "Rita Alvarez"
 
 
 def test_a_request_addressed_to_the_nurse_needs_no_who_is_it_for(db):
@@ -575,3 +618,13 @@ def test_the_doctor_a_patient_sees_most_is_offered_first_for_a_message(db):
     _, said = run(ActionAskMessageRecipient(), tracker(STRANGER_WEB, "tell the doctor",
                                                        "leave_message"))  # fmt: skip
     assert not any("seen most" in b["title"] for b in buttons(said))
+
+
+@pytest.mark.parametrize("answer", ["/deny", "I'd rather not say", "what's on this afternoon?"])
+def test_an_answer_that_is_no_name_is_not_taken_for_one(db, answer):
+    asked = {"message_recipient": "front_desk", "message_text": "call me about my bill",
+             "requested_slot": "contact_name"}  # fmt: skip
+    events, said = run(ValidateMessageForm(), tracker(STRANGER_WEB, answer, "inform", form=FORM,
+                                                      slots=asked))  # fmt: skip
+    assert slots_of(events).get("contact_name") is None
+    assert "your first name is enough" in texts(said)
