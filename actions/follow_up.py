@@ -64,7 +64,7 @@ from actions.staff import (
     ActionStaffMessages,
     ActionStaffSchedule,
 )
-from actions.unclear import NOT_UNDERSTOOD, say_unclear
+from actions.unclear import NOT_UNDERSTOOD, ActionHelp, say_unclear
 from actions.waitlist import ActionJoinWaitlist
 from actions.when import wanted
 
@@ -223,7 +223,7 @@ CARRIED_SLOTS = ("appointment_type", "provider", "time", "appointment_id")
 PICKS: dict[str, str | type[Action]] = {
     **YES_STARTS,
     "staff_book_meeting": "meeting_form",
-    "help": "utter_help",
+    "help": ActionHelp,
     "list_appointments": ActionListAppointments,
     "confirm_attendance": ActionConfirmAttendance,
     "ask_balance": ActionAskBalance,

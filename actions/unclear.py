@@ -388,3 +388,42 @@ class ActionGreet(StoreAction):
             buttons=buttons([*offered[:1], ("Something else", "/help")]),
         )
         return []
+
+
+PATIENT_HELP = "Here's what I can do. Tap one, or just tell me in your own words:"
+PATIENT_HELP_MENU = (
+    ("Book an appointment", "/book_appointment"),
+    ("My appointments", "/list_appointments"),
+    ("Reschedule", "/reschedule_appointment"),
+    ("Cancel an appointment", "/cancel_appointment"),
+    ("Leave a message", "/leave_message"),
+    ("My balance", "/ask_balance"),
+    ("Opening hours", "/ask_hours"),
+    ("Where are you?", "/ask_location"),
+    ("Insurance", "/ask_insurance"),
+    HUMAN_BUTTON,
+)
+STAFF_HELP = (
+    "For the practice I can show a day's schedule (\"who is Dr Lee seeing friday?\"), who's "
+    'next, a patient\'s visits by their full name, the inbox ("any urgent messages?"), a '
+    "doctor's next free times, take a message for a colleague, and book meeting rooms. I can't "
+    "book, move or cancel a patient's visits, or change bills or records: those stay in the "
+    "practice's own system."
+)
+
+
+class ActionHelp(StoreAction):
+    """ "What can you do?": the patient menu, or what the assistant does for staff (a staff
+    member tapping "My balance" would only be told they have no record)."""
+
+    def name(self) -> str:
+        return "action_help"
+
+    def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
+        with store(readonly=True) as session:
+            caller = caller_of(session, tracker)
+        if caller.is_staff and not caller.is_patient:
+            dispatcher.utter_message(text=STAFF_HELP, buttons=buttons(STAFF_MENU))
+        else:
+            dispatcher.utter_message(text=PATIENT_HELP, buttons=buttons(PATIENT_HELP_MENU))
+        return []

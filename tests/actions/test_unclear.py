@@ -404,3 +404,18 @@ def test_an_emergency_not_understood_as_a_request_is_still_reported(db, text):
     assert "I've also alerted the practice staff as urgent." in texts(said)
     assert "didn't understand" not in texts(said) and "medical advice" not in texts(said)
     assert newest_slip(db).reason == text
+
+
+def test_help_is_the_patient_menu_for_patients_and_what_staff_can_do_for_staff(db):
+    from actions.unclear import ActionHelp
+
+    _, said = run(ActionHelp(), tracker(MARIA, "what can you do?", "help"))
+    assert texts(said).startswith("Here's what I can do.")
+    assert "/ask_balance" in [b["payload"] for b in buttons(said)]
+    _, said = run(ActionHelp(), tracker("tg:2003", "help", "help"))
+    assert texts(said).startswith("For the practice I can show a day's schedule")
+    assert [b["payload"] for b in buttons(said)] == [
+        "/staff_schedule",
+        "/staff_messages",
+        "/staff_book_meeting",
+    ]
