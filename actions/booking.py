@@ -161,6 +161,24 @@ _ANY_DOCTOR_RE = re.compile(
 )
 
 
+def own_visits(session, tracker: Tracker) -> list[slot_search.Busy]:
+    """The patient's own upcoming visits (but the one being moved): a time that overlaps one
+    is not offered ("You already have your check-up ... at that time")."""
+    caller = current_caller()
+    if not caller.is_patient:
+        return []
+    moving = str(tracker.get_slot("appointment_id") or "")
+    mine = scheduling.upcoming_for_patient(session, caller.actor, limit=MAX_OWN_VISITS)
+    return [
+        slot_search.Busy(a.start_at, a.end_at, "your " + slot_search.appointment_label(a))
+        for a in mine
+        if str(a.id) != moving
+    ]
+
+
+MAX_OWN_VISITS = 20
+
+
 def search_slots_events(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
@@ -180,7 +198,8 @@ def search_slots_events(
         dispatcher.utter_message(text="Sorry, I couldn't understand that time.")
         return [*reset, SlotSet("time", None), SlotSet("offered_slots", None)]
     with store(readonly=True) as session:
-        found = slot_search.search(session, type_key, provider_key, want)
+        busy = own_visits(session, tracker)
+        found = slot_search.search(session, type_key, provider_key, want, busy)
     if found.exact is not None:
         slot = found.exact
         return [
@@ -343,7 +362,11 @@ def validate_picked_start(
         provider_key = offer.get("provider")
     with store(readonly=True) as session:
         found = slot_search.check_start(
-            session, type_key, None if provider_key == ANY else provider_key, start
+            session,
+            type_key,
+            None if provider_key == ANY else provider_key,
+            start,
+            own_visits(session, tracker),
         )
     if found.exact is not None:
         return {

@@ -29,6 +29,22 @@ ALTERNATIVES = 4
 FOLLOW_ON_DAYS = 30
 
 
+@dataclass(frozen=True)
+class Busy:
+    """One of the patient's own visits: no time that overlaps it is offered to them."""
+
+    start: datetime
+    end: datetime
+    what: str  # "your check-up with Dr. Anika Patel on Mon, Mar 15 at 8:00 AM"
+
+    def overlaps(self, slot: Slot) -> bool:
+        return slot.start < self.end and self.start < slot.end
+
+
+def _free_of(found: list[Slot], busy: list[Busy]) -> list[Slot]:
+    return [slot for slot in found if not any(b.overlaps(slot) for b in busy)]
+
+
 @dataclass
 class Found:
     exact: Slot | None = None
@@ -46,6 +62,12 @@ def visit_label(type_name: str, provider_name: str, start: datetime) -> str:
     return f"{text.article(type_name.lower())} with {provider_name} on {text.when(start)}"
 
 
+def appointment_label(appointment: Any) -> str:
+    """'check-up with Dr. Anika Patel on Tue, Mar 2 at 9:00 AM' (no article)."""
+    kind, who = appointment.appointment_type.name.lower(), appointment.provider.display_name
+    return f"{kind} with {who} on {text.when(appointment.start_at)}"
+
+
 def slot_label(slot: Slot) -> str:
     return visit_label(slot.type_name, slot.provider_name, slot.start)
 
@@ -57,18 +79,28 @@ def as_offers(found: list[Slot]) -> list[dict[str, str]]:
     ]
 
 
-def _exact(session: Session, type_key: str, provider_key: str | None, at: datetime) -> Found:
+def _exact(
+    session: Session, type_key: str, provider_key: str | None, at: datetime, busy: list[Busy]
+) -> Found:
     kind = practice.get_type(session, type_key)
     end = at + timedelta(minutes=kind.duration_minutes)
     free = slots.find_free_slots(session, type_key, provider_key, at, end, limit=None)
     match = next((slot for slot in free if slot.start == at), None)
-    if match is not None:
+    clash = next((b for b in busy if b.start < end and at < b.end), None)
+    if match is not None and clash is None:
         return Found(exact=match)
-    # Say precisely why not (closed, outside hours, too soon, taken), then what is near.
-    reason = _provider_absent(session, provider_key, text.local(at).date()) or _why_not(
-        session, type_key, provider_key, at
+    # Say precisely why not (their own visit then, closed, outside hours, too soon, taken),
+    # then what is near.
+    reason = (
+        f"You already have {clash.what} at that time."
+        if clash
+        else _provider_absent(session, provider_key, text.local(at).date())
+        or _why_not(session, type_key, provider_key, at)
     )
-    near = slots.nearest_alternatives(session, type_key, provider_key, at, limit=ALTERNATIVES)
+    near = slots.nearest_alternatives(
+        session, type_key, provider_key, at, limit=ALTERNATIVES + len(busy)
+    )
+    near = sorted(sorted(_free_of(near, busy), key=lambda s: abs(s.start - at))[:ALTERNATIVES])
     if not near:
         return Found(note=reason + " I couldn't find a free time near it; try another day.")
     return Found(offers=near, note=f"{reason} The nearest free times are below.")
@@ -100,10 +132,12 @@ def _why_not(session: Session, type_key: str, provider_key: str | None, at: date
     return "No one sees patients for that visit at that time."
 
 
-def _window(session: Session, type_key: str, provider_key: str | None, want: Wanted) -> Found:
+def _window(
+    session: Session, type_key: str, provider_key: str | None, want: Wanted, busy: list[Busy]
+) -> Found:
     limit = 200 if want.hours else 60
     free = slots.find_free_slots(session, type_key, provider_key, want.start, want.end, limit)
-    free = [slot for slot in free if want.allows(slot.start)][:OFFER_COUNT]
+    free = _free_of([slot for slot in free if want.allows(slot.start)], busy)[:OFFER_COUNT]
     if free:
         if want.label == SOONEST:
             return Found(offers=free, note="Here are the earliest free times.")
@@ -117,7 +151,7 @@ def _window(session: Session, type_key: str, provider_key: str | None, want: Wan
         after + timedelta(days=FOLLOW_ON_DAYS),
         limit=limit,
     )
-    later = [slot for slot in later if want.allows(slot.start)][:ALTERNATIVES]  # mornings too
+    later = _free_of([slot for slot in later if want.allows(slot.start)], busy)[:ALTERNATIVES]
     if later:
         day = _one_day(want)
         why = _closed(session, day) or _provider_absent(session, provider_key, day, want)
@@ -174,20 +208,31 @@ def _overlaps_hours(day: practice.ProviderDay, want: Wanted) -> bool:
     )
 
 
-def search(session: Session, type_key: str, provider_key: str | None, want: Wanted) -> Found:
+def search(
+    session: Session,
+    type_key: str,
+    provider_key: str | None,
+    want: Wanted,
+    busy: list[Busy] | None = None,
+) -> Found:
+    """Free times for the wish; none that overlaps one of the patient's own visits (`busy`)."""
     try:
         if want.is_exact:
-            return _exact(session, type_key, provider_key, want.exact)  # type: ignore[arg-type]
-        return _window(session, type_key, provider_key, want)
+            return _exact(session, type_key, provider_key, want.exact, busy or [])  # type: ignore[arg-type]
+        return _window(session, type_key, provider_key, want, busy or [])
     except DomainError as error:
         return Found(note=str(error), error=error)
 
 
 def check_start(
-    session: Session, type_key: str, provider_key: str | None, start: datetime
+    session: Session,
+    type_key: str,
+    provider_key: str | None,
+    start: datetime,
+    busy: list[Busy] | None = None,
 ) -> Found:
     """Is this exact start (a pressed button, maybe an old one) still free?"""
-    return search(session, type_key, provider_key, Wanted(start, start, exact=start))
+    return search(session, type_key, provider_key, Wanted(start, start, exact=start), busy)
 
 
 def offer_matching(offers: Any, start: datetime, provider_key: str | None) -> dict | None:

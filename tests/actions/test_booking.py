@@ -18,7 +18,8 @@ from actions.booking import (
 )
 from actions.common import payload_entities
 from actions.waitlist import ActionJoinWaitlist
-from clinic import scheduling, slots
+from clinic import clock, practice, scheduling, slots
+from clinic import text as clinic_text
 from clinic.audit import Actor
 from clinic.db import session_scope
 from clinic.identity import who_is
@@ -1285,3 +1286,24 @@ def test_the_nurse_is_the_practices_nurse_practitioner(db):
     asked = tracker(MARIA, "nurse", "inform", [], form=FORM, slots=answer)
     events, _ = run(ValidateBookingForm(), asked)
     assert slots_of(events)["provider"] == "okafor"
+
+
+def test_a_time_that_clashes_with_my_own_visit_is_said_so_and_never_offered(db):
+    """Maria asks for a follow-up at the very time of her own check-up: not "taken" as if by
+    someone else, not offered with another doctor, and no offer overlaps it."""
+    checkup = next(
+        a
+        for a in maria_appointments(db)
+        if a.appointment_type.key == "checkup" and a.start_at > clock.now()
+    )
+    at = clinic_text.iso_local(checkup.start_at)
+    events, said = run(ValidateBookingForm(),
+                       start(appointment_type="follow_up", provider="any", time=at))  # fmt: skip
+    filled = slots_of(events)
+    assert filled.get("slot_start") is None
+    assert texts(said).startswith("You already have your check-up with Dr. Anika Patel on ")
+    length = timedelta(minutes=practice.get_type(db, "follow_up").duration_minutes)
+    assert filled["offered_slots"]
+    for offer in filled["offered_slots"]:
+        begins = datetime.fromisoformat(offer["start"])
+        assert not (checkup.start_at - length < begins < checkup.end_at), offer
