@@ -578,6 +578,15 @@ def check_start(
     ]
     if not any(s <= start and end <= e for s, e in intervals):
         hours = ", ".join(f"{text.clock_time(s)}-{text.clock_time(e)}" for s, e in intervals)
+        inside = next((e for s, e in intervals if s <= start < e), None)
+        if inside is not None:
+            # 6:45 in hours that end at 7: the visit itself would run past the end
+            raise OutsideHours(
+                f"{text.article(kind.name.lower()).capitalize()} takes {kind.duration_minutes} "
+                f"minutes, and {provider.display_name}'s hours that {day:%A} end at "
+                f"{text.clock_time(inside)}; the last start is "
+                f"{text.clock_time(inside - timedelta(minutes=kind.duration_minutes))}."
+            )
         raise OutsideHours(
             f"{provider.display_name} sees patients on {text.day(day)} {hours}."
             if hours

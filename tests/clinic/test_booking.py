@@ -179,6 +179,17 @@ def test_bad_requests_raise_specific_errors_and_write_nothing(store, two_patient
     assert count(store, OutboxMessage) == 0
 
 
+def test_a_visit_that_would_run_past_the_end_of_hours_says_the_last_start(store, two_patients):
+    maria, _ = two_patients
+    with pytest.raises(OutsideHours) as caught:
+        scheduling.book(store, Actor.patient(maria.id), type_key="checkup", provider_key="patel",
+                        start=at("2027-03-02", "16:45"))  # fmt: skip
+    assert str(caught.value) == (
+        "A check-up takes 30 minutes, and Dr. Anika Patel's hours that Tuesday end at 5:00 PM; "
+        "the last start is 4:30 PM."
+    )
+
+
 def test_closure_day_says_why(store, two_patients, frozen_now):
     frozen_now("2027-05-20T09:00:00-04:00")
     maria, _ = two_patients

@@ -68,7 +68,7 @@ def test_a_patient_books_lists_reschedules_and_cancels(talk: Talk, store: Sessio
     appointment = store.get(Appointment, appointment_id)
     assert appointment.start_at == start and appointment.patient.first_name == "Maria"
 
-    listed = talk(MARIA, "when is my next appointment?")
+    listed = talk(MARIA, "what appointments do I have?")
     assert "Check-up with Dr. Anika Patel on Fri, Mar 5" in said(listed)
 
     asked = talk(MARIA, button(booked, "/reschedule_appointment"))
