@@ -29,6 +29,7 @@ from actions.common import (
     doctor_named,
     entity,
     is_a_child,
+    last_question_buttons,
     latest_intent,
     latest_text,
     log,
@@ -55,7 +56,16 @@ from actions.offer_shift import shifted_time
 from actions.patient_lookup import say_staff_cannot_change
 from actions.visit_reason import THANKS_FOR_THE_REASON, reason_in, sounds_like_a_reason
 from actions.waitlist import earlier_pick, join_waitlist, wait_for_earlier, waitlist_answer
-from actions.when import EARLIEST, Wanted, days_of, hours_of_part, on_day, wanted
+from actions.when import (
+    EARLIEST,
+    Wanted,
+    days_of,
+    hours_of_part,
+    on_day,
+    refused_weekdays,
+    wanted,
+    without_weekdays,
+)
 from clinic import clock, practice, scheduling, slots, text
 from clinic.errors import (
     DomainError,
@@ -640,10 +650,16 @@ class ValidateBookingForm(GuardedForm):
             # "actually, can we make it Thursday instead?" before this booking is made: its
             # time, not a move of an appointment already booked
             return {"time": said[-1].get("value")}
+        text = latest_text(tracker)
+        refused = refused_weekdays(text)
+        if refused and not said and self.answers(tracker):
+            # "any day but monday", "not mondays": the earliest (or the days already asked
+            # for) without them
+            base = tracker.get_slot("time") or EARLIEST
+            return {"time": without_weekdays(base, refused)}
         if not self.answers(tracker) or said or tracker.get_slot("time"):
             return {}
         asked = tracker.get_slot("requested_slot")
-        text = latest_text(tracker)
         # asked for a time: "the earliest", "whenever"; or said at once: "Dr Patel asap"; or
         # "the earliest available" asked who: whoever is free first, as soon as they are
         if (asked in ("time", "provider") and wants_earliest(text)) or (
@@ -726,13 +742,17 @@ class ValidateBookingForm(GuardedForm):
     def validate_time(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         if value is None:  # forgotten on purpose (none of the offered times suited)
             return {"time": None}
-        if tracker.get_slot("requested_slot") in (
-            "appointment_type",
-            "provider",
-        ) and _PICKED_BY_POSITION_RE.fullmatch(latest_text(tracker).strip()):
-            # "the 2nd" when asked which kind of visit: the second button, not March 2
+        said = latest_text(tracker).strip()
+        if (
+            tracker.get_slot("requested_slot") in ("appointment_type", "provider")
+            and _PICKED_BY_POSITION_RE.fullmatch(said)
+            and int(re.search(r"\d+", said).group()) <= len(last_question_buttons(tracker))
+        ):
+            # "the 2nd" when asked which kind of visit: the second button, not March 2 ("the
+            # 15th" with four buttons is the 15th)
             return {"time": slot_before_message(tracker, "time")}
         value = with_hours(tracker, on_the_day_discussed(tracker, value))
+        value = without_weekdays(value, refused_weekdays(said))  # "next week, not monday"
         found = wanted(value)
         if found is None:
             dispatcher.utter_message(text="Sorry, I couldn't understand that time.")

@@ -135,12 +135,12 @@ def _why_not(session: Session, type_key: str, provider_key: str | None, at: date
 def _window(
     session: Session, type_key: str, provider_key: str | None, want: Wanted, busy: list[Busy]
 ) -> Found:
-    limit = 200 if want.hours else 60
+    limit = 200 if want.hours or want.not_days else 60
     free = slots.find_free_slots(session, type_key, provider_key, want.start, want.end, limit)
     free = _free_of([slot for slot in free if want.allows(slot.start)], busy)[:OFFER_COUNT]
     if free:
         if want.label == SOONEST:
-            return Found(offers=free, note="Here are the earliest free times.")
+            return Found(offers=free, note=f"Here are the earliest free times{_but(want)}.")
         return Found(offers=free, note=f"Here are free times {want.describe()}.")
     after = max(want.end, clock.now())
     later = slots.find_free_slots(
@@ -164,6 +164,12 @@ def _window(
         note=f"Sorry, nothing is free {want.describe()} or in the month after. "
         "Try another time, or ask me to put you on the waitlist."
     )
+
+
+def _but(want: Wanted) -> str:
+    """ ", not on Mondays" after "the earliest free times", when some weekdays were refused."""
+    said = want.describe()
+    return said[len(SOONEST) :] if said.startswith(SOONEST) else ""
 
 
 def _one_day(want: Wanted) -> date | None:

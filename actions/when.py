@@ -7,6 +7,7 @@ A moment means "exactly then, if free"; the others mean "show me free times in t
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,12 +32,20 @@ class Wanted:
     exact: datetime | None = None  # a single moment ("friday at 9")
     hours: tuple[time, time] | None = None  # a daily window said with a run of days
     label: str | None = None  # how to say it, when not by its days ("after Tue, Mar 9 at 1:00 PM")
+    not_days: frozenset[int] = frozenset()  # weekdays (0 = Monday) refused: "not mondays"
 
     @property
     def is_exact(self) -> bool:
         return self.exact is not None
 
     def describe(self) -> str:
+        said = self._describe()
+        if self.not_days:
+            names = " or ".join(f"{calendar.day_name[d]}s" for d in sorted(self.not_days))
+            said += f", not on {names}"
+        return said
+
+    def _describe(self) -> str:
         if self.label:
             return self.label
         if self.exact is not None:
@@ -62,10 +71,43 @@ class Wanted:
         return f"between {text.day(self.start)} and {text.day(last)}"
 
     def allows(self, moment: datetime) -> bool:
+        local = text.local(moment)
+        if local.weekday() in self.not_days:
+            return False
         if self.hours is None:
             return True
-        local = text.local(moment).time()
-        return self.hours[0] <= local < self.hours[1]
+        return self.hours[0] <= local.time() < self.hours[1]
+
+
+# "not mondays", "any day but monday", "except friday", "no tuesdays please"
+_NOT_DAYS_RE = re.compile(
+    rf"\b(?:not|no|never|except|but|apart\s+from|other\s+than|can'?t\s+do|cannot\s+do)\s+"
+    rf"(?:on\s+)?(?:a\s+)?(?P<days>{WEEKDAY}s?(?:\s*(?:,|or|and|/)\s*{WEEKDAY}s?)*)",
+    re.IGNORECASE,
+)
+_DAY_NUMBERS = {name: n for n, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
+
+
+def refused_weekdays(said: str) -> list[int]:
+    """The weekdays a message rules out ("any day but monday", "not mondays or fridays")."""
+    days: set[int] = set()
+    for found in _NOT_DAYS_RE.finditer(said or ""):
+        for word in re.findall(WEEKDAY, found["days"], re.IGNORECASE):
+            days.add(_DAY_NUMBERS[word[:3].lower()])
+    return sorted(days)
+
+
+def without_weekdays(value: Any, days: list[int]) -> Any:
+    """A window value (a run of days, or "earliest") that leaves out those weekdays; a single
+    day or moment as it is."""
+    if not days:
+        return value
+    if isinstance(value, str) and value.strip().lower() == EARLIEST:
+        now = clock.now().astimezone(clock.clinic_tz())
+        value = {"from": now.isoformat(), "to": (now + EARLIEST_SPAN).isoformat(), "label": SOONEST}
+    if not isinstance(value, Mapping):
+        return value
+    return {**value, "not_days": days}
 
 
 def _hours(raw: Any) -> tuple[time, time] | None:
@@ -97,7 +139,14 @@ def wanted(value: Any, hours: Any = None) -> Wanted | None:
     label = value.get("label") if isinstance(value, Mapping) else None
     if hours is None and isinstance(value, Mapping):
         hours = value.get("hours")  # "mornings next week", kept with the slot (with_hours)
-    return Wanted(start, end, hours=_hours(hours), label=str(label) if label else None)
+    not_days = value.get("not_days") if isinstance(value, Mapping) else None
+    return Wanted(
+        start,
+        end,
+        hours=_hours(hours),
+        label=str(label) if label else None,
+        not_days=frozenset(d for d in not_days or [] if isinstance(d, int) and 0 <= d <= 6),
+    )
 
 
 def hours_of_part(value: Any) -> list[str] | None:

@@ -1263,6 +1263,12 @@ def test_the_2nd_when_asked_which_kind_of_visit_is_the_second_button_not_a_date(
     filled = slots_of(events)
     assert filled.get("time") is None  # no day was asked for
     assert filled["appointment_type"] == "follow_up"  # the second kind offered
+    # "the 15th" under two buttons is no button: the 15th, kept
+    asked = tracker(MARIA, "the 15th", "inform", [ent("time", "2027-03-15")], form=FORM,
+                    slots={"provider": "patel", "requested_slot": "appointment_type"},
+                    new_slots={"time": "2027-03-15"})  # fmt: skip
+    events, _ = run(ValidateBookingForm(), after_question(asked, "What kind of visit?", kinds))
+    assert slots_of(events)["time"] == "2027-03-15"
 
 
 def test_a_misspelt_doctor_is_the_closest_provider_and_said_so(db):
@@ -1307,3 +1313,20 @@ def test_a_time_that_clashes_with_my_own_visit_is_said_so_and_never_offered(db):
     for offer in filled["offered_slots"]:
         begins = datetime.fromisoformat(offer["start"])
         assert not (checkup.start_at - length < begins < checkup.end_at), offer
+
+
+def test_any_day_but_monday_offers_the_earliest_times_on_other_days(db):
+    asked = start(MARIA, "checkup with dr patel, any day but monday",
+                  appointment_type="checkup", provider="patel")  # fmt: skip
+    events, said = run(ValidateBookingForm(), asked)
+    offers = slots_of(events)["offered_slots"]
+    assert offers, texts(said)
+    assert "Here are the earliest free times, not on Mondays." in texts(said)
+    assert all(datetime.fromisoformat(o["start"]).weekday() != 0 for o in offers)
+    # said when asked when: the same
+    when = tracker(MARIA, "not mondays or tuesdays", "inform", form=FORM,
+                   slots={"appointment_type": "checkup", "provider": "patel",
+                          "requested_slot": "time"})  # fmt: skip
+    events, _ = run(ValidateBookingForm(), when)
+    offers = slots_of(events)["offered_slots"]
+    assert offers and all(datetime.fromisoformat(o["start"]).weekday() > 1 for o in offers)
