@@ -25,6 +25,7 @@ from actions.booking import (
     asked_which_one,
     extract_picked_slot,
     on_the_day_discussed,
+    other_offer_picked,
     search_slots_events,
     shift_at_confirmation,
     validate_picked_start,
@@ -718,7 +719,9 @@ class ValidateRescheduleForm(PickAppointmentForm):
             super().not_caught(dispatcher, tracker, requested)
 
     def extract_reschedule_confirmed(self, dispatcher, tracker: Tracker, domain):
-        return shift_at_confirmation(self, tracker, "reschedule_confirmed")
+        return shift_at_confirmation(self, tracker, "reschedule_confirmed") or other_offer_picked(
+            self, tracker, "reschedule_confirmed"
+        )
 
     def validate_time(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         discussed = on_the_day_discussed(tracker, value)

@@ -406,8 +406,42 @@ def extract_picked_slot(
         return {}  # "anything with someone else?": not a pick (extract_provider reads it)
     offer = pick_offer(tracker)
     if offer is None:
-        return none_of_the_offers(dispatcher, tracker, waitlist=waitlist)
+        return between_the_offers(dispatcher, tracker) or none_of_the_offers(
+            dispatcher, tracker, waitlist=waitlist
+        )
     return {"slot_start": offer["start"], "provider": offer["provider"]}
+
+
+def between_the_offers(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    """ "The 3pm one" when 2:15 and 3:45 on Friday (after 2) were offered: 3:00 is not free,
+    so the times of the wish already said are offered again ("after 2" still holds), instead
+    of the nearest times to 3:00 on any side of it."""
+    offers = tracker.get_slot("offered_slots") or []
+    asked = slot_before_message(tracker, "time")  # the slot now holds what was just said
+    moments = [parse_iso(e.get("value")) for e in time_entities(tracker)]
+    moment = next((m for m in moments if m is not None), None)
+    starts = [parse_iso(o.get("start")) for o in offers]
+    starts = [s for s in starts if s is not None]
+    if moment is None or not asked or len(starts) < 2:
+        return {}
+    said = on_day(moment.isoformat(), text.local(starts[0]).date())
+    at = parse_iso(said) or moment
+    if not (min(starts) < at < max(starts)) or any(s == at for s in starts):
+        return {}
+    dispatcher.utter_message(text=f"{text.clock_time(at)} isn't free that day.")
+    return {"time": asked}  # the same wish again: the same offers, asked again
+
+
+def other_offer_picked(form: GuardedForm, tracker: Tracker, confirm_slot: str) -> dict:
+    """ "No, the 2:45 one" when asked to confirm one of the times offered: that other offer,
+    with its own doctor (the one just refused came with another), asked to confirm again."""
+    if tracker.get_slot("requested_slot") != confirm_slot or not form.answers(tracker):
+        return {}
+    offer = pick_offer(tracker)
+    chosen = (tracker.get_slot("slot_start"), tracker.get_slot("provider"))
+    if offer is None or (offer["start"], offer["provider"]) == chosen:
+        return {}
+    return {"slot_start": offer["start"], "provider": offer["provider"], confirm_slot: None}
 
 
 def asked_which_one(dispatcher, tracker: Tracker, requested: str) -> bool:
@@ -672,7 +706,9 @@ class ValidateBookingForm(GuardedForm):
         return extract_picked_slot(self, dispatcher, tracker, waitlist=True)
 
     def extract_booking_confirmed(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
-        return shift_at_confirmation(self, tracker, "booking_confirmed")
+        return shift_at_confirmation(self, tracker, "booking_confirmed") or other_offer_picked(
+            self, tracker, "booking_confirmed"
+        )
 
     def not_caught(self, dispatcher, tracker: Tracker, requested: str) -> None:
         if requested == "appointment_type" and _UNSURE_RE.search(latest_text(tracker)):

@@ -1330,3 +1330,53 @@ def test_any_day_but_monday_offers_the_earliest_times_on_other_days(db):
     events, _ = run(ValidateBookingForm(), when)
     offers = slots_of(events)["offered_slots"]
     assert offers and all(datetime.fromisoformat(o["start"]).weekday() > 1 for o in offers)
+
+
+def test_no_the_other_one_at_the_confirmation_picks_that_offer_with_its_own_doctor(db):
+    """Offered times with anyone; the patient tapped Dr Patel's, then "no, the 2:45 one": the
+    2:45 offer with Grace Okafor, asked again (not Dr Patel at 2:45, who is busy then)."""
+    offers = [
+        {"start": "2027-03-02T14:15:00-05:00", "provider": "patel", "label": "Tue 2:15 Patel"},
+        {"start": "2027-03-02T14:45:00-05:00", "provider": "okafor", "label": "Tue 2:45 Okafor"},
+    ]
+    state = {"appointment_type": "checkup", "provider": "patel", "time": "2027-03-02",
+             "offered_slots": offers, "slot_start": offers[0]["start"],
+             "requested_slot": "booking_confirmed"}  # fmt: skip
+    said_time = [ent("time", "2027-03-01T14:45:00-05:00")]  # read as today by the NLU
+    mapped = {"booking_confirmed": False, "time": said_time[0]["value"]}
+    asked = tracker(MARIA, "no, the 2:45 one", "deny", said_time, form=FORM, slots=state,
+                    new_slots=mapped)  # fmt: skip
+    events, _ = run(ValidateBookingForm(), asked)
+    filled = slots_of(events)
+    assert filled["slot_start"] == "2027-03-02T14:45:00-05:00"
+    assert filled["provider"] == "okafor"
+    assert filled.get("booking_confirmed") is None
+
+
+def test_a_time_between_the_offers_keeps_the_wish_said_before(db):
+    """Offered 2:15 and 3:45 on Friday after 2; "the 3pm one" is not free: those again (still
+    after 2), not the nearest times to 3:00 on either side."""
+    after_two = {"from": "2027-03-05T14:00:00-05:00", "to": "2027-03-06T00:00:00-05:00"}
+    state = {"appointment_type": "vaccination", "provider": "okafor", "time": after_two,
+             "requested_slot": "slot_start"}  # fmt: skip
+    events, _ = run(ValidateBookingForm(), tracker(MARIA, "friday after 2", "inform",
+                    form=FORM, slots={**state, "time": None},
+                    new_slots={"time": after_two}))  # fmt: skip
+    offers = slots_of(events)["offered_slots"]
+    assert len(offers) >= 2
+    first, last = offers[0]["start"], offers[-1]["start"]
+    between = next(
+        f"2027-03-05T{h:02d}:{m:02d}:00-05:00"
+        for h in range(14, 18)
+        for m in (0, 30)
+        if first < f"2027-03-05T{h:02d}:{m:02d}:00-05:00" < last
+        and f"2027-03-05T{h:02d}:{m:02d}:00-05:00" not in [o["start"] for o in offers]
+    )
+    picked = tracker(MARIA, "the one at that time", "inform", [ent("time", between)], form=FORM,
+                     slots={**state, "offered_slots": offers},
+                     new_slots={"time": between})  # fmt: skip
+    picked.events.insert(0, {"event": "slot", "name": "time", "value": after_two})  # asked before
+    events, said = run(ValidateBookingForm(), picked)
+    assert "isn't free that day." in texts(said)
+    again = slots_of(events)["offered_slots"]
+    assert all(o["start"] >= "2027-03-05T14:00" for o in again), "after 2 still holds"
