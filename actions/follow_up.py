@@ -84,6 +84,11 @@ _CANCEL_WORDS_RE = re.compile(
     r"\b(remove|delete|drop|scrap|ditch|scratch|call off|cancel)\b", re.IGNORECASE
 )
 _NAME_RE = re.compile(r"^[a-z][a-z'.-]+(?: [a-z][a-z'.-]+){1,3}$", re.I)
+# "I am Maria Lopez, born 12 april 1985", "my name is ...", "my dob is ...": who they are
+_INTRODUCES_ONESELF_RE = re.compile(
+    r"(?i:\bborn\b|\b(date of birth|dob|d\.o\.b)\b|^\s*my name(\s+is|'s)\b)|"
+    r"^\s*(?i:i am|i'?m|this is)\s+[A-Z][a-z'-]+\s+[A-Z][a-z'-]+"  # "I'm Maria Lopez"
+)
 
 
 # Answers a bare new day can be asked again for ("what about January?", "and Saturday?")
@@ -171,8 +176,11 @@ class ActionInformWithoutContext(StoreAction):
             return await awaited(ActionAskInsurance().run(dispatcher, tracker, domain))
         if not time_entities(tracker) and say_practice_answer(dispatcher, tracker):
             return []  # "what's the fax number?": a question the clinic file answers
-        if not caller.is_patient and asked_to_link(tracker):
-            # a name, a birth date or a number typed where the linking buttons were shown
+        if not caller.is_patient and (
+            asked_to_link(tracker) or _INTRODUCES_ONESELF_RE.search(latest_text(tracker))
+        ):
+            # a name, a birth date or a number typed where the linking buttons were shown, or
+            # "I am Maria Lopez, born 12 april 1985" out of the blue: how to link, not "Got it"
             return _how_to_link(dispatcher, tracker)
         dispatcher.utter_message(text=WHAT_NOW, buttons=buttons(PATIENT_BUTTONS))
         return []

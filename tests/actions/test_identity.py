@@ -353,6 +353,18 @@ def test_details_typed_instead_of_the_contact_button_are_told_how_to_link(db):
     assert [b["payload"] for b in buttons(said)] == ["/link_account", "/register"]
 
 
+def test_a_stranger_introducing_themselves_out_of_the_blue_is_told_how_to_link(db):
+    """ "I am Maria Lopez, born 12 april 1985" is no proof: not "Got it" with a patient's menu,
+    but how to link."""
+    from actions.follow_up import ActionInformWithoutContext
+
+    text = "I am Maria Lopez, born 12 april 1985"
+    born = [{"entity": "time", "value": "1985-04-12", "start": 27, "end": 36}]
+    _, said = run(ActionInformWithoutContext(), tracker(STRANGER_WEB, text, "inform", born))
+    assert [b["payload"] for b in buttons(said)] == ["/link_account", "/register"]
+    assert "Got it" not in texts(said)
+
+
 def test_a_patient_asking_whether_a_doctor_takes_new_patients_is_offered_that_doctor(db):
     asked = tracker(MARIA, "is dr garcia accepting new patients", "register",
                     [{"entity": "provider", "value": "garcia"}], form="register_form",
