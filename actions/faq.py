@@ -387,7 +387,7 @@ class ActionAskInsurance(StoreAction):
         return "action_ask_insurance"
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
-        asked = entity(tracker, "insurer")
+        asked = entity(tracker, "insurer") or plan_named(latest_text(tracker))
         if not asked and say_practice_answer(dispatcher, tracker):  # "a price without insurance?"
             return []
         lines = []
@@ -431,6 +431,31 @@ class ActionAskInsurance(StoreAction):
             lines.append(f"To update your insurance: {info.insurance_update}")
         dispatcher.utter_message(text=" ".join(lines))
         return []
+
+
+# "do you take Kaiser?", "are you in network with Oscar Health": a plan the lookup table does
+# not know (so no insurer entity), to be answered "I don't see it", not with the list alone
+_PLAN_ASKED_RE = re.compile(
+    r"\b(?:take|accept|in[- ]network with|work with|contracted with)\s+(?:the\s+)?"
+    r"(?P<plan>[A-Za-z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*){0,3})",
+    re.IGNORECASE,
+)
+_NOT_A_PLAN_WORDS = """insurance my our your any all a an the cards card credit debit cash checks
+    cheques check plans plan new walk walk-ins payment payments it that this them patients kids
+    children medical health coverage insurances insurers insurer apple google paypal venmo hsa
+    fsa"""
+_NOT_A_PLAN = frozenset(_NOT_A_PLAN_WORDS.split())
+
+
+def plan_named(message: str) -> str | None:
+    """The plan a "do you take X?" names, as typed, when it is not one of ours."""
+    found = _PLAN_ASKED_RE.search(message or "")
+    if not found:
+        return None
+    plan = re.sub(
+        r"\s+(insurance|plan|coverage|health plan)$", "", found["plan"].strip(" .?!"), flags=re.I
+    )
+    return None if plan.split()[0].lower() in _NOT_A_PLAN else plan
 
 
 # "is my blood test covered?", "will insurance pay for a physical?"

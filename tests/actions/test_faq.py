@@ -304,3 +304,16 @@ def test_a_day_that_does_not_exist_is_said_so_before_the_answer(db):
     _, said = run(ActionAskHours(), asked)
     assert said.messages[0]["text"] == "February has no 31st."
     assert "March 31" not in texts(said), "not read as another month's 31st"
+
+
+def test_a_plan_we_do_not_know_gets_a_plain_no_before_the_list(db):
+    _, said = run(ActionAskInsurance(), tracker(MARIA, "do you take Kaiser?", "ask_insurance"))
+    assert texts(said).startswith("I don't see Kaiser among the plans we take. We accept: ")
+    _, said = run(ActionAskInsurance(), tracker(MARIA, "do you accept Oscar Health insurance?",
+                                                "ask_insurance"))  # fmt: skip
+    assert texts(said).startswith("I don't see Oscar Health among the plans we take.")
+    _, said = run(ActionAskInsurance(), tracker(MARIA, "do you take medicaid?", "ask_insurance"))
+    assert texts(said).startswith("Yes, we accept MassHealth (Medicaid).")
+    _, said = run(ActionAskInsurance(), tracker(MARIA, "do you take my insurance?",
+                                                "ask_insurance"))  # fmt: skip
+    assert texts(said).startswith("We accept: ")
