@@ -560,10 +560,21 @@ def refuse_for_someone_else(
 ) -> bool:
     """A linked patient asking about a relative's appointments or bills: only their own are
     here, said plainly (rather than their own shown as if they were the relative's)."""
-    relative = someone_else(latest_text(tracker))
-    if relative is None or not caller.is_patient:
+    if not caller.is_patient:
         return False
+    relative = someone_else(latest_text(tracker))
     phone = text.phone(practice.clinic_info(session).phone)
+    if relative is None:
+        named = another_person_named(session, latest_text(tracker), caller)
+        if named is None:
+            return False
+        # "how much does Maria Lopez owe?": never their own answer, as if it were hers
+        dispatcher.utter_message(
+            text=f"I can only help with your own {what} here, {caller.patient.first_name}. "
+            f"{named} can ask in their own chat, or call the front desk on {phone}."
+        )
+        log.info("request.for_someone_named what=%s", what)
+        return True
     if _BEREAVED_RE.search(latest_text(tracker)):  # no "they can link their own record"
         dispatcher.utter_message(
             text=f"I'm so sorry for your loss, {caller.patient.first_name}. Your {relative}'s "
@@ -583,6 +594,35 @@ def refuse_for_someone_else(
         )
     log.info("request.for_someone_else what=%s", what)
     return True
+
+
+# "Maria Lopez", "John Smith's": a person's full name as typed (two capitalised words)
+_FULL_NAME_RE = re.compile(r"\b([A-Z][a-z'-]+)\s+([A-Z][a-z'-]+)(?:'s)?\b")
+_NOT_PEOPLE_WORDS = (
+    "Dr Doctor Nurse Mr Mrs Ms Miss Blue Cross Shield United Health New York Maple Street Family "
+    "Practice Good Friday Easter Monday Tuesday Wednesday Thursday Saturday Sunday January "
+    "February March April May June July August September October November December Christmas "
+    "Memorial Labor Day Thanksgiving Is Can Could Would Does Do Did How What When Where Why "
+    "Which Who Please Hi Hello Hey Thanks Thank I My The"
+)
+_NOT_PEOPLE = frozenset(_NOT_PEOPLE_WORDS.split())
+
+
+def another_person_named(session: Session, message: str, caller: Caller) -> str | None:
+    """A full name in the message that is not the caller's own, nor a doctor's, nor anything
+    else the practice has a name for ("how much does Maria Lopez owe?": "Maria Lopez")."""
+    own = {caller.patient.first_name.lower(), caller.patient.last_name.lower()}
+    known = {
+        word.lower()
+        for provider in practice.providers(session)
+        for word in (provider.name.split() + [provider.key])
+    }
+    for found in _FULL_NAME_RE.finditer(message or ""):
+        first, last = found.group(1), found.group(2)
+        if {first, last} & _NOT_PEOPLE or {first.lower(), last.lower()} & (own | known):
+            continue
+        return f"{first} {last}"
+    return None
 
 
 _BEREAVED_RE = re.compile(r"\b(passed away|passed on|died|has passed|deceased|death of)\b", re.I)

@@ -268,6 +268,18 @@ def test_a_relatives_bill_is_not_answered_with_the_senders_own(db):
     assert "$" not in texts(said)
 
 
+def test_someone_else_named_in_full_is_not_answered_with_the_senders_own(db):
+    _, said = run(ActionAskBalance(), tracker(AISHA, "how much does Maria Lopez owe?",
+                                              "ask_balance"))  # fmt: skip
+    assert texts(said).startswith("I can only help with your own bills here, Aisha.")
+    assert "Maria Lopez can ask in their own chat" in texts(said)
+    # her own name, a doctor's, a plan's: her own answer as usual
+    for own in ("This is Aisha Khan, how much do I owe?", "what do I owe for Grace Okafor's visit",
+                "how much do I owe after Blue Cross paid"):  # fmt: skip
+        _, said = run(ActionAskBalance(), tracker(AISHA, own, "ask_balance"))
+        assert "I can only help with your own" not in texts(said), own
+
+
 def test_a_bill_asked_about_by_its_amount_is_that_bill(db):
     _, said = run(ActionAskInvoice(), tracker(MARIA, "what was the $210 charge for", "ask_invoice"))
     assert texts(said).startswith("Invoice INV-2026-1003"), texts(said)
