@@ -9,6 +9,8 @@ the role), each lookup audited; a patient naming someone else never gets here.
 
 from __future__ import annotations
 
+import re
+
 from rasa_sdk import Tracker
 
 from actions.common import QUESTION_START_RE, caller_of, latest_text, log, store, time_entities
@@ -70,7 +72,35 @@ def visits_answer(session, caller, tracker: Tracker) -> str | None:
             "(/schedule) shows them all."
         )
     log.info("staff.patient_lookup patients=%d", len(named))
+    cannot = _CANNOT_DO_RE.search(latest_text(tracker))
+    if cannot:
+        # "refund Aisha Khan $50", "what's her phone number?": said plainly, before the visits
+        what = cannot.group(0).lower()
+        answers.insert(0, CANNOT_DO.get(what.split()[0], CANNOT_DO["_"]))
     return "\n\n".join(answers)
+
+
+# Things about a patient this chat never does for staff; what it can show follows
+_CANNOT_DO_RE = re.compile(
+    r"\b(refund|delete|remove|erase|merge|waive|write off|discount|charge|"
+    r"phone|number|address|email|e-mail|contact|ssn|social security|diagnos\w*|notes|chart|"
+    r"results|records?)\b",
+    re.IGNORECASE,
+)
+_ADMIN = "that is done in the practice's own systems."
+CANNOT_DO = {
+    "phone": "A patient's contact details aren't shown in this chat: the practice's own system "
+    "has them.",
+    "_": f"I can't change a patient's record, bills or payments from this chat: {_ADMIN} What I "
+    "can show is below.",
+}
+for _word in ("number", "address", "email", "e-mail", "contact", "ssn", "social"):
+    CANNOT_DO[_word] = CANNOT_DO["phone"]
+for _word in ("diagnosis", "diagnoses", "diagnosed", "notes", "chart", "results", "record",
+              "records"):  # fmt: skip
+    CANNOT_DO[_word] = (
+        "Clinical records aren't shown in this chat: the practice's records system has them."
+    )
 
 
 def _upcoming(session, caller, patient: Patient) -> list[Appointment]:

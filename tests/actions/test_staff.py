@@ -811,3 +811,21 @@ def test_a_meeting_length_said_while_the_room_is_asked_is_kept(db):
     events, said = run(ValidateMeetingForm(), asked)
     assert slots_of(events)["meeting_minutes"] == 60
     assert texts(said) == "Noted: 1 hour."  # not "Sorry, I didn't catch that"
+
+
+@pytest.mark.parametrize(
+    ("text", "said_first"),
+    [
+        ("refund Aisha Khan $50", "I can't change a patient's record, bills or payments"),
+        ("delete Maria Lopez's record", "I can't change a patient's record"),
+        ("what's Aisha Khan's phone number?", "A patient's contact details aren't shown"),
+    ],
+)
+def test_staff_asking_what_this_chat_never_does_for_a_patient_are_told_so_first(
+    db, text, said_first
+):
+    from actions.unclear import ActionOutOfScope
+
+    _, said = run(ActionOutOfScope(), tracker(RITA, text, "out_of_scope"))
+    assert texts(said).startswith(said_first), texts(said)
+    assert "+1413" not in texts(said) and "555" not in texts(said), "no contact details"
