@@ -270,6 +270,10 @@ class PickAppointmentForm(GuardedForm):
 
     def gate(self, session, caller, dispatcher, tracker, activating):
         if caller.is_staff and not caller.is_patient and self.form_name() == "cancel_form":
+            if activating and say_staff_cannot_change(
+                session, caller, dispatcher, tracker, self.verb
+            ):
+                return []  # "cancel Aisha Khan's appointment on thursday": not from here
             # "cancel the staff meeting": staff cancel the room bookings they made
             return cancel_room_booking_step(session, caller, dispatcher, tracker)
         if not caller.is_patient:

@@ -829,3 +829,13 @@ def test_staff_asking_what_this_chat_never_does_for_a_patient_are_told_so_first(
     _, said = run(ActionOutOfScope(), tracker(RITA, text, "out_of_scope"))
     assert texts(said).startswith(said_first), texts(said)
     assert "+1413" not in texts(said) and "555" not in texts(said), "no contact details"
+
+
+def test_staff_cancelling_a_patients_visit_are_told_it_is_done_elsewhere(db):
+    from actions.appointments import ValidateCancelForm
+
+    asked = tracker(RITA, "cancel Aisha Khan's appointment on thursday", "cancel_appointment",
+                    form="cancel_form", activating=True)  # fmt: skip
+    _, said = run(ValidateCancelForm(), asked)
+    assert "I can't cancel a patient's appointment from this chat" in texts(said)
+    assert "room booking" not in texts(said)
