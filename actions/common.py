@@ -118,8 +118,11 @@ def answers_on_failure(run: Callable) -> Callable:
     async def wrapper(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
         # it needs `store` from here
         from actions.red_flags import say_no_such_day, warn_before_answering
+        from clinic.red_flags import about_self_harm
 
-        warn_before_answering(dispatcher, tracker)
+        reported = warn_before_answering(dispatcher, tracker)
+        if reported and about_self_harm(latest_text(tracker)) and not _is_form(self):
+            return []  # the bill or the hours can wait: the crisis line and a person first
         say_no_such_day(dispatcher, tracker)
         warning = list(dispatcher.messages)
         try:
@@ -132,6 +135,12 @@ def answers_on_failure(run: Callable) -> Callable:
             return []
 
     return wrapper
+
+
+def _is_form(action: Any) -> bool:
+    from rasa_sdk.forms import FormValidationAction
+
+    return isinstance(action, FormValidationAction)
 
 
 class StoreAction(Action, ABC):

@@ -1,9 +1,11 @@
 """A red-flag symptom (clinic.red_flags) in a request the NLU took for something else ("can I
 book an appointment, I have chest pain", "tell Dr Patel I can't breathe well", "are you open now,
-my chest hurts"): the emergency advice comes first, from whichever of our actions answers the
-message first (actions.common.answers_on_failure), then the request goes on as asked. A
-secretary would say the same; the assistant does not judge how serious it is, and staff are not
-alerted (that is what an emergency report does: actions/messages.py ActionReportEmergency)."""
+my chest hurts", "I can't afford these bills, I want to end my life"): whichever of our actions
+answers the message first (actions.common.answers_on_failure) reports it as an emergency: the
+number, the crisis line for self-harm, and the staff alerted as urgent with the whole message.
+Then a question is still answered ("are you open now?"), a form does not start (nobody should be
+asked which doctor while having a stroke), and self-harm gets a person rather than the bill.
+Once in a conversation: said again at every mention it would bury what was asked."""
 
 from __future__ import annotations
 
@@ -50,20 +52,6 @@ def say_crisis_line(dispatcher: CollectingDispatcher, message: str) -> None:
         dispatcher.utter_message(text=said)
 
 
-def warn_if_red_flags(dispatcher: CollectingDispatcher, message: str) -> bool:
-    """Say the emergency advice if the message names a red-flag symptom as present."""
-    if not has_red_flags(message):
-        return False
-    dispatcher.utter_message(
-        text=f"🚨 If this is happening now or is severe, call {emergency_number()} now or go to "
-        "the nearest "
-        "emergency room; don't wait for an appointment or a call back."
-    )
-    say_crisis_line(dispatcher, message)
-    log.info("red_flag.warned")
-    return True
-
-
 def _answered_already(tracker: Tracker) -> bool:
     for event in recent_events(tracker):
         if event.get("event") == "user":
@@ -103,7 +91,20 @@ def warn_before_answering(dispatcher: CollectingDispatcher, tracker: Tracker) ->
     text = message.get("text") or ""
     if text.startswith("/") or _answered_already(tracker) or _advised_already(tracker):
         return False
-    return warn_if_red_flags(dispatcher, text)
+    if not has_red_flags(text):
+        return False
+    # reported, not only warned: a symptom said inside a question about the bill or the hours
+    # reaches the staff as urgent all the same ("I can't afford these bills, I want to end my
+    # life" must not end with the balance alone)
+    log.info("red_flag.reported_before_answering")
+    report_emergency(dispatcher, tracker)
+    return True
+
+
+def reported_now(dispatcher: CollectingDispatcher) -> bool:
+    """Was the emergency advice said in this answer already (by the check before it)?"""
+    head = EMERGENCY_ADVICE.split("{", 1)[0]
+    return any((m.get("text") or "").startswith(head) for m in dispatcher.messages)
 
 
 def report_emergency(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
@@ -153,7 +154,13 @@ def emergency_instead_of(
     text = (tracker.latest_message or {}).get("text") or ""
     if text.startswith("/") or not has_red_flags(text):
         return False
+    if reported_now(dispatcher):  # said and alerted just before this answer
+        reported = True
+    elif _advised_already(tracker):
+        return False  # reported earlier in this conversation: the request goes on
+    else:
+        reported = report_emergency(dispatcher, tracker)
     log.info("red_flag.form_not_started")
-    if report_emergency(dispatcher, tracker) and then:
+    if reported and then:
         dispatcher.utter_message(text=then)
     return True

@@ -97,6 +97,15 @@ _SYMPTOMS = (
     r"worst\s+pain|" + _SEVERE + r"\s+(stomach|belly|abdominal|chest|head)\s*(pain|ache)",
     # words that mean it
     r"emergency|ambulance|call\s+911|\b911\b",
+    # the commonest said in another language (the reply is "English only", the alert is not)
+    r"dolor\s+(de|en\s+el)\s+pecho|no\s+puedo\s+respirar|ataque\s+(al\s+)?coraz[oó]n|"
+    r"emergencia|ambulancia|quiero\s+morir|mal\s+[àa]\s+la\s+poitrine|douleur\s+thoracique|"
+    r"(je\s+)?ne\s+peux\s+pas\s+respirer|urgence|dor\s+no\s+peito|n[ãa]o\s+consigo\s+respirar|"
+    r"brustschmerz\w*|kann\s+nicht\s+atmen|notfall|herzinfarkt",
+)
+_NOT_LATIN_FLAGS = (
+    *("胸痛", "胸口痛", "心脏病", "呼吸困难", "救命"),
+    *("боль в груди", "не могу дышать"),
 )
 _RED_FLAG_RE = re.compile(r"\b(" + "|".join(f"(?:{s})" for s in _SYMPTOMS) + r")", re.IGNORECASE)
 _SELF_HARM_RE = re.compile(rf"\b({_SELF_HARM})", re.IGNORECASE)
@@ -157,6 +166,8 @@ def _present_in(clause: str, flags: re.Pattern[str] = _RED_FLAG_RE) -> bool:
 
 def has_red_flags(message: str | None) -> bool:
     text = (message or "").replace("’", "'")
+    if any(flag in text.lower() for flag in _NOT_LATIN_FLAGS):
+        return True
     return any(_present_in(clause) for clause in _CLAUSE_RE.split(text) if clause.strip())
 
 

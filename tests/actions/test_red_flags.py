@@ -148,3 +148,32 @@ def test_self_harm_said_now_brings_the_crisis_line_history_and_figures_of_speech
         assert not about_self_harm(said), said
     assert crisis_advice(None, "I want to kill myself") is None  # a practice that names none
     assert crisis_advice("the line", "chest pain") is None
+
+
+def test_self_harm_said_with_a_bill_question_is_reported_and_the_bill_waits(db):
+    from actions.billing import ActionAskBalance
+
+    text = "what's my balance? honestly I want to die"
+    _, said = run(ActionAskBalance(), tracker(MARIA, text, "ask_balance"))
+    lines = [m["text"] for m in said.messages]
+    assert lines[0].startswith("🚨 If this is an emergency, call 911 now")
+    assert any("988" in line for line in lines)
+    assert [b["payload"] for b in said.messages[-1].get("buttons") or []] == ["/request_human"]
+    assert "$" not in texts(said), "the balance can wait"
+    assert newest_slip(db).reason == text
+
+
+def test_a_symptom_with_a_question_is_reported_and_the_question_answered(db):
+    _, said = run(ActionAskHours(), tracker(MARIA, "are you open now? my chest hurts", "ask_hours"))
+    assert "I've also alerted the practice staff as urgent." in texts(said)
+    assert newest_slip(db).urgency is Urgency.EMERGENCY
+
+
+def test_an_emergency_in_another_language_alerts_the_staff_too(db):
+    from actions.unclear import ActionOutOfScope
+
+    text = "tengo dolor de pecho muy fuerte y no puedo respirar"
+    _, said = run(ActionOutOfScope(), tracker(MARIA, text, "out_of_scope"))
+    assert texts(said).startswith("🚨 If this is an emergency, call 911 now")
+    assert "Lo siento, por ahora solo entiendo inglés." in texts(said)
+    assert newest_slip(db).reason == text
