@@ -111,6 +111,13 @@ _NOT_A_NAME_RE = re.compile(
     re.IGNORECASE,
 )
 NO_CALL_BACK = "no_call_back"  # "no need to call back": a note, not a call
+# A number in the request that is where something goes, not where to call the patient back
+# ("send my records to Dr Jones, fax 413-555-0177", "the pharmacy's number is ...")
+_NOT_MY_NUMBER_RE = re.compile(
+    r"\b(fax|their|his|her|pharmacy'?s?|office'?s?|clinic'?s?|hospital'?s?|doctor'?s|"
+    r"dr\.?\s+\w+'s)\b(?:\s+\w+){0,3}\s*(?:number|no\.?|is|at|:)?\s*[(+\d]",
+    re.IGNORECASE,
+)
 _NO_CALL_BACK_RE = re.compile(
     r"\b(no need (for them |for anyone )?to (call|ring|phone|get back)|no need for a call\s*back|"
     # "don't call me" alone is often "don't call me before 5"
@@ -361,7 +368,7 @@ class ValidateMessageForm(GuardedForm):
             if _NO_CALL_BACK_RE.search(said) and current_caller().is_patient:
                 # "thanks for the cream, no need to call back" (a stranger's number is needed)
                 return {"callback_number": NO_CALL_BACK}
-            if has_phone(said):
+            if has_phone(said) and not _NOT_MY_NUMBER_RE.search(said):
                 return {"callback_number": phone_in(said)}
             return {}
         if asked not in ("callback_number", None) and is_phone_only(latest_text(tracker)):

@@ -76,6 +76,15 @@ def test_the_number_and_urgency_said_in_the_request_are_not_asked_again(db):
     assert filled["message_text"] == text
 
 
+def test_a_fax_number_in_a_records_request_is_no_callback_number(db):
+    text = "I need my medical records sent to Dr. Jones at Baystate Cardiology, fax 413-555-0177"
+    events, _ = run(ValidateMessageForm(), tracker(MARIA, text, "request_records", form=FORM,
+                                                   activating=True))  # fmt: skip
+    filled = slots_of(events)
+    assert filled.get("callback_number") is None, "asked, or the number on file"
+    assert filled["message_text"] == text, "the fax number goes with the request"
+
+
 def test_no_need_to_call_back_is_kept_and_not_promised_a_call(db):
     text = "tell the skin doctor thanks for the cream, it worked, no need to call back"
     events, _ = run(ValidateMessageForm(), tracker(MARIA, text, "leave_message",
