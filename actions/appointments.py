@@ -471,6 +471,43 @@ class ActionAskAppointmentId(StoreAction):
 
 
 _ALL_OF_THEM_RE = re.compile(r"\b(?:all|both|every|each)\b", re.I)
+# "everything except my blood test", "all but the one with dr patel": what follows is kept
+_EXCEPT_RE = re.compile(
+    r"\b(?:except(?:\s+for)?|apart\s+from|other\s+than|but\s+not|but\s+keep|besides|"
+    r"excluding|save\s+for|all\s+but|everything\s+but)\b",
+    re.IGNORECASE,
+)
+
+
+def all_but_the_kept(tracker: Tracker, mine: list[Appointment]) -> list[Appointment] | None:
+    """The appointments a request with "except" means: those fitting what is named before it
+    ("all my checkups"), without those fitting what is named after it ("the one with dr
+    patel"). None when nothing after it is recognised (then nothing is picked)."""
+    said = latest_text(tracker)
+    cut = _EXCEPT_RE.search(said).start()
+    entities = [
+        e for e in (tracker.latest_message or {}).get("entities") or []
+        if e.get("entity") in ("appointment_type", "provider", "time")
+    ]  # fmt: skip
+    before = [e for e in entities if isinstance(e.get("start"), int) and e["start"] < cut]
+    after = [e for e in entities if not isinstance(e.get("start"), int) or e["start"] >= cut]
+    if not after:
+        return None
+
+    def fits(appointment: Appointment, found: dict) -> bool:
+        value = found.get("value")
+        if found["entity"] == "appointment_type":
+            return appointment.appointment_type.key == value
+        if found["entity"] == "provider":
+            return appointment.provider.key == value
+        span = days_of(value)
+        day = text.local(appointment.start_at).date()
+        return span is not None and span[0] <= day <= span[1]
+
+    chosen = [a for a in mine if all(fits(a, e) for e in before)]
+    return [a for a in chosen if not any(fits(a, e) for e in after)]
+
+
 _NAMED = ("type", "provider")
 ALL = "all"  # the cancel form's appointment_id for every one offered, confirmed at once
 
@@ -890,7 +927,19 @@ class ValidateCancelForm(PickAppointmentForm):
 
     def choose_on_activation(self, dispatcher, tracker: Tracker) -> list[EventType]:
         """ "Cancel all my appointments": all of them, listed in one confirmation; "cancel
-        both my blood tests": both blood tests, and nothing else."""
+        both my blood tests": both blood tests, and nothing else; "everything except my blood
+        test": all but that one (never the one to keep)."""
+        if _EXCEPT_RE.search(latest_text(tracker)):
+            with store() as session:
+                mine = upcoming(session, current_caller())
+                left = all_but_the_kept(tracker, mine)
+                if left is None or not left:
+                    # the one to keep not recognised, or nothing left: ask, never guess
+                    if left is not None:
+                        dispatcher.utter_message(text="That leaves nothing to cancel.")
+                        return [SlotSet("requested_slot", None)]
+                    return [SlotSet("offered_appointments", as_choices(mine))] if mine else []
+                return self.chosen_events(left[0]) if len(left) == 1 else _all_of_them(left)
         if _ALL_OF_THEM_RE.search(latest_text(tracker)) and not time_entities(tracker):
             with store() as session:
                 mine = upcoming(session, current_caller())

@@ -1120,3 +1120,23 @@ def test_my_next_appointment_is_that_one_with_the_rest_counted(db):
         "You have 1 more appointment after that.",
     ]
     assert buttons(said)[1]["payload"] == f'/cancel_appointment{{"appointment_id":"{mine[0].id}"}}'
+
+
+def test_except_keeps_the_one_named_after_it_never_cancels_it(db):
+    """ "Cancel everything except my blood test": the check-up only; "cancel all my checkups
+    except the one with dr patel" with Patel's the only check-up: nothing to cancel."""
+    mine = upcoming(db, MARIA)  # a check-up with Dr Patel and a blood test with Grace Okafor
+    checkup = next(a for a in mine if a.appointment_type.key == "checkup")
+    text = "cancel everything except my blood test"
+    named = [{**ent("appointment_type", "blood_test"), "start": 27, "end": 37}]
+    events, _ = run(ValidateCancelForm(), tracker(MARIA, text, "cancel_appointment", named,
+                    form="cancel_form", activating=True))  # fmt: skip
+    assert slots_of(events)["appointment_id"] == str(checkup.id)
+
+    text = "cancel all my checkups except the one with dr patel"
+    named = [{**ent("appointment_type", "checkup"), "start": 14, "end": 22},
+             {**ent("provider", "patel"), "start": 44, "end": 52}]  # fmt: skip
+    events, said = run(ValidateCancelForm(), tracker(MARIA, text, "cancel_appointment", named,
+                       form="cancel_form", activating=True))  # fmt: skip
+    assert slots_of(events).get("appointment_id") is None
+    assert "That leaves nothing to cancel." in texts(said)
