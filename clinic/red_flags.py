@@ -80,7 +80,8 @@ _SYMPTOMS = (
     r"(twice|two\s+times|again\s+by\s+mistake)|"
     r"(?<!food\s)poison(ed|ing)|(ate|swallowed|drank)\s+(\w+\s+){0,2}"
     r"(poison|bleach|antifreeze|detergent|pods?|batter(y|ies))|"
-    r"(child|kid|son|daughter|baby|toddler|grandson|granddaughter)\s+(has\s+)?"
+    r"(child|kid|son|daughter|baby|toddler|grandson|granddaughter|\d+\s*(year|yr|month)s?"
+    r"[\s-]*old)\s+(has\s+)?"
     r"(ate|eaten|swallowed|drank|drunk|took|taken|got\s+into)\s+(\w+\s+){0,3}"
     r"(pills|medicines?|tablets|meds|medications?|methadone|opioids?|oxy\w*|fentanyl|vitamins|"
     r"gummies|edibles|cleaner|bleach)",
@@ -164,9 +165,18 @@ def _present_in(clause: str, flags: re.Pattern[str] = _RED_FLAG_RE) -> bool:
     return False
 
 
+# A head injury and what makes it urgent, said in separate clauses ("I had a fall and hit my
+# head, now I keep vomiting"): the whole message counts
+_HEAD_INJURY_RE = re.compile(
+    r"\b(hit|hurt|banged|bumped|knocked|injured)\s+(my|his|her|their)\s+head\b.*\b(vomit\w*|"
+    r"throw\w*\s+up|confus\w*|sleepy|drowsy|pass(ed)?\s+out|unconscious|blurr\w*|seizure)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
 def has_red_flags(message: str | None) -> bool:
     text = (message or "").replace("’", "'")
-    if any(flag in text.lower() for flag in _NOT_LATIN_FLAGS):
+    if any(flag in text.lower() for flag in _NOT_LATIN_FLAGS) or _HEAD_INJURY_RE.search(text):
         return True
     return any(_present_in(clause) for clause in _CLAUSE_RE.split(text) if clause.strip())
 

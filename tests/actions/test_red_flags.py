@@ -47,6 +47,9 @@ HOLDOUT = PROJECT_ROOT / "tests" / "nlu" / "holdout.yml"
         "I took double my blood pressure pills by mistake",
         "he took a handful of pills",
         "my friend says he wants to end his life",
+        "book a follow up with dr patel, I had a fall yesterday and hit my head, now I keep "
+        "vomiting",
+        "my 3 year old swallowed some of my pills, can I book a checkup",
     ],
 )
 def test_present_red_flags_are_seen(message):
@@ -75,6 +78,7 @@ def test_present_red_flags_are_seen(message):
         "it took 20 minutes to get through on the phone",
         "I took my methadone this morning, can I still have the blood test",
         "I had chest pain 3 days ago, it's gone now",
+        "my 3 year old needs her shots",
     ],
 )
 def test_history_and_ordinary_requests_are_not(message):
