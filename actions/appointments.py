@@ -1201,6 +1201,12 @@ class ActionListAppointments(StoreAction):
         return []
 
 
+_A_DAY_SAID_RE = re.compile(
+    rf"\b(tomorrow|tmrw|tonight|on\s+{WEEKDAY}|next\s+{WEEKDAY}|the\s+\d{{1,2}}(st|nd|rd|th))",
+    re.IGNORECASE,
+)
+
+
 class ActionRunningLate(StoreAction):
     """ "I'm running late": the front desk is told, about the visit that is about to start."""
 
@@ -1222,7 +1228,12 @@ class ActionRunningLate(StoreAction):
                 tell_desk_running_late(session, caller, dispatcher, soon, latest_text(tracker))
                 return []
             mine = upcoming(session, caller)
-            if mine and mine[0].start_at - clock.now() <= LATE_NOTICE_AHEAD:
+            # "I'm running 20 minutes late" with nothing today is no note about tomorrow's
+            # visit; "I'll be late tomorrow" is
+            said_when = bool(time_entities(tracker)) or bool(
+                _A_DAY_SAID_RE.search(latest_text(tracker))
+            )
+            if mine and said_when and mine[0].start_at - clock.now() <= LATE_NOTICE_AHEAD:
                 # "I'll be a few minutes late tomorrow": the desk hears it now
                 said = latest_text(tracker)
                 tell_desk_running_late(session, caller, dispatcher, mine[0], said, ahead=True)
@@ -1234,8 +1245,10 @@ class ActionRunningLate(StoreAction):
                     buttons=buttons([("Book an appointment", "/book_appointment")]),
                 )
                 return []
+            none_today = text.local(mine[0].start_at).date() != text.local(clock.now()).date()
+            today = "You have no appointment today. " if none_today else ""
             dispatcher.utter_message(
-                text=f"Thanks for letting us know. Your next appointment is "
+                text=f"Thanks for letting us know. {today}Your next appointment is "
                 f"{scheduling.describe(mine[0])}. If you'll be late on the day, tell me then "
                 "and I'll let the front desk know.",
                 buttons=scheduling.appointment_buttons(mine[0]),
