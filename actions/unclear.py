@@ -376,9 +376,17 @@ class ActionGreet(StoreAction):
 
     def run(self, dispatcher, tracker, domain: DomainDict) -> list[EventType]:
         offered: list[tuple[str, str]] = []
+        with store(readonly=True) as session:
+            caller = caller_of(session, tracker)
+        if caller.is_staff and not caller.is_patient:  # staff: what it does for them
+            first = caller.staff.name.split()[0]
+            dispatcher.utter_message(
+                text=f"Hello, {first}! I can show a day's schedule, who's next, the inbox, a "
+                "doctor's next free times, and book meeting rooms.",
+                buttons=buttons(STAFF_MENU),
+            )
+            return []
         if len(latest_text(tracker).split()) >= GREETING_WITH_MORE_WORDS:
-            with store(readonly=True) as session:
-                caller = caller_of(session, tracker)
             offered = likely_meant(tracker, caller, first_at_least=RUNNER_UP_AFTER_A_GREETING)
         if not offered:
             dispatcher.utter_message(text=GREETING)

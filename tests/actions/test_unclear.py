@@ -419,3 +419,13 @@ def test_help_is_the_patient_menu_for_patients_and_what_staff_can_do_for_staff(d
         "/staff_messages",
         "/staff_book_meeting",
     ]
+
+
+def test_staff_are_greeted_with_what_the_assistant_does_for_them(db):
+    from actions.unclear import ActionGreet
+
+    _, said = run(ActionGreet(), tracker("tg:2002", "hi", "greet"))
+    assert texts(said).startswith("Hello, Ben! I can show a day's schedule")
+    assert "/staff_schedule" in [b["payload"] for b in buttons(said)]
+    _, said = run(ActionGreet(), tracker(MARIA, "hi", "greet"))
+    assert texts(said).startswith("Hello! I'm the practice's virtual secretary.")
