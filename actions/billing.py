@@ -36,7 +36,7 @@ from clinic.models import ClaimStatus, Invoice
 RECENT_CLAIMS = 5
 
 
-def invoice_text(invoice: Invoice, pending: list | tuple = ()) -> str:
+def invoice_text(invoice: Invoice, claims: list | tuple = ()) -> str:
     lines = [
         f"Invoice {invoice.number}, issued {text.short_date(invoice.issued_on)} "
         f"(due {text.short_date(invoice.due_on)}):"
@@ -53,13 +53,34 @@ def invoice_text(invoice: Invoice, pending: list | tuple = ()) -> str:
         f"Your share: {text.money(invoice.patient_share_cents)}; paid "
         f"{text.money(invoice.paid_cents)}; still open {text.money(invoice.open_cents)}."
     )
-    for claim in pending:  # "insurance paid $0.00" is not the last word yet
-        lines.append(
-            f"Your insurer ({claim.insurer.name}) has not finished with the claim for this visit "
-            f"({billing.CLAIM_STATUS_TEXT[claim.status]}), so your share may still go down; you "
-            "may want to wait for it before paying."
-        )
+    for claim in claims:
+        if claim.status in billing.UNDECIDED:  # "insurance paid $0.00" is not the last word yet
+            wait = " you may want to wait for it before paying." if invoice.open_cents else ""
+            lines.append(
+                f"Your insurer ({claim.insurer.name}) has not finished with the claim for this "
+                f"visit ({billing.CLAIM_STATUS_TEXT[claim.status]}), so your share may still go "
+                f"down;{wait or ' nothing is open on this bill now.'}"
+            )
+        elif claim.status is ClaimStatus.DENIED:
+            why = f" ({claim.denial_reason.rstrip('.')})" if claim.denial_reason else ""
+            lines.append(
+                f"Your insurer ({claim.insurer.name}) denied the claim for this visit{why}, which "
+                "is why this share is yours; the billing office can tell you whether it can be "
+                "appealed."
+            )
     return "\n".join(lines)
+
+
+_INVOICE_NUMBER_RE = re.compile(r"\bINV[- ]?\d{4}[- ]?\d{3,6}\b", re.IGNORECASE)
+
+
+def _invoice_number_in(said: str) -> str | None:
+    found = _INVOICE_NUMBER_RE.search(said or "")
+    return found.group(0).upper() if found else None
+
+
+def _same_number(number: str, said: str) -> bool:
+    return re.sub(r"[^0-9A-Z]", "", number.upper()) == re.sub(r"[^0-9A-Z]", "", said.upper())
 
 
 def invoice_document(invoice: Invoice) -> dict:
@@ -161,7 +182,15 @@ class ActionAskInvoice(StoreAction):
             if refuse_for_someone_else(session, dispatcher, tracker, caller, "bills"):
                 return []
             note = ""
-            if span is not None:
+            number = entity(tracker, "invoice_number") or _invoice_number_in(said)
+            if number:
+                # "show me invoice INV-2027-1181", or a "which bill?" button: that one, if theirs
+                candidates = billing.invoices_for(session, caller.actor)
+                invoice = next((i for i in candidates if _same_number(i.number, number)), None)
+                if invoice is None and candidates:
+                    note = f"I can't find {number} among your bills; this is the latest.\n"
+                    invoice = candidates[0]
+            elif span is not None:
                 first, last = span
                 found = billing.invoice_by_date(session, caller.actor, first, until=last)
                 invoice, candidates = found.invoice, found.candidates
@@ -195,14 +224,14 @@ class ActionAskInvoice(StoreAction):
                         (
                             f"{i.number}, {text.short_date(i.issued_on)} "
                             f"({text.money(i.patient_share_cents)})",
-                            payload("ask_invoice", time=i.issued_on.isoformat()),
+                            payload("ask_invoice", invoice_number=i.number),
                         )
                         for i in candidates[:8]
                     ),
                 )
                 return []
-            pending = billing.claims_pending_for(session, caller.actor, invoice)
-            body = note + invoice_text(invoice, pending)
+            claims = billing.claims_of_invoice(session, caller.actor, invoice)
+            body = note + invoice_text(invoice, claims)
             document = invoice_document(invoice)
         log.info("invoice.shown")
         if DISPUTED_RE.search(latest_text(tracker)):  # "I already paid", "charged twice"

@@ -5,6 +5,7 @@
     invoice_by_date(s, actor, on, patient_id=None) -> InvoiceLookup
     get_invoice(s, actor, invoice_id) -> Invoice
     claims_for(s, actor, patient_id=None, appointment_id=None) -> list[Claim]   newest first
+    claims_of_invoice(s, actor, invoice) -> list[Claim]                  its own visits' claims
     insurance_on_file(s, actor, patient_id=None) -> list[InsurancePolicy]
     request_payment_plan(s, actor, note=None) -> PaymentPlanRequest     (slip to billing)
     claim_status_text(claim) -> "Claim C-1042 (Mar 3, Aetna): denied (not covered ...)"
@@ -248,15 +249,26 @@ def claims_for(
     return claims
 
 
-def claims_pending_for(session: Session, actor: Actor, invoice: Invoice) -> list[Claim]:
-    """The claims for this invoice's visits the insurer has not decided yet: until it does,
-    the patient's share on the invoice may still go down."""
-    days = invoice.service_dates
+UNDECIDED = (ClaimStatus.SUBMITTED, ClaimStatus.IN_PROCESS)
+
+
+def claims_of_invoice(session: Session, actor: Actor, invoice: Invoice) -> list[Claim]:
+    """The claims for this invoice's own visits: by the visit (appointment) a line is for; by
+    the date of service only for a claim or a line that names no visit (two visits on one day
+    are two claims, and one's denial is not the other's)."""
+    visits = {line.appointment_id for line in invoice.lines if line.appointment_id}
+    undated = [line.date_of_service for line in invoice.lines if not line.appointment_id]
     return [
         claim
         for claim in claims_for(session, actor, patient_id=invoice.patient_id)
-        if claim.status in (ClaimStatus.SUBMITTED, ClaimStatus.IN_PROCESS)
-        and any(claim.service_from <= day <= claim.service_to for day in days)
+        if claim.appointment_id in visits
+        or (
+            (claim.appointment_id is None or not visits)
+            and any(
+                claim.service_from <= day <= claim.service_to
+                for day in undated or invoice.service_dates
+            )
+        )
     ]
 
 

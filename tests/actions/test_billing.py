@@ -334,3 +334,33 @@ def test_what_did_insurance_pay_on_that_just_after_a_bill_is_that_bills_claim(db
     _, said = run(ActionAskClaimStatus(), tracker(MARIA, "is there a claim for my december visit",
                                                   "ask_claim_status"))  # fmt: skip
     assert texts(said).startswith("Your insurance claim:\n• Claim C-5003 for your visit on Dec 2")
+
+
+def test_an_invoice_says_its_own_claims_denial_and_never_another_visits_claim(db):
+    from datetime import date
+
+    from clinic.identity import who_is
+    from clinic.models import Claim, ClaimStatus
+
+    _, said = run(ActionAskInvoice(), tracker(MARIA, "show me invoice INV-2026-1003",
+                                              "ask_invoice"))  # fmt: skip
+    assert texts(said).startswith("Invoice INV-2026-1003")
+    assert "denied the claim for this visit" in texts(said)
+    # another visit's claim on the same day as INV-2027-1004's visit is not this bill's
+    maria = who_is(db, MARIA).patient
+    own = db.scalars(select(Claim).where(Claim.number == "C-5004")).one()
+    db.add(Claim(number="C-9999", patient_id=maria.id, appointment_id=1,
+                 insurer_id=own.insurer_id, member_id=own.member_id,
+                 service_from=date(2027, 2, 17), service_to=date(2027, 2, 17),
+                 cpt_codes=["99213"], icd10_codes=["Z00.00"], billed_cents=10000,
+                 allowed_cents=None, status=ClaimStatus.DENIED, denial_reason="not covered",
+                 submitted_on=date(2027, 2, 18), updated_on=date(2027, 2, 20)))  # fmt: skip
+    db.commit()
+    _, said = run(ActionAskInvoice(), tracker(MARIA, "show me invoice INV-2027-1004",
+                                              "ask_invoice"))  # fmt: skip
+    assert "has not finished with the claim" in texts(said)  # its own, in process
+    assert "denied" not in texts(said)
+    # a number that is not theirs: said, and their latest instead
+    _, said = run(ActionAskInvoice(), tracker(MARIA, "show me invoice INV-2027-1017",
+                                              "ask_invoice"))  # fmt: skip
+    assert texts(said).startswith("I can't find INV-2027-1017 among your bills")
