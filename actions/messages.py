@@ -104,6 +104,13 @@ _ADDRESSED_DESKS = (
     ),
 )
 ON_FILE = "on_file"
+# A name as typed: one to four words of letters ("Carla Mendes", "Mary-Ann O'Neil")
+_PLAIN_NAME_RE = re.compile(r"[A-Za-z][A-Za-z'.-]+(?:\s+[A-Za-z][A-Za-z'.-]+){0,3}")
+# "this is Carla Mendes", "my name is John Park": a stranger's name in the request itself
+_NAME_GIVEN_RE = re.compile(
+    r"(?i:\bmy name(?:\s+is|'s)|^(?:hi|hello|hey)?[,\s]*(?:this is|i'?m|i am))\s+"
+    r"(?P<name>[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+){0,2})\b"  # capitalised: "I'm worried" is no name
+)
 # Answers to "what is your name?" that are no name
 _NOT_A_NAME_RE = re.compile(
     r"^[/#]|\?|\b(rather not|prefer not|not (say|telling|tell you)|none of your|why do you|"
@@ -337,13 +344,18 @@ class ValidateMessageForm(GuardedForm):
     # --- who (strangers) and how to call back ------------------------------------------------
 
     def extract_contact_name(self, dispatcher, tracker: Tracker, domain):
-        if tracker.get_slot("requested_slot") != "contact_name":
+        said = latest_text(tracker)
+        asked = tracker.get_slot("requested_slot")
+        if asked is None and self.starting(tracker) and not tracker.get_slot("contact_name"):
+            # "Hi, this is Carla Mendes, please ask Dr Patel to call me back ...": given at once
+            named = _NAME_GIVEN_RE.search(said)
+            return {"contact_name": named.group("name")} if named else {}
+        if asked != "contact_name":
             return {}
-        if latest_intent(tracker) in SIDE_INTENTS:
-            return {}
-        text = re.sub(
-            r"^(my name is|i am|i'm|im|it's|its|this is)\s+", "", latest_text(tracker), flags=re.I
-        )
+        text = re.sub(r"^(my name is|i am|i'm|im|it's|its|this is)\s+", "", said, flags=re.I)
+        looks_like_a_name = _PLAIN_NAME_RE.fullmatch(text.strip(" .!"))
+        if latest_intent(tracker) in SIDE_INTENTS and not looks_like_a_name:
+            return {}  # "Carla Mendes" may be read as anything: a plain name is still a name
         return {"contact_name": text.strip(" .!")}
 
     def validate_contact_name(self, value, dispatcher, tracker, domain) -> dict[str, Any]:

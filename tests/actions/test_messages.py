@@ -637,3 +637,17 @@ def test_an_answer_that_is_no_name_is_not_taken_for_one(db, answer):
                                                       slots=asked))  # fmt: skip
     assert slots_of(events).get("contact_name") is None
     assert "your first name is enough" in texts(said)
+
+
+def test_a_strangers_name_is_kept_whether_given_at_once_or_read_as_something_else(db):
+    text = "Hi, this is Carla Mendes, please ask Dr Patel to call me back at 413 555 6612"
+    events, _ = run(ValidateMessageForm(), tracker(STRANGER_WEB, text, "leave_message",
+                    [ent("provider", "patel")], form=FORM, activating=True,
+                    new_slots={"message_recipient": "patel"}))  # fmt: skip
+    assert slots_of(events)["contact_name"] == "Carla Mendes"
+    # asked for it, a plain name the classifier took for something else is still the name
+    asked = {"message_recipient": "patel", "message_text": "call me back",
+             "requested_slot": "contact_name"}  # fmt: skip
+    events, _ = run(ValidateMessageForm(), tracker(STRANGER_WEB, "Carla Mendes", "out_of_scope",
+                                                   form=FORM, slots=asked))  # fmt: skip
+    assert slots_of(events)["contact_name"] == "Carla Mendes"
