@@ -104,6 +104,12 @@ _ADDRESSED_DESKS = (
     ),
 )
 ON_FILE = "on_file"
+# "actually make that Dr Lee", "send it to Dr Patel instead": the recipient changes
+_SWITCH_RE = re.compile(
+    r"\b(actually|instead|make (that|it)|change (that|it)|rather|not (dr|doctor)|send it to|"
+    r"i meant|sorry,? (i meant|for))\b",
+    re.IGNORECASE,
+)
 # A name as typed: one to four words of letters ("Carla Mendes", "Mary-Ann O'Neil")
 _PLAIN_NAME_RE = re.compile(r"[A-Za-z][A-Za-z'.-]+(?:\s+[A-Za-z][A-Za-z'.-]+){0,3}")
 # "this is Carla Mendes", "my name is John Park": a stranger's name in the request itself
@@ -264,7 +270,12 @@ class ValidateMessageForm(GuardedForm):
 
     def extract_message_recipient(self, dispatcher, tracker: Tracker, domain):
         requested = tracker.get_slot("requested_slot")
-        if entity(tracker, "provider") or tracker.get_slot("message_recipient"):
+        named = entity(tracker, "provider")
+        if named and requested == "message_text" and _SWITCH_RE.search(latest_text(tracker)):
+            # "actually make that Dr Lee", "can I send it to Dr Patel instead?": the new one
+            dispatcher.utter_message(text="OK, changed.")
+            return {"message_recipient": named}
+        if named or tracker.get_slot("message_recipient"):
             return {}
         text = latest_text(tracker)
         if requested == "message_recipient":  # the answer to "who is it for?"
@@ -324,6 +335,8 @@ class ValidateMessageForm(GuardedForm):
         intent = latest_intent(tracker)
         if intent in _CHANGES_THE_FLOW or (intent in SIDE_INTENTS and _QUESTION_RE.search(text)):
             return {}  # "stop", "what are your hours?": not what the message says
+        if _SWITCH_RE.search(text) and (entity(tracker, "provider") or DOCTOR_LIKE.search(text)):
+            return {}  # "actually make that Dr Lee": whom it is for (the recipient), not what
         # Asked what the message says, a statement is the message, whatever it is about ("I
         # think I was charged twice" for billing reads like a billing question, but it is
         # what they want billing to know)

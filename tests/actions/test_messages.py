@@ -651,3 +651,12 @@ def test_a_strangers_name_is_kept_whether_given_at_once_or_read_as_something_els
     events, _ = run(ValidateMessageForm(), tracker(STRANGER_WEB, "Carla Mendes", "out_of_scope",
                                                    form=FORM, slots=asked))  # fmt: skip
     assert slots_of(events)["contact_name"] == "Carla Mendes"
+
+
+def test_actually_make_that_dr_lee_changes_whom_not_what(db):
+    asked = {"message_recipient": "patel", "requested_slot": "message_text"}
+    events, said = run(ValidateMessageForm(), tracker(MARIA, "actually make that Dr Lee",
+                       "inform", [ent("provider", "lee")], form=FORM, slots=asked))  # fmt: skip
+    filled = slots_of(events)
+    assert filled["message_recipient"] == "lee"
+    assert not filled.get("message_text"), "the question of what it says comes again"
