@@ -290,12 +290,25 @@ class ActionAskVisitPrep(StoreAction):
             return []
         type_key = entity(tracker, "appointment_type") or tracker.get_slot("appointment_type")
         named = bool(type_key)  # a visit named ("a physical"), or the patient's next one
+        when = ""
         with store() as session:
             if not type_key:
                 caller = caller_of(session, tracker)
                 if caller.is_patient:
-                    upcoming = scheduling.upcoming_for_patient(session, caller.actor, limit=1)
+                    upcoming = scheduling.upcoming_for_patient(session, caller.actor, limit=5)
+                    if _FASTING_RE.search(latest_text(tracker)):
+                        # "do I need to fast?": for the visit of theirs that asks it, if any
+                        # (the blood test on Friday, not tomorrow's check-up)
+                        fasting = [
+                            a
+                            for a in upcoming
+                            if _FASTING_RE.search(
+                                practice.visit_prep(session, a.appointment_type.key)
+                            )
+                        ]
+                        upcoming = fasting[:1] or upcoming
                     type_key = upcoming[0].appointment_type.key if upcoming else None
+                    when = f" on {text.when(upcoming[0].start_at)}" if upcoming else ""
             try:
                 advice = practice.visit_prep(session, type_key)
                 kind = practice.get_type(session, type_key) if type_key else None
@@ -305,7 +318,7 @@ class ActionAskVisitPrep(StoreAction):
             dispatcher.utter_message(text=advice)
             return []
         name = kind.name.lower()
-        visit = text.article(name) if named else f"your {name}"
+        visit = text.article(name) if named else f"your {name}{when}"
         asked = latest_text(tracker)
         length = f"{visit[0].upper()}{visit[1:]} takes about {kind.duration_minutes} minutes."
         if _HOW_LONG_RE.search(asked):  # "how long is a physical?": that first

@@ -73,10 +73,19 @@ def test_visit_prep_for_a_blood_test_mentions_fasting(db):
 
 def test_do_i_need_to_fast_is_answered_for_a_visit_whose_instructions_say_nothing_of_it(db):
     _, said = run(ActionAskVisitPrep(), tracker(AISHA, "do I need to fast?", "ask_visit_prep"))
-    assert texts(said).startswith("The instructions for your physical exam don't ask you to fast")
+    assert texts(said).startswith("The instructions for your physical exam on Thu, Mar 4 at ")
+    assert "don't ask you to fast" in texts(said)
     _, said = run(ActionAskVisitPrep(), tracker(AISHA, "do I need to fast before my blood test?",
                   "ask_visit_prep", entities=[ent("appointment_type", "blood_test")]))  # fmt: skip
     assert "Fast for 8 hours" in texts(said) and "don't ask you to fast" not in texts(said)
+
+
+def test_do_i_need_to_fast_is_answered_for_the_visit_that_asks_it(db):
+    """Maria's next visit is a check-up, a blood test follows: "do I need to fast?" is about
+    the blood test."""
+    _, said = run(ActionAskVisitPrep(), tracker(MARIA, "do I need to fast?", "ask_visit_prep"))
+    assert texts(said).startswith("For your blood test on ")
+    assert "Fast for 8 hours" in texts(said)
 
 
 def test_how_long_a_visit_takes_is_answered_first(db):
@@ -84,12 +93,12 @@ def test_how_long_a_visit_takes_is_answered_first(db):
                   entities=[ent("appointment_type", "physical")]))  # fmt: skip
     assert texts(said).startswith("A physical exam takes about 45 minutes.")
     _, said = run(ActionAskVisitPrep(), tracker(AISHA, "how long will it take?", "ask_visit_prep"))
-    assert texts(said).startswith("Your physical exam takes about 45 minutes.")
+    assert texts(said).startswith("Your physical exam on Thu, Mar 4 at 9:00 AM takes about 45 ")
 
 
 def test_visit_prep_for_my_next_appointment(db):
     _, said = run(ActionAskVisitPrep(), tracker(AISHA, intent="ask_visit_prep"))
-    assert texts(said).startswith("For your physical exam:")
+    assert texts(said).startswith("For your physical exam on Thu, Mar 4 at 9:00 AM:")
     assert "It takes about 45 minutes." in texts(said)  # "how long will it take?"
 
 
