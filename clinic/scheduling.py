@@ -647,7 +647,10 @@ def cancel(
         )
     _close_waitlist_of(session, appointment.id)
     session.flush()
-    offer_freed_slot(session, appointment.provider_id, appointment.start_at)
+    # not to the patient who just gave it up (they may be waiting for another time of theirs)
+    offer_freed_slot(
+        session, appointment.provider_id, appointment.start_at, not_to=appointment.patient_id
+    )
     log.info("appointment.cancel id=%s by=%s", appointment.id, actor.kind.value)
     return appointment
 
@@ -1029,7 +1032,9 @@ def _close_waitlist_for(session: Session, patient_id: int, type_id: int) -> None
     )
 
 
-def offer_freed_slot(session: Session, provider_id: int, start: datetime) -> WaitlistEntry | None:
+def offer_freed_slot(
+    session: Session, provider_id: int, start: datetime, not_to: int | None = None
+) -> WaitlistEntry | None:
     """Offer a just-freed start time to the oldest waitlist entry it suits (type offered by
     that provider, inside the entry's window, bookable now). One offer per freed slot; the
     slot is not held: whoever books first gets it."""
@@ -1043,6 +1048,7 @@ def offer_freed_slot(session: Session, provider_id: int, start: datetime) -> Wai
             WaitlistEntry.earliest <= start,
             WaitlistEntry.latest >= start,
             (WaitlistEntry.provider_id.is_(None)) | (WaitlistEntry.provider_id == provider_id),
+            WaitlistEntry.patient_id != (not_to or 0),
         )
         .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
     ).all()

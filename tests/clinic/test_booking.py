@@ -483,6 +483,20 @@ def test_waiting_for_an_earlier_time_is_offered_a_move_of_that_visit(store, two_
     assert store.get(WaitlistEntry, entry.id).status is WaitlistStatus.CANCELLED
 
 
+def test_a_patient_is_never_offered_the_slot_they_just_cancelled(store, two_patients):
+    maria, _ = two_patients
+    taken = book_checkup(store, maria, at("2027-03-02", "09:00"))
+    entry = scheduling.join_waitlist(store, Actor.patient(maria.id), "checkup", "patel",
+                                     earliest=at("2027-03-02", "08:00"),
+                                     latest=at("2027-03-02", "12:00"))  # fmt: skip
+    scheduling.cancel(store, Actor.patient(maria.id), taken.id)
+    store.commit()
+    assert store.get(WaitlistEntry, entry.id).status is WaitlistStatus.ACTIVE
+    assert not store.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "waitlist_offer")
+    ).all()
+
+
 def test_waitlist_is_not_offered_a_slot_outside_its_window(store, two_patients):
     maria, jo = two_patients
     taken = book_checkup(store, maria, at("2027-03-02", "09:00"))
