@@ -29,7 +29,7 @@ from actions.common import (
     today,
 )
 from actions.when import wanted
-from clinic import billing, practice, scheduling, text
+from clinic import billing, clock, practice, scheduling, text
 from clinic.errors import DomainError
 from clinic.practice import DayHours
 
@@ -83,8 +83,14 @@ def day_status(hours: DayHours) -> str:
     return f"open {intervals(hours)}" if hours.is_open else "closed"
 
 
+def day_name(day) -> str:
+    """ "Monday, February 21, 2028" when not this year ("Presidents' Day" asked in March)."""
+    name = text.day(day)
+    return name if day.year == today().year else f"{name}, {day.year}"
+
+
 def day_answer(hours: DayHours) -> str:
-    name = text.day(hours.day)
+    name = day_name(hours.day)
     if hours.closure_reason:
         return f"We're closed on {name} ({hours.closure_reason})."
     if not hours.is_open:
@@ -155,8 +161,11 @@ class ActionAskHours(StoreAction):
             holiday = None if asked else named_closure(session, latest_text(tracker))
             if holiday is not None:
                 dispatcher.utter_message(
-                    text=f"We're closed on {holiday.reason}, {text.day(holiday.day)}."
+                    text=f"We're closed on {holiday.reason}, {day_name(holiday.day)}."
                 )
+                return []
+            if not asked and _RIGHT_NOW_RE.search(latest_text(tracker)):
+                dispatcher.utter_message(text=open_now(session))  # "are you open right now?"
                 return []
             if not asked:
                 dispatcher.utter_message(text=self._week(session))
@@ -199,6 +208,32 @@ class ActionAskHours(StoreAction):
                 "Closed on: " + "; ".join(f"{text.day(c.day)} ({c.reason})" for c in coming) + "."
             )
         return "\n".join(lines)
+
+
+# "are you open now?", "are you still open?", "open at the moment?"
+_RIGHT_NOW_RE = re.compile(
+    r"\b(open|closed)\s+(right\s+now|now|at the moment|currently|yet)\b|\bstill open\b|"
+    r"\b(currently|now)\s+open\b",
+    re.IGNORECASE,
+)
+
+
+def open_now(session) -> str:
+    """Open now and until when, or closed and when it opens next."""
+    now = clock.now().astimezone(clock.clinic_tz())
+    hours = practice.hours_on(session, now.date())
+    for opens, closes in hours.intervals:
+        if opens <= now.time() < closes:
+            return f"Yes, we're open now, until {_clock(closes)} today."
+    for ahead in range(0, 15):
+        day = now.date() + timedelta(days=ahead)
+        for opens, _ in practice.hours_on(session, day).intervals:
+            if ahead or opens > now.time():
+                when = (
+                    "today" if not ahead else ("tomorrow" if ahead == 1 else f"on {day_name(day)}")
+                )
+                return f"No, we're closed right now. We open again {when} at {_clock(opens)}."
+    return "No, we're closed right now."
 
 
 @answers("ask_location")

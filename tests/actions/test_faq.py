@@ -326,3 +326,18 @@ def test_a_plan_we_do_not_know_gets_a_plain_no_before_the_list(db):
     _, said = run(ActionAskInsurance(), tracker(MARIA, "do you take my insurance?",
                                                 "ask_insurance"))  # fmt: skip
     assert texts(said).startswith("We accept: ")
+
+
+def test_are_you_open_now_is_yes_until_or_no_and_when_next(db, frozen_now):
+    # Monday 9 am (the demo's "now"): open
+    _, said = run(ActionAskHours(), tracker(MARIA, "are you open right now?", "ask_hours"))
+    assert texts(said).startswith("Yes, we're open now, until ")
+    frozen_now("2027-03-06T20:00:00-05:00")  # Saturday evening
+    _, said = run(ActionAskHours(), tracker(MARIA, "are you open now?", "ask_hours"))
+    assert texts(said).startswith("No, we're closed right now. We open again on Monday, March 8")
+
+
+def test_a_holiday_next_year_is_named_with_its_year(db):
+    _, said = run(ActionAskHours(), tracker(MARIA, "are you open on Presidents' Day?",
+                                            "ask_hours"))  # fmt: skip
+    assert "2028" in texts(said), texts(said)
