@@ -23,6 +23,7 @@ from actions.common import (
     last_question_buttons,
     latest_intent,
     latest_text,
+    log,
     payload,
     payload_entities,
     pick_ordinal,
@@ -129,6 +130,10 @@ class ActionJoinWaitlist(StoreAction):
         appointment_id = entity(tracker, "appointment_id")
         with store() as session:
             caller = caller_of(session, tracker)
+            said = latest_text(tracker)
+            if caller.is_patient and (_LEAVE_RE.search(said) or _ON_IT_RE.search(said)):
+                # "take me off the waitlist", "am I on any waiting lists?": theirs, not a new one
+                return my_waitlist(dispatcher, session, caller, type_key, provider, said)
             picked = earlier_pick(tracker, session, caller) if not appointment_id else None
             if picked is not None:  # "the blood test", "the second one" for the question
                 return wait_for_earlier(dispatcher, tracker, session, caller, picked)
@@ -153,6 +158,50 @@ class ActionJoinWaitlist(StoreAction):
                     )
                     return end_flow(tracker)
             return join_waitlist(dispatcher, tracker, type_key, provider, session)
+
+
+_LEAVE_RE = re.compile(
+    r"\b(take me off|remove me|get me off|cancel|leave|drop me|no longer need|don'?t need)\b"
+    r".{0,30}\bwait(ing)?[\s-]?list",
+    re.IGNORECASE,
+)
+_ON_IT_RE = re.compile(
+    r"\b(am i|are we|what|which|show|my)\b.{0,25}\bwait(ing)?[\s-]?lists?\b(?!.*\b(put|add)\b)",
+    re.IGNORECASE,
+)
+
+
+def my_waitlist(dispatcher, session, caller, type_key, provider, said: str) -> list[EventType]:
+    """Leave the waitlist (for the visit or doctor named, else all of it), or hear what it
+    holds."""
+    entries = scheduling.waitlist_for(session, caller.actor)
+    if type_key:
+        entries = [e for e in entries if e.appointment_type.key == type_key]
+    if provider and provider != ANY:
+        entries = [e for e in entries if e.provider is not None and e.provider.key == provider]
+    described = [
+        e.appointment_type.name.lower()
+        + (f" with {e.provider.display_name}" if e.provider else "")
+        + (f" (an earlier time for your {text.when(e.appointment.start_at)} visit)"
+           if e.appointment is not None else "")
+        for e in entries
+    ]  # fmt: skip
+    if not entries:
+        dispatcher.utter_message(text="You're not on any waitlist at the moment.")
+        return []
+    if _LEAVE_RE.search(said):
+        for entry in entries:
+            scheduling.leave_waitlist(session, caller.actor, entry.id)
+        log.info("waitlist.left entries=%d", len(entries))
+        dispatcher.utter_message(
+            text="Done: you're off the waitlist for " + "; ".join(described) + "."
+        )
+        return []
+    dispatcher.utter_message(
+        text="You're on the waitlist for: " + "; ".join(described) + ". I'll message you here "
+        'if a time opens up; to leave it, say "take me off the waitlist".'
+    )
+    return []
 
 
 def earlier_pick(tracker: Tracker, session, caller) -> Any:

@@ -1380,3 +1380,17 @@ def test_a_time_between_the_offers_keeps_the_wish_said_before(db):
     assert "isn't free that day." in texts(said)
     again = slots_of(events)["offered_slots"]
     assert all(o["start"] >= "2027-03-05T14:00" for o in again), "after 2 still holds"
+
+
+def test_what_is_on_my_waitlist_and_taking_me_off_it(db):
+    physical = [ent("appointment_type", "physical")]
+    run(ActionJoinWaitlist(), tracker(MARIA, "tell me if an earlier physical opens up",
+                                      "join_waitlist", physical))  # fmt: skip
+    _, said = run(ActionJoinWaitlist(), tracker(MARIA, "am I on any waiting lists?",
+                                                "join_waitlist"))  # fmt: skip
+    assert texts(said).startswith("You're on the waitlist for: physical exam")
+    _, said = run(ActionJoinWaitlist(), tracker(MARIA, "take me off the waitlist",
+                                                "join_waitlist"))  # fmt: skip
+    assert texts(said).startswith("Done: you're off the waitlist for physical exam")
+    _, said = run(ActionJoinWaitlist(), tracker(MARIA, "am I on the waitlist?", "join_waitlist"))
+    assert texts(said) == "You're not on any waitlist at the moment."
