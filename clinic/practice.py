@@ -465,6 +465,8 @@ def type_like(session: Session, said: str) -> str | None:
             for run in runs:
                 if 2 * min(len(run), len(name)) < FUZZY_SCORE * (len(run) + len(name)):
                     continue  # lengths too far apart to come close
+                if name in (run + "s", run + "es") or run in (name + "s", name + "es"):
+                    continue  # "blood" (pressure) is no misspelt "bloods": plurals are exact
                 match = SequenceMatcher(None, run, name)
                 if match.quick_ratio() < FUZZY_SCORE:
                     continue
