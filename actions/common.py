@@ -627,7 +627,7 @@ def another_person_named(session: Session, message: str, caller: Caller) -> str 
         for word in (provider.name.split() + [provider.key])
     }
     for found in _FULL_NAME_RE.finditer(message or ""):
-        first, last = found.group(1), found.group(2)
+        first, last = found.group(1), re.sub(r"'s$", "", found.group(2))
         if {first, last} & _NOT_PEOPLE or {first.lower(), last.lower()} & (own | known):
             continue
         return f"{first} {last}"

@@ -84,7 +84,7 @@ def visits_answer(session, caller, tracker: Tracker) -> str | None:
 _CANNOT_DO_RE = re.compile(
     r"\b(refund|delete|remove|erase|merge|waive|write off|discount|charge|"
     r"phone|number|address|email|e-mail|contact|ssn|social security|diagnos\w*|notes|chart|"
-    r"results|records?)\b",
+    r"results|records?|balance|owes?|bills?|invoices?|claims?)\b",
     re.IGNORECASE,
 )
 _ADMIN = "that is done in the practice's own systems."
@@ -96,6 +96,8 @@ CANNOT_DO = {
 }
 for _word in ("number", "address", "email", "e-mail", "contact", "ssn", "social"):
     CANNOT_DO[_word] = CANNOT_DO["phone"]
+for _word in ("balance", "owe", "owes", "bill", "bills", "invoice", "invoices", "claim", "claims"):
+    CANNOT_DO[_word] = "A patient's bills aren't shown in this chat: the billing system has them."
 for _word in ("diagnosis", "diagnoses", "diagnosed", "notes", "chart", "results", "record",
               "records"):  # fmt: skip
     CANNOT_DO[_word] = (

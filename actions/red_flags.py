@@ -14,7 +14,7 @@ import logging
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import caller_of, latest_text, recent_events, store
+from actions.common import caller_of, has_phone, latest_text, phone_in, recent_events, store
 from clinic import inbox, practice
 from clinic.config import get_settings
 from clinic.red_flags import (
@@ -122,7 +122,14 @@ def report_emergency(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool
     try:
         with store() as session:
             caller = caller_of(session, tracker)
-            inbox.report_emergency(session, caller.actor, latest_text(tracker))
+            said = latest_text(tracker)
+            actor = (
+                caller.staff_actor if caller.is_staff and not caller.is_patient else caller.actor
+            )
+            # a stranger's number in the message ("I'm Rosa Vega, 413-555-3030, ..."): kept,
+            # so the staff can call back
+            number = phone_in(said) if has_phone(said) else None
+            inbox.report_emergency(session, actor, said, callback_number=number)
         if about_self_harm(latest_text(tracker)):  # someone to talk to, here, as well
             dispatcher.utter_message(
                 text=f"{EMERGENCY_ALERTED} If you'd like to talk to someone at the practice "

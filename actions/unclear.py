@@ -141,6 +141,12 @@ MEDICAL_QUESTION_RE = re.compile(
     r"bleed\w*|injur\w*|wound|stitches|covid|flu)\b",
     re.IGNORECASE,
 )
+# "is my flu shot bill covered?": about the bill, not the flu
+_ABOUT_MONEY_RE = re.compile(
+    r"\b(bill\w*|charg\w*|cost\w*|price\w*|pay\w*|paid|covered|coverage|insurance|invoice\w*|"
+    r"owe\w*|balance|claim\w*|\$)",
+    re.IGNORECASE,
+)
 MEDICAL_QUESTION = (
     "I can't give medical advice, but your doctor or nurse can: I can pass your question on "
     "and they'll call you back. If it's an emergency, call {emergency} now."
@@ -220,7 +226,9 @@ def say_unclear(dispatcher, tracker: Tracker, answer: str, suggest: bool) -> lis
     if caller.is_staff and not caller.is_patient:  # what it does for staff, not a patient menu
         dispatcher.utter_message(text=STAFF_CANNOT_HELP, buttons=buttons(STAFF_MENU))
         return []
-    if MEDICAL_QUESTION_RE.search(latest_text(tracker)):
+    if MEDICAL_QUESTION_RE.search(latest_text(tracker)) and not _ABOUT_MONEY_RE.search(
+        latest_text(tracker)
+    ):
         # "is my rash contagious?", "should I go to the ER?": no advice, but the way to someone
         # who can give it, and the emergency number in case it is one
         from actions.red_flags import emergency_number  # it imports actions.common, as we do

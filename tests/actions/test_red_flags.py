@@ -181,3 +181,14 @@ def test_an_emergency_in_another_language_alerts_the_staff_too(db):
     assert texts(said).startswith("🚨 If this is an emergency, call 911 now")
     assert "Lo siento, por ahora solo entiendo inglés." in texts(said)
     assert newest_slip(db).reason == text
+
+
+def test_an_emergency_from_a_stranger_keeps_the_number_they_gave_and_staff_their_name(db):
+    from actions.unclear import ActionFallback
+    from tests.actions.helpers import RITA, STRANGER_WEB
+
+    text = "hi, I'm Rosa Vega, 413-555-3030, I've had really bad chest pain since this morning"
+    run(ActionFallback(), tracker(STRANGER_WEB, text, "nlu_fallback"))
+    assert newest_slip(db).callback_number == "+14135553030"
+    run(ActionFallback(), tracker(RITA, "I have severe chest pain", "nlu_fallback"))
+    assert newest_slip(db).from_name == "Rita Alvarez"

@@ -819,6 +819,7 @@ def test_a_meeting_length_said_while_the_room_is_asked_is_kept(db):
         ("refund Aisha Khan $50", "I can't change a patient's record, bills or payments"),
         ("delete Maria Lopez's record", "I can't change a patient's record"),
         ("what's Aisha Khan's phone number?", "A patient's contact details aren't shown"),
+        ("what's Maria Lopez's balance?", "A patient's bills aren't shown in this chat"),
     ],
 )
 def test_staff_asking_what_this_chat_never_does_for_a_patient_are_told_so_first(

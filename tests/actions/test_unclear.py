@@ -429,3 +429,9 @@ def test_staff_are_greeted_with_what_the_assistant_does_for_them(db):
     assert "/staff_schedule" in [b["payload"] for b in buttons(said)]
     _, said = run(ActionGreet(), tracker(MARIA, "hi", "greet"))
     assert texts(said).startswith("Hello! I'm the practice's virtual secretary.")
+
+
+def test_a_question_about_a_bill_is_no_medical_question(db):
+    _, said = run(ActionOutOfScope(), tracker(MARIA, "is my flu shot bill covered?",
+                                              "out_of_scope"))  # fmt: skip
+    assert "medical advice" not in texts(said)
