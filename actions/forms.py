@@ -40,7 +40,7 @@ from actions.common import (
     reset_flow,
     store,
 )
-from actions.red_flags import emergency_instead_of
+from actions.red_flags import emergency_instead_of, reported_now
 from actions.unclear import say_if_other_language
 from clinic.identity import Caller
 
@@ -163,7 +163,10 @@ class GuardedForm(FormValidationAction):
             ]
             tracker.add_slots(forgotten)
             log.info("form.started_over form=%s", self.form_name())
-        if activating and not over and emergency_instead_of(dispatcher, tracker):
+        # at the start, or said at any turn ("yes book it, btw i have crushing chest pain")
+        if ((activating and not over) or reported_now(dispatcher)) and emergency_instead_of(
+            dispatcher, tracker
+        ):
             return [*reset_flow(tracker), SlotSet(REQUESTED_SLOT, None)]
         with store() as session:
             caller = caller_of(session, tracker)

@@ -10,6 +10,7 @@ Once in a conversation: said again at every mention it would bury what was asked
 from __future__ import annotations
 
 import logging
+import re
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -61,7 +62,13 @@ def _answered_already(tracker: Tracker) -> bool:
     return True  # no message to read
 
 
+# "the chest pain is getting worse", "it's happening again": reported anew, however often
+_WORSE_RE = re.compile(r"\b(worse|worsening|again|spreading|not stopping|can'?t stand)\b", re.I)
+
+
 def _advised_already(tracker: Tracker) -> bool:
+    if _WORSE_RE.search(latest_text(tracker)):
+        return False
     return any(
         event.get("event") == "bot" and (event.get("text") or "").startswith("🚨")
         for event in recent_events(tracker)

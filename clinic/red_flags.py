@@ -32,12 +32,17 @@ _SYMPTOMS = (
     # heart
     r"chest\s+(pains?|hurts?|hurting|tight(ness)?|pressure|feels?\s+(tight|like))|crushing",
     r"pains?\s+in\s+(my|his|her)\s+chest",
-    r"heart\s+attack",
+    r"h(e)?art\s+attack",
+    # everyday wording and typos: "chst pain", "chest is tight n hurts", "pressure in my chest"
+    r"ch(e|a)?st\s*(is\s+|feels?\s+|feeling\s+|got\s+)?(pain|pian|pains|hurt\w*|tight\w*|"
+    r"heavy|pressure|ache|aching|burning)|tight\s+chest|"
+    r"(pain|pressure|tightness|heaviness|ache|squeezing)\s+in\s+((my|his|her|the)\s+)?chest",
     r"(left\s+)?arm\s+(is\s+|went\s+|going\s+)?numb.*chest|chest.*(left\s+)?arm\s+(is\s+)?numb",
     # breathing
     r"(can'?t|cannot|can\s+not|couldn'?t|hard\s+to|trouble|difficulty|struggling\s+to)\s+breath\w*",
     r"i\s+cant\s+breath\w*",
     r"short(ness)?\s+of\s+breath",
+    r"(can'?t|cannot|couldn'?t|cant)\s+catch\s+(my|his|her|a)\s+breath",
     r"(not|isn'?t|stopped|barely|hardly)\s+breathing",
     r"(turning|turned|going)\s+blue|blue\s+lips|lips\s+(are\s+)?(turning\s+)?blue",
     r"chok(ing|ed)",
@@ -49,6 +54,11 @@ _SYMPTOMS = (
     r"face\s+(is\s+)?droop\w*|slurred\s+speech|speech\s+is\s+slurred|(can'?t|cannot)\s+speak",
     r"(sudden|suddenly)\s+\w*\s*(numb\w*|weak\w*|confus\w*|blind\w*|(can'?t|cannot)\s+see)",
     r"(numb|weak)\w*\s+(on|in)\s+one\s+side|one\s+side\s+of\s+(my|his|her)\s+(body|face)",
+    r"(can'?t|cannot|cant)\s+feel\s+(my|his|her)\s+(left|right)\s+(side|arm|leg)|"
+    r"(left|right)\s+(arm|side)\s+(is\s+|went\s+|going\s+)?(numb|weak|dead)",
+    # labour, a wound
+    r"waters?\s+(has\s+|have\s+|just\s+)?(broke|broken)|in\s+labou?r\b|"
+    r"(was|been|got|i'?ve\s+been)\s+(stabbed|shot)\b|stab\s+wound|gunshot",
     r"worst\s+headache|headache\s+(is\s+)?(the\s+)?worst|thunderclap",
     # consciousness
     r"unconscious|not\s+conscious|unresponsive|not\s+responding|isn'?t\s+responding",

@@ -50,6 +50,15 @@ HOLDOUT = PROJECT_ROOT / "tests" / "nlu" / "holdout.yml"
         "book a follow up with dr patel, I had a fall yesterday and hit my head, now I keep "
         "vomiting",
         "my 3 year old swallowed some of my pills, can I book a checkup",
+        # everyday wording and typos
+        "need appt asap having realy bad chst pain since this morning",
+        "can i see someone today? hart attack symptoms i think",
+        "my chest is tight n hurts, can i come in today",
+        "pressure in my chest since an hour, can i come in today",
+        "sharp pain in chest wanna see dr patel today",
+        "cant catch my breath, need appt",
+        "i cant feel my left side, book me w dr lee",
+        "my water broke, can i come in",
     ],
 )
 def test_present_red_flags_are_seen(message):
@@ -79,6 +88,8 @@ def test_present_red_flags_are_seen(message):
         "I took my methadone this morning, can I still have the blood test",
         "I had chest pain 3 days ago, it's gone now",
         "my 3 year old needs her shots",
+        "can I get my chest x-ray results",
+        "I need a flu shot",
     ],
 )
 def test_history_and_ordinary_requests_are_not(message):
@@ -192,3 +203,25 @@ def test_an_emergency_from_a_stranger_keeps_the_number_they_gave_and_staff_their
     assert newest_slip(db).callback_number == "+14135553030"
     run(ActionFallback(), tracker(RITA, "I have severe chest pain", "nlu_fallback"))
     assert newest_slip(db).from_name == "Rita Alvarez"
+
+
+def test_an_emergency_said_at_the_confirmation_ends_the_booking_unbooked(db):
+    state = {"appointment_type": "vaccination", "provider": "okafor",
+             "slot_start": "2027-03-04T09:00:00-05:00",
+             "requested_slot": "booking_confirmed"}  # fmt: skip
+    text = "yes book it, btw i have crushing chest pain right now"
+    events, said = run(ValidateBookingForm(), tracker(MARIA, text, "affirm", form="booking_form",
+                       slots=state, new_slots={"booking_confirmed": True}))  # fmt: skip
+    filled = slots_of(events)
+    assert filled["requested_slot"] is None and "last_appointment_id" not in filled
+    assert texts(said).startswith("🚨 If this is an emergency, call 911 now")
+    # worse, later in the same conversation: reported again
+    advised = {"event": "bot", "text": "🚨 If this is an emergency, call 911 now"}
+    again = tracker(MARIA, "are you open? my chest hurts", "ask_hours")
+    again.events.insert(0, advised)
+    _, said = run(ActionAskHours(), again)
+    assert "alerted" not in texts(said), "once in a conversation"
+    worse = tracker(MARIA, "are you open? the chest pain is getting worse", "ask_hours")
+    worse.events.insert(0, advised)
+    _, said = run(ActionAskHours(), worse)
+    assert "alerted the practice staff" in texts(said), "worse: reported again"
