@@ -24,6 +24,7 @@ from actions.booking import (
     OTHER_DOCTOR_RE,
     asked_which_one,
     extract_picked_slot,
+    offered_at_clock,
     on_the_day_discussed,
     other_offer_picked,
     search_slots_events,
@@ -269,6 +270,15 @@ class PickAppointmentForm(GuardedForm):
     naming_keys: tuple[str, ...] = ("type", "provider")
 
     def gate(self, session, caller, dispatcher, tracker, activating):
+        if (
+            not activating
+            and tracker.get_slot("requested_slot") == "appointment_id"
+            and _PLAIN_NO_RE.fullmatch(latest_text(tracker))
+        ):
+            # "no" to "which appointment would you like to cancel?": none of them (asked again
+            # it would be a loop the person cannot leave)
+            dispatcher.utter_message(text="OK, nothing was changed.")
+            return []
         if caller.is_staff and not caller.is_patient and self.form_name() == "cancel_form":
             if activating and say_staff_cannot_change(
                 session, caller, dispatcher, tracker, self.verb
@@ -377,6 +387,9 @@ class PickAppointmentForm(GuardedForm):
             index = 0
         if index is not None:
             return {"appointment_id": offered[index]["id"]}
+        at_clock = offered_at_clock(latest_text(tracker), offered)
+        if at_clock is not None:  # "the 8:30 one", "the 930 one pls"
+            return {"appointment_id": at_clock["id"], "time": None}
         said = self.offered_in_said_days(tracker, offered)
         if said is not None:
             value, hits = said
@@ -477,6 +490,30 @@ _EXCEPT_RE = re.compile(
     r"excluding|save\s+for|all\s+but|everything\s+but)\b",
     re.IGNORECASE,
 )
+
+
+_PLAIN_NO_RE = re.compile(
+    r"\s*(no|nope|nah|no thanks|no thank you|none|none of them|neither|never ?mind|forget it)"
+    r"[.!]*\s*",
+    re.IGNORECASE,
+)
+_NOT_ABOUT_WORDS = (
+    "cancel all both every each my the appointments appointment appts appt visits visit ones "
+    "one them please pls and of for with"
+)
+_NOT_ABOUT = frozenset(_NOT_ABOUT_WORDS.split())
+
+
+def _about_what_is_said(said: str, mine: list[Appointment]) -> list[Appointment]:
+    """The visits whose reason ("knee pain") shares a word with the request ("cancel both knee
+    appointments"); all of them when the request says nothing a reason could match."""
+    words = {w for w in re.findall(r"[a-z]{3,}", said.lower()) if w not in _NOT_ABOUT}
+    if not words:
+        return mine
+    about = [
+        a for a in mine if a.reason and words & set(re.findall(r"[a-z]{3,}", a.reason.lower()))
+    ]
+    return about or mine
 
 
 def all_but_the_kept(tracker: Tracker, mine: list[Appointment]) -> list[Appointment] | None:
@@ -945,8 +982,11 @@ class ValidateCancelForm(PickAppointmentForm):
                 mine = upcoming(session, current_caller())
                 named = {c["id"] for c in fitting_named(tracker, as_choices(mine), _NAMED)}
                 mine = [a for a in mine if str(a.id) in named]
-                if len(mine) > 1:
+                mine = _about_what_is_said(latest_text(tracker), mine)  # "both knee ones"
+                both = re.search(r"\bboth\b", latest_text(tracker), re.IGNORECASE)
+                if len(mine) > 1 and (len(mine) == 2 or not both):
                     return _all_of_them(mine)
+                # "both" of more than two: which two is not for me to guess
         return super().choose_on_activation(dispatcher, tracker)
 
     def extract_appointment_id(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:

@@ -228,6 +228,32 @@ def search_slots_events(
     return [*reset, SlotSet("offered_slots", slot_search.as_offers(found.offers))]
 
 
+# "8:30", "930", "10am", "the 2 o'clock one": a clock time with nothing else to it
+_CLOCK_SAID_RE = re.compile(
+    r"\b(?P<h>1[0-2]|0?[1-9])(?:[:.]?(?P<m>[0-5]\d))?\s*(?P<ap>[ap]\.?m\.?)?(?:\s*o'?clock)?\b",
+    re.IGNORECASE,
+)
+
+
+def offered_at_clock(said: str, offered: list[dict]) -> dict | None:
+    """The one offered appointment at the clock time said, if exactly one is (on any day)."""
+    found = _CLOCK_SAID_RE.search(said or "")
+    if not found or not (found["m"] or found["ap"] or re.search(r"o'?clock|\bone\b", said)):
+        return None  # a bare "2" is a position, read elsewhere
+    hour, minute = int(found["h"]), int(found["m"] or 0)
+    hits = []
+    for choice in offered:
+        start = parse_iso(choice.get("start"))
+        if start is None:
+            continue
+        local = text.local(start)
+        if local.minute == minute and local.hour % 12 == hour % 12:
+            if found["ap"] and (local.hour >= 12) != found["ap"].lower().startswith("p"):
+                continue
+            hits.append(choice)
+    return hits[0] if len(hits) == 1 else None
+
+
 def pick_offer(tracker: Tracker) -> dict[str, str] | None:
     """What the person picked from the offered times, by position, "the earliest" or time."""
     offers = tracker.get_slot("offered_slots") or []
@@ -244,6 +270,9 @@ def pick_offer(tracker: Tracker) -> dict[str, str] | None:
         index = 0  # "the earliest", "any of them"; "yes" to the one time offered
     if index is not None:
         return offers[index]
+    at_clock = offered_at_clock(text, offers)
+    if at_clock is not None:  # "the 930 one pls" (no time entity in it)
+        return at_clock
     for found in time_entities(tracker):
         value = found.get("value")
         moment = parse_iso(value) if isinstance(value, str) else None

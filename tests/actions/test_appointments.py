@@ -1140,3 +1140,47 @@ def test_except_keeps_the_one_named_after_it_never_cancels_it(db):
                        form="cancel_form", activating=True))  # fmt: skip
     assert slots_of(events).get("appointment_id") is None
     assert "That leaves nothing to cancel." in texts(said)
+
+
+def test_both_back_appointments_are_the_two_about_the_back_never_all(db):
+    friday = datetime.fromisoformat("2027-03-05T00:00:00-05:00")
+    free = slots.find_free_slots(db, "checkup", "patel", friday, friday + timedelta(days=1), None)
+    maria = who_is(db, MARIA).actor
+    back = [
+        scheduling.book(db, maria, type_key="checkup", start=free[0].start, provider_key="patel",
+                        reason="back pain"),
+        scheduling.book(db, maria, type_key="checkup", start=free[-1].start, provider_key="patel",
+                        reason="my back"),
+    ]  # fmt: skip
+    db.commit()
+    assert len(upcoming(db, MARIA)) == 4
+    events, _ = run(ValidateCancelForm(), tracker(MARIA, "cancel both back appointments",
+                    "cancel_appointment", form="cancel_form", activating=True))  # fmt: skip
+    chosen = slots_of(events)
+    assert chosen["appointment_id"] == "all"
+    assert {o["id"] for o in chosen["offered_appointments"]} == {str(a.id) for a in back}
+    # "both" with nothing to tell which two: asked, not all four
+    events, _ = run(ValidateCancelForm(), tracker(MARIA, "cancel both", "cancel_appointment",
+                    form="cancel_form", activating=True))  # fmt: skip
+    assert slots_of(events).get("appointment_id") != "all"
+
+
+def test_no_to_which_appointment_changes_nothing_and_asks_no_more(db):
+    mine = upcoming(db, MARIA)
+    asked = {"offered_appointments": as_choices(mine), "requested_slot": "appointment_id"}
+    events, said = run(ValidateCancelForm(), tracker(MARIA, "no", "deny", form="cancel_form",
+                                                     slots=asked))  # fmt: skip
+    assert slots_of(events)["requested_slot"] is None
+    assert texts(said) == "OK, nothing was changed."
+
+
+def test_the_one_at_a_clock_time_picks_that_appointment(db):
+    mine = upcoming(db, MARIA)
+    blood_test = next(a for a in mine if a.appointment_type.key == "blood_test")
+    clock_said = clinic_text.local(blood_test.start_at).strftime(
+        "the %-I%M one pls"
+    )  # "the 830 one"
+    asked = {"offered_appointments": as_choices(mine), "requested_slot": "appointment_id"}
+    events, _ = run(ValidateCancelForm(), tracker(MARIA, clock_said, "inform",
+                                                  form="cancel_form", slots=asked))  # fmt: skip
+    assert slots_of(events)["appointment_id"] == str(blood_test.id), clock_said
