@@ -205,6 +205,28 @@ def whom(session, recipient: str) -> str:
     return practice.get_provider(session, recipient).display_name
 
 
+_ABOUT_ME_WORDS_RE = re.compile(
+    r"\b(my|name|is|and|number|phone|cell|mobile|it'?s|call|me|on|at|you|can|reach|this|i'?m|"
+    r"i|am|hi|hello|hey|the|best)\b",
+    re.IGNORECASE,
+)
+
+
+def only_who_i_am(text: str) -> bool:
+    """ "my name is Carla Diaz and my number is 413-555-7788": a stranger's name and number,
+    with nothing the message is about."""
+    named = _NAME_GIVEN_RE.search(text)
+    if not named and not has_phone(text):
+        return False
+    rest = text.replace(named.group("name"), " ") if named else text
+    rest = _ABOUT_ME_WORDS_RE.sub(" ", phone_pattern_removed(rest))
+    return len(re.findall(r"[a-z]{2,}", rest.lower())) == 0
+
+
+def phone_pattern_removed(text: str) -> str:
+    return re.sub(r"[+(]?\d[\d\s().-]{6,}\d", " ", text)
+
+
 class ValidateMessageForm(GuardedForm):
     offers_the_other = True
 
@@ -232,6 +254,20 @@ class ValidateMessageForm(GuardedForm):
             and ASKS_ABOUT_MESSAGES_RE.search(latest_text(tracker))
         ):
             return say_inbox(dispatcher, tracker, session, caller)  # "who do I call back?"
+        if (
+            activating
+            and caller.is_staff
+            and not caller.is_patient
+            and message_kind(tracker) in (SlipKind.REFILL.value, SlipKind.RECORDS.value)
+        ):
+            # "can you prescribe amoxicillin for Emma Nelson?": a patient's request form, not
+            # for staff
+            dispatcher.utter_message(
+                text="I can't prescribe, renew or send records from this chat: that is done in "
+                "the practice's own systems. I can take a message for a colleague if that helps.",
+                buttons=buttons([("Leave a message", "/leave_message")]),
+            )
+            return []
         return None
 
     def starts_over(self, tracker: Tracker) -> bool:
@@ -337,6 +373,8 @@ class ValidateMessageForm(GuardedForm):
             return {}  # "stop", "what are your hours?": not what the message says
         if _SWITCH_RE.search(text) and (entity(tracker, "provider") or DOCTOR_LIKE.search(text)):
             return {}  # "actually make that Dr Lee": whom it is for (the recipient), not what
+        if not current_caller().is_patient and only_who_i_am(text):
+            return {}  # "my name is Carla Diaz and my number is 413...": who, not what
         # Asked what the message says, a statement is the message, whatever it is about ("I
         # think I was charged twice" for billing reads like a billing question, but it is
         # what they want billing to know)
@@ -359,7 +397,10 @@ class ValidateMessageForm(GuardedForm):
     def extract_contact_name(self, dispatcher, tracker: Tracker, domain):
         said = latest_text(tracker)
         asked = tracker.get_slot("requested_slot")
-        if asked is None and self.starting(tracker) and not tracker.get_slot("contact_name"):
+        early = asked is None and self.starting(tracker)
+        if (early or asked in ("message_text", "message_recipient", "callback_number")) and not (
+            tracker.get_slot("contact_name")
+        ):
             # "Hi, this is Carla Mendes, please ask Dr Patel to call me back ...": given at once
             named = _NAME_GIVEN_RE.search(said)
             return {"contact_name": named.group("name")} if named else {}
@@ -396,7 +437,13 @@ class ValidateMessageForm(GuardedForm):
             if has_phone(said) and not _NOT_MY_NUMBER_RE.search(said):
                 return {"callback_number": phone_in(said)}
             return {}
-        if asked not in ("callback_number", None) and is_phone_only(latest_text(tracker)):
+        said = latest_text(tracker)
+        stranger = not current_caller().is_patient
+        if (
+            asked not in ("callback_number", None)
+            and has_phone(said)
+            and (is_phone_only(said) or (stranger and not _NOT_MY_NUMBER_RE.search(said)))
+        ):
             # a number given before it was asked for ("413 555 0111" when asked whom the
             # message is for): the number to call back; the question comes again
             dispatcher.utter_message(text="Noted: we'll call you back on that number.")

@@ -660,3 +660,24 @@ def test_actually_make_that_dr_lee_changes_whom_not_what(db):
     filled = slots_of(events)
     assert filled["message_recipient"] == "lee"
     assert not filled.get("message_text"), "the question of what it says comes again"
+
+
+def test_a_doctor_asking_to_prescribe_is_told_it_is_done_elsewhere_and_nothing_is_filed(db):
+    before = newest_slip(db).id
+    events, said = run(ValidateMessageForm(), tracker("tg:2003",
+                       "can you prescribe amoxicillin for patient Emma Nelson?", "request_refill",
+                       form=FORM, activating=True))  # fmt: skip
+    assert texts(said).startswith("I can't prescribe, renew or send records from this chat")
+    assert slots_of(events)["requested_slot"] is None
+    assert newest_slip(db).id == before
+
+
+def test_a_strangers_name_and_number_said_where_the_message_was_asked_are_who_not_what(db):
+    asked = {"message_recipient": "garcia", "requested_slot": "message_text"}
+    said = "my name is Carla Diaz and my number is 413-555-7788"
+    events, _ = run(ValidateMessageForm(), tracker(STRANGER_WEB, said, "inform", form=FORM,
+                                                   slots=asked))  # fmt: skip
+    filled = slots_of(events)
+    assert filled["contact_name"] == "Carla Diaz"
+    assert filled["callback_number"] == "+14135557788"
+    assert not filled.get("message_text"), "what the message says is asked next"
