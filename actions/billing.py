@@ -388,8 +388,21 @@ class ActionRequestPaymentPlan(StoreAction):
                 f"{text.money(request.balance_cents)}."
             )
             return []
+        floor = _PLAN_FLOOR_RE.search(request.policy or "")
+        below = floor and request.balance_cents <= int(float(floor.group(1).replace(",", "")) * 100)
+        asked = (
+            # the policy's own minimum ("balances over $200") is no promise to break
+            "That is under the amount the policy names, so I've asked the billing office whether "
+            "they can help anyway; they'll contact you."
+            if below
+            else "I've asked the billing office to set up a plan with you; they'll contact you."
+        )
         dispatcher.utter_message(
             text=f"{request.policy}\nYour current balance is {text.money(request.balance_cents)}. "
-            "I've asked the billing office to set up a plan with you; they'll contact you."
+            + asked
         )
         return []
+
+
+# "Balances over $200 can be split ...": the smallest balance a plan is for, in the policy text
+_PLAN_FLOOR_RE = re.compile(r"\b(?:over|above|more than|from)\s+\$(\d[\d,]*(?:\.\d\d)?)", re.I)

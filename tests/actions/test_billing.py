@@ -364,3 +364,19 @@ def test_an_invoice_says_its_own_claims_denial_and_never_another_visits_claim(db
     _, said = run(ActionAskInvoice(), tracker(MARIA, "show me invoice INV-2027-1017",
                                               "ask_invoice"))  # fmt: skip
     assert texts(said).startswith("I can't find INV-2027-1017 among your bills")
+
+
+def test_a_balance_under_the_policys_minimum_is_not_promised_a_plan(db):
+    from datetime import date
+
+    from clinic.models import Payment
+
+    pid = patient_id(db, MARIA)
+    db.add(Payment(patient_id=pid, invoice_id=None, amount_cents=due_cents(db, pid) - 15000,
+                   paid_on=date(2027, 2, 28), method="card"))  # fmt: skip
+    db.commit()
+    _, said = run(ActionRequestPaymentPlan(), tracker(MARIA, "can I pay in instalments",
+                                                      "request_payment_plan"))  # fmt: skip
+    assert "Your current balance is $150.00." in texts(said)
+    assert "under the amount the policy names" in texts(said)
+    assert "set up a plan with you" not in texts(said)
