@@ -120,6 +120,14 @@ _OWN_DAY_RE = re.compile(
 )
 
 
+# "when am I free?", "any open slots on Thursday?", "is Dr Lee available friday?"
+_FREE_TIME_ASKED_RE = re.compile(
+    r"(?<!feel )\b(free|available|availability|gaps?|openings?|open\s+(slots?|times?|spots?))\b"
+    r"(?!\s+(rooms?|of charge))",
+    re.IGNORECASE,
+)
+
+
 class ActionStaffSchedule(StoreAction):
     """ "What's on today?", "who is Dr Patel seeing tomorrow?" """
 
@@ -132,6 +140,25 @@ class ActionStaffSchedule(StoreAction):
 
         if say_patients_visits(dispatcher, tracker):
             return []
+        if _FREE_TIME_ASKED_RE.search(latest_text(tracker)):
+            # "when am I free this week?", "does Dr Garcia have any free slots on Wednesday
+            # afternoon?": the gaps, not the bookings
+            with store(readonly=True) as session:
+                caller = caller_of(session, tracker)
+                if caller.is_staff:
+                    from actions.booking import say_free_times_to_staff  # it imports this module
+
+                    named = entity(tracker, "provider")
+                    own = caller.staff.provider.key if caller.staff.provider else None
+                    provider = named if named and named != "any" else own
+                    if provider:
+                        return say_free_times_to_staff(
+                            dispatcher,
+                            session,
+                            tracker,
+                            provider,
+                            entity(tracker, "appointment_type"),
+                        )
         if self.patient_asks_own_day(tracker):
             # a patient's "do I have anything this friday?": their own appointments that day
             from actions.appointments import ActionListAppointments  # it imports this module

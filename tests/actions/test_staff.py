@@ -840,3 +840,16 @@ def test_staff_cancelling_a_patients_visit_are_told_it_is_done_elsewhere(db):
     _, said = run(ValidateCancelForm(), asked)
     assert "I can't cancel a patient's appointment from this chat" in texts(said)
     assert "room booking" not in texts(said)
+
+
+def test_staff_asking_when_a_doctor_is_free_hear_the_free_times_not_the_bookings(db):
+    _, said = run(ActionStaffSchedule(), tracker("tg:2003", "when am I free this week?",
+                                                 "staff_schedule"))  # fmt: skip
+    assert texts(said).startswith("Next free times with Dr. Anika Patel"), texts(said)
+    asked = tracker(RITA, "does Dr Garcia have any free slots on Wednesday afternoon?",
+                    "staff_schedule", [ent("provider", "garcia")])  # fmt: skip
+    _, said = run(ActionStaffSchedule(), asked)
+    assert texts(said).startswith("Next free times with Dr. Sofia Garcia")
+    # the day's bookings stay the answer to "what's on"
+    _, said = run(ActionStaffSchedule(), tracker(RITA, "what's on today?", "staff_schedule"))
+    assert texts(said).startswith("Schedule for")
