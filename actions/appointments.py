@@ -269,6 +269,10 @@ class PickAppointmentForm(GuardedForm):
     # What in the starting request can name the appointment meant ("cancel my blood test").
     naming_keys: tuple[str, ...] = ("type", "provider")
 
+    def keys_naming(self, tracker: Tracker) -> tuple[str, ...]:
+        """What in this request names the appointment meant."""
+        return self.naming_keys
+
     def gate(self, session, caller, dispatcher, tracker, activating):
         if (
             not activating
@@ -333,8 +337,9 @@ class PickAppointmentForm(GuardedForm):
                 chosen = mine
             events: list[EventType] = [SlotSet("time", None)] if selects else []
             # "cancel my blood test": the type names the appointment
-            ids = {c["id"] for c in fitting_named(tracker, as_choices(chosen), self.naming_keys)}
-            named = what_is_named(session, tracker, self.naming_keys)
+            keys = self.keys_naming(tracker)
+            ids = {c["id"] for c in fitting_named(tracker, as_choices(chosen), keys)}
+            named = what_is_named(session, tracker, keys)
             if chosen and not ids and named:
                 # "cancel my checkup next week" when next week holds a blood test: never the
                 # other visit; say so and let them pick
@@ -492,6 +497,12 @@ _EXCEPT_RE = re.compile(
 )
 
 
+# "... my appointment with ", "my visit w/ ": the doctor said next is the visit's
+_WITH_BEFORE_RE = re.compile(
+    r"\b(appointment|appt|visit|one|check-?up|follow[- ]?up|physical|consultation)\s+"
+    r"(with|w/|w)\s+$",
+    re.IGNORECASE,
+)
 _PLAIN_NO_RE = re.compile(
     r"\s*(no|nope|nah|no thanks|no thank you|none|none of them|neither|never ?mind|forget it)"
     r"[.!]*\s*",
@@ -582,6 +593,20 @@ class ValidateRescheduleForm(PickAppointmentForm):
     verb = "move"
     # "move my checkup to Dr Lee": a provider named when starting may be the new one
     naming_keys = ("type",)
+
+    def keys_naming(self, tracker: Tracker) -> tuple[str, ...]:
+        """ "reschedule my appointment with dr lee": that doctor names the visit meant (said
+        after "with", not "to")."""
+        said = latest_text(tracker)
+        for found in (tracker.latest_message or {}).get("entities") or []:
+            start = found.get("start")
+            if (
+                found.get("entity") == "provider"
+                and isinstance(start, int)
+                and _WITH_BEFORE_RE.search(said[:start])
+            ):
+                return ("type", "provider")
+        return self.naming_keys
 
     def name(self) -> str:
         return "validate_reschedule_form"

@@ -1184,3 +1184,12 @@ def test_the_one_at_a_clock_time_picks_that_appointment(db):
     events, _ = run(ValidateCancelForm(), tracker(MARIA, clock_said, "inform",
                                                   form="cancel_form", slots=asked))  # fmt: skip
     assert slots_of(events)["appointment_id"] == str(blood_test.id), clock_said
+
+
+def test_reschedule_my_appointment_with_dr_patel_picks_hers_not_the_list(db):
+    checkup = next(a for a in upcoming(db, MARIA) if a.provider.key == "patel")
+    text = "reschedule my appointment with dr patel"
+    named = [{**ent("provider", "patel"), "start": 31, "end": 39}]
+    events, _ = run(ValidateRescheduleForm(), tracker(MARIA, text, "reschedule_appointment", named,
+                    form="reschedule_form", activating=True))  # fmt: skip
+    assert slots_of(events)["appointment_id"] == str(checkup.id)
