@@ -461,6 +461,25 @@ def between_the_offers(dispatcher: CollectingDispatcher, tracker: Tracker) -> di
     return {"time": asked}  # the same wish again: the same offers, asked again
 
 
+_NEGATED_BEFORE_RE = re.compile(
+    r"\b(not|no|instead of|rather than|never mind the|not the)\s+(a|an|the|my)?\s*$", re.I
+)
+
+
+def meant_not_negated(tracker: Tracker, name: str) -> str | None:
+    """Of two values of an entity in one message, the one not negated ("a follow-up not a
+    checkup", "not the checkup, the follow-up"); None unless exactly one is left."""
+    said = latest_text(tracker)
+    found = [
+        e for e in (tracker.latest_message or {}).get("entities") or []
+        if e.get("entity") == name and isinstance(e.get("start"), int)
+    ]  # fmt: skip
+    if len({e.get("value") for e in found}) < 2:
+        return None
+    kept = {e.get("value") for e in found if not _NEGATED_BEFORE_RE.search(said[: e["start"]])}
+    return kept.pop() if len(kept) == 1 else None
+
+
 def other_offer_picked(form: GuardedForm, tracker: Tracker, confirm_slot: str) -> dict:
     """ "No, the 2:45 one" when asked to confirm one of the times offered: that other offer,
     with its own doctor (the one just refused came with another), asked to confirm again."""
@@ -689,6 +708,9 @@ class ValidateBookingForm(GuardedForm):
     def extract_appointment_type(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         asked = tracker.get_slot("requested_slot")
         starting = is_activating(tracker, self.form_name())
+        meant = meant_not_negated(tracker, "appointment_type") if self.answers(tracker) else None
+        if meant:  # "sorry, I meant a follow-up not a checkup": the follow-up
+            return {"appointment_type": meant}
         if (
             not self.answers(tracker)
             or (asked != "appointment_type" and not starting)

@@ -1394,3 +1394,13 @@ def test_what_is_on_my_waitlist_and_taking_me_off_it(db):
     assert texts(said).startswith("Done: you're off the waitlist for physical exam")
     _, said = run(ActionJoinWaitlist(), tracker(MARIA, "am I on the waitlist?", "join_waitlist"))
     assert texts(said) == "You're not on any waitlist at the moment."
+
+
+def test_i_meant_a_follow_up_not_a_checkup_is_the_follow_up(db):
+    text = "sorry, I meant a follow-up not a checkup"
+    named = [{**ent("appointment_type", "follow_up"), "start": 17, "end": 26},
+             {**ent("appointment_type", "checkup"), "start": 33, "end": 40}]  # fmt: skip
+    state = {"appointment_type": "checkup", "provider": "lee", "requested_slot": "slot_start"}
+    events, _ = run(ValidateBookingForm(), tracker(MARIA, text, "inform", named, form=FORM,
+                    slots=state, new_slots={"appointment_type": "checkup"}))  # fmt: skip
+    assert slots_of(events)["appointment_type"] == "follow_up"
