@@ -50,7 +50,7 @@ from actions.common import (
     time_entities,
     wants_earliest,
 )
-from actions.faq import day_answer
+from actions.faq import REMINDER_ASKED_RE, day_answer, reminders_answer
 from actions.forms import GuardedForm, current_caller, is_activating
 from actions.offer_shift import shifted_time
 from actions.patient_lookup import say_staff_cannot_change
@@ -461,6 +461,16 @@ def between_the_offers(dispatcher: CollectingDispatcher, tracker: Tracker) -> di
     return {"time": asked}  # the same wish again: the same offers, asked again
 
 
+# "for me and my husband", "one for me and one for my son", "both of us": the sender's own too
+_ME_TOO_RE = re.compile(
+    r"\b(for me and|me and my|both of us|for us both|for the two of us)\b", re.IGNORECASE
+)
+# A question about a doctor, not a choice of one ("is dr lee a man or a woman?")
+_ABOUT_THE_DOCTOR_RE = re.compile(
+    r"^\W*(is|are|does|do|what|what'?s|how|who|which)\b.*\b(man|woman|male|female|good|nice|"
+    r"old|young|speak|languages?|experience|difference|better|best|like|rated|reviews?)\b",
+    re.IGNORECASE,
+)
 _NEGATED_BEFORE_RE = re.compile(
     r"\b(not|no|instead of|rather than|never mind the|not the)\s+(a|an|the|my)?\s*$", re.I
 )
@@ -579,6 +589,10 @@ class ValidateBookingForm(GuardedForm):
         return [SlotSet("also_wanted", f"{ANOTHER_VISIT}{other}")]
 
     def gate(self, session, caller: Caller, dispatcher, tracker, activating):
+        if activating and REMINDER_ASKED_RE.search(latest_text(tracker)):
+            # "can you remind me about my blood test the day before?": it is done already
+            dispatcher.utter_message(text=reminders_answer())
+            return []
         answer = waitlist_answer(tracker) if activating else None
         if answer is not None:  # "a checkup" typed for the waitlist: no booking was asked for
             return join_waitlist(dispatcher, tracker, *answer, session=session)
@@ -624,6 +638,14 @@ class ValidateBookingForm(GuardedForm):
         if someone:
             # A booking here goes on this chat's own record: never on a relative's behalf.
             phone = text.phone(practice.clinic_info(session).phone)
+            if _ME_TOO_RE.search(latest_text(tracker)):
+                # "a checkup for me and one for my husband": theirs goes on, the other is said
+                dispatcher.utter_message(
+                    text=f"I'll book yours here, {caller.patient.first_name}. For your "
+                    f"{someone}'s, please call the front desk on {phone}"
+                    + ("." if is_a_child(someone) else ", or they can book in their own chat.")
+                )
+                return None
             dispatcher.utter_message(
                 text=f"I can only book appointments for you, {caller.patient.first_name}, in "
                 f"this chat: a booking goes on your own record. To book for your {someone}, "
@@ -806,6 +828,15 @@ class ValidateBookingForm(GuardedForm):
     def validate_provider(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         if str(value).lower() == ANY:
             return {"provider": ANY}
+        said = latest_text(tracker)
+        if tracker.get_slot("requested_slot") == "provider" and _ABOUT_THE_DOCTOR_RE.search(said):
+            # "is dr lee a man or a woman?", "is dr lee any good?" asked who: a question, not
+            # the choice; what the practice file says of its doctors, and the question again
+            dispatcher.utter_message(
+                text="I can only tell you our doctors' names and fields here; the front desk "
+                "can tell you more about each of them."
+            )
+            return {"provider": None}
         if tracker.get_slot("provider") is None:
             # the visit type named with it was checked first and already refused this provider
             # (and said why): "a vaccination with Dr Lee" must not be refused twice

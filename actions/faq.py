@@ -262,7 +262,7 @@ _FASTING_RE = re.compile(r"\b(fast|fasting|eat|eating|food|drink|breakfast)\b", 
 
 # "do you send reminders?", "can you remind me the day before?" (a question about reminders,
 # not "remind me when my appointment is" nor "I got a reminder but ...")
-_REMINDER_RE = re.compile(
+REMINDER_ASKED_RE = re.compile(
     r"^\W*(?:do|does|will|would|can|could|are|is|how)\b.*\bremind(?:er|ers)?\b(?!.*\bwhen\b)",
     re.I,
 )
@@ -290,7 +290,7 @@ def say_practice_answer(dispatcher, tracker, *, also: str = "") -> bool:
         answer = practice.faq_answer(session, asked)
         if answer is None and also:
             answer = practice.faq_answer(session, also)
-    if answer is None and _REMINDER_RE.search(asked):
+    if answer is None and REMINDER_ASKED_RE.search(asked):
         answer = reminders_answer()
     if answer is None:
         return False

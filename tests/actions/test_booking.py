@@ -1404,3 +1404,30 @@ def test_i_meant_a_follow_up_not_a_checkup_is_the_follow_up(db):
     events, _ = run(ValidateBookingForm(), tracker(MARIA, text, "inform", named, form=FORM,
                     slots=state, new_slots={"appointment_type": "checkup"}))  # fmt: skip
     assert slots_of(events)["appointment_type"] == "follow_up"
+
+
+def test_a_question_about_a_doctor_asked_who_is_answered_not_taken_for_a_choice(db):
+    asked = tracker(MARIA, "is dr lee a man or a woman?", "inform", [ent("provider", "lee")],
+                    form=FORM, slots={"appointment_type": "checkup", "requested_slot": "provider"},
+                    new_slots={"provider": "lee"})  # fmt: skip
+    events, said = run(ValidateBookingForm(), asked)
+    assert slots_of(events)["provider"] is None
+    assert texts(said).startswith("I can only tell you our doctors' names and fields here")
+
+
+def test_can_you_remind_me_is_answered_with_the_reminders_not_a_booking(db):
+    asked = start(MARIA, "can you remind me about my blood test the day before?",
+                  appointment_type="blood_test")  # fmt: skip
+    events, said = run(ValidateBookingForm(), asked)
+    assert texts(said).startswith("Yes: for every visit booked, I send you a reminder here")
+    assert slots_of(events)["requested_slot"] is None
+
+
+def test_a_checkup_for_me_and_one_for_my_husband_books_mine(db):
+    events, said = run(ValidateBookingForm(), start(MARIA,
+                       "book a checkup for me and one for my husband on saturday",
+                       appointment_type="checkup"))  # fmt: skip
+    assert texts(said).startswith("I'll book yours here, Maria. For your husband's")
+    filled = slots_of(events)
+    assert filled.get("appointment_type") == "checkup", "her own booking goes on"
+    assert "requested_slot" not in filled, "not ended like a booking for a relative alone"
