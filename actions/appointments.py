@@ -216,7 +216,8 @@ def _bare_weekday(tracker: Tracker, value: Any) -> bool:
 # "for next week", "until after the 10th")
 _NEW_TIME_LEAD_RE = re.compile(
     r"\b(?:to|for|till|until|into|instead|rather|prefer|better|maybe|perhaps|how about|"
-    r"what about)\s+(?:the\s+|a\s+|on\s+|at\s+|sometime\s+|some\s+time\s+)?$",
+    r"what about)\s+(?:the\s+|a\s+|on\s+|at\s+|sometime\s+|some\s+time\s+|"
+    r"the\s+same\s+time\s+)?$",
     re.IGNORECASE,
 )
 

@@ -106,9 +106,9 @@ _UNIT = r"(?P<unit>hours?|hrs?|h|minutes?|mins?)"
 _MOVED_BY_RES = (
     re.compile(rf"\b{_AMOUNT}\s*{_UNIT}\s+(?P<way>later|earlier|sooner)\b", re.I),
     re.compile(
-        rf"\b(?P<way>(?:push(?:ed)?|put)(?:\s+\S+){{0,4}}?\s+back|"
-        rf"(?:bring|brought)(?:\s+\S+){{0,4}}?\s+forward|"
-        rf"move(?:d)?(?:\s+\S+){{0,4}}?\s+(?:up|back))\s+(?:by\s+)?{_AMOUNT}\s*{_UNIT}\b",
+        rf"\b(?P<way>(?:push(?:ed)?|put)(?:\s+\S+){{0,7}}?\s+back|"
+        rf"(?:bring|brought)(?:\s+\S+){{0,7}}?\s+forward|"
+        rf"move(?:d)?(?:\s+\S+){{0,7}}?\s+(?:up|back))\s+(?:by\s+)?{_AMOUNT}\s*{_UNIT}\b",
         re.I,
     ),
 )

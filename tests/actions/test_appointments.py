@@ -1193,3 +1193,24 @@ def test_reschedule_my_appointment_with_dr_patel_picks_hers_not_the_list(db):
     events, _ = run(ValidateRescheduleForm(), tracker(MARIA, text, "reschedule_appointment", named,
                     form="reschedule_form", activating=True))  # fmt: skip
     assert slots_of(events)["appointment_id"] == str(checkup.id)
+
+
+@pytest.mark.parametrize(
+    ("text", "shift"),
+    [("move my check-up to the same time next week", timedelta(days=7)),
+     ("push my appointment with dr patel back an hour", timedelta(hours=1))],
+)  # fmt: skip
+def test_a_move_said_relative_to_the_visit_is_that_time(db, text, shift):
+    checkup = next(a for a in upcoming(db, MARIA) if a.appointment_type.key == "checkup")
+    entities = [{**ent("appointment_type", "checkup"), "start": 8, "end": 16}]
+    if "next week" in text:
+        week = {"from": "2027-03-08", "to": "2027-03-14"}
+        entities.append({**ent("time", week), "start": text.index("next week"), "end": len(text)})
+    if "dr patel" in text:
+        entities = [{**ent("provider", "patel"), "start": text.index("dr patel"), "end": 33}]
+    events, _ = run(ValidateRescheduleForm(), tracker(MARIA, text, "reschedule_appointment",
+                    entities, form="reschedule_form", activating=True))  # fmt: skip
+    filled = slots_of(events)
+    assert filled["appointment_id"] == str(checkup.id)
+    moved = clinic_text.local(checkup.start_at) + shift
+    assert datetime.fromisoformat(filled["time"]) == moved, filled
