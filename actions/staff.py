@@ -578,6 +578,56 @@ def _names_of(session, staff_ids: list[Any]) -> str:
     return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
 
+# "is the conference room free at 2?", "which meeting rooms are free tomorrow at 10?"
+_ROOM_FREE_ASKED_RE = re.compile(
+    r"^\W*(is|are|which|what|any|do we have)\b.*\b(free|available|booked|taken|empty)\b",
+    re.IGNORECASE,
+)
+
+
+def say_rooms_free(dispatcher, session, caller, tracker: Tracker) -> list[EventType]:
+    """Whether the room named (or each meeting room) is free at the time asked, for the length
+    said (an hour if none), with who has it when not; a button books a free one."""
+    want = wanted(time_entities(tracker)[0].get("value"))
+    if want is None:
+        return []
+    start = want.exact or want.start
+    minutes = meeting_minutes(latest_text(tracker)) or DEFAULT_MEETING.total_seconds() / 60
+    end = start + timedelta(minutes=minutes) if want.exact else want.end
+    named = entity(tracker, "room")
+    rooms = (
+        [practice.get_room(session, named)] if named else practice.rooms(session, RoomKind.MEETING)
+    )
+    booked = [
+        b
+        for b in staff.room_bookings(session, caller.staff_actor, text.local(start).date())
+        if b.start_at < end and start < b.end_at
+    ]
+    when = f"{text.when(start)}" + ("" if want.exact else f" to {text.clock_time(end)}")
+    lines, choices = [], []
+    for room in rooms:
+        taken = [b for b in booked if b.room_id == room.id]
+        if taken:
+            spans = "; ".join(
+                f"{text.clock_time(b.start_at)}-{text.clock_time(b.end_at)} ({b.title})"
+                for b in taken
+            )
+            lines.append(f"• {room.name}: booked {spans}")
+        else:
+            lines.append(f"• {room.name}: free")
+            if want.exact:
+                choices.append(
+                    (
+                        f"Book the {room.name}",
+                        payload("staff_book_meeting", room=room.key, time=text.iso_local(start)),
+                    )
+                )
+    log.info("staff.rooms_free rooms=%d", len(rooms))
+    dispatcher.utter_message(text="\n".join([f"Meeting rooms, {when}:", *lines]),
+                             buttons=buttons(choices))  # fmt: skip
+    return []
+
+
 class ValidateMeetingForm(GuardedForm):
     def name(self) -> str:
         return "validate_meeting_form"
@@ -592,6 +642,9 @@ class ValidateMeetingForm(GuardedForm):
             # "any meetings tomorrow?": the meetings, not a new booking
             say_my_meetings(dispatcher, tracker)
             return []
+        if activating and _ROOM_FREE_ASKED_RE.search(said) and time_entities(tracker):
+            # "is the conference room free at 2pm today?": whether it is, then the way to book
+            return say_rooms_free(dispatcher, session, caller, tracker)
         return None
 
     def after(self, dispatcher, tracker: Tracker, changed: set[str], activating: bool):

@@ -853,3 +853,19 @@ def test_staff_asking_when_a_doctor_is_free_hear_the_free_times_not_the_bookings
     # the day's bookings stay the answer to "what's on"
     _, said = run(ActionStaffSchedule(), tracker(RITA, "what's on today?", "staff_schedule"))
     assert texts(said).startswith("Schedule for")
+
+
+def test_is_the_conference_room_free_says_so_and_offers_to_book_it(db):
+    from actions.staff import ValidateMeetingForm
+
+    at_two = "2027-03-01T14:00:00-05:00"
+    asked = tracker(RITA, "is the conference room free at 2pm today?", "staff_book_meeting",
+                    [ent("room", "conference"), ent("time", at_two)], form="meeting_form",
+                    activating=True)  # fmt: skip
+    events, said = run(ValidateMeetingForm(), asked)
+    assert texts(said).startswith("Meeting rooms, Mon, Mar 1 at 2:00 PM:\n• Conference Room: ")
+    assert slots_of(events)["requested_slot"] is None, "no booking questions"
+    assert texts(said).endswith("• Conference Room: free")  # the demo has nothing then
+    assert buttons(said)[0]["payload"] == (
+        f'/staff_book_meeting{{"room":"conference","time":"{at_two}"}}'
+    )
