@@ -104,6 +104,11 @@ _ADDRESSED_DESKS = (
     ),
 )
 ON_FILE = "on_file"
+_PHARMACY_RE = re.compile(
+    r"\b(pharmacy|pharmacist|chemist|drug\s*store|cvs|walgreens?|rite\s*aid|walmart|costco|"
+    r"kroger|stop\s*&?\s*shop|big\s*y)\b",
+    re.IGNORECASE,
+)
 # "actually make that Dr Lee", "send it to Dr Patel instead": the recipient changes
 _SWITCH_RE = re.compile(
     r"\b(actually|instead|make (that|it)|change (that|it)|rather|not (dr|doctor)|send it to|"
@@ -342,6 +347,20 @@ class ValidateMessageForm(GuardedForm):
         requested = tracker.get_slot("requested_slot")
         text = latest_text(tracker)
         refill = message_kind(tracker) == SlipKind.REFILL.value
+        if (
+            refill
+            and not self.starting(tracker)
+            and _PHARMACY_RE.search(text)
+            and requested
+            in ("message_recipient", "message_text", "callback_number", "message_urgent")
+        ):
+            # "CVS on Main Street" for a refill: where it goes, kept with the request (not the
+            # practice's own address, which a location question would get)
+            current = tracker.get_slot("message_text") or ""
+            combined = f"{current} (pharmacy: {text.strip()})" if current else text.strip()
+            if requested != "message_text":
+                dispatcher.utter_message(text="Noted: I've added the pharmacy to your request.")
+            return {"message_text": combined[:MAX_MESSAGE]}
         if self.starting(tracker):
             with store(readonly=True) as session:
                 names = {

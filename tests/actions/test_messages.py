@@ -681,3 +681,12 @@ def test_a_strangers_name_and_number_said_where_the_message_was_asked_are_who_no
     assert filled["contact_name"] == "Carla Diaz"
     assert filled["callback_number"] == "+14135557788"
     assert not filled.get("message_text"), "what the message says is asked next"
+
+
+def test_the_pharmacy_said_during_a_refill_goes_with_the_request(db):
+    asked = {"message_kind": "refill", "message_recipient": "lee",
+             "message_text": "atorvastatin 20 mg", "requested_slot": "callback_number"}  # fmt: skip
+    events, said = run(ValidateMessageForm(), tracker(MARIA, "CVS on Main Street", "ask_location",
+                                                      form=FORM, slots=asked))  # fmt: skip
+    assert slots_of(events)["message_text"] == "atorvastatin 20 mg (pharmacy: CVS on Main Street)"
+    assert "added the pharmacy" in texts(said)
