@@ -504,6 +504,10 @@ _WITH_BEFORE_RE = re.compile(
     r"(with|w/|w)\s+$",
     re.IGNORECASE,
 )
+# "actually I meant the checkup", "no, the other one, the follow-up": another appointment
+_I_MEANT_RE = re.compile(
+    r"\b(i meant|i mean|meant to say|not that one|the other one|wrong one|not the)\b", re.I
+)
 _PLAIN_NO_RE = re.compile(
     r"\s*(no|nope|nah|no thanks|no thank you|none|none of them|neither|never ?mind|forget it)"
     r"[.!]*\s*",
@@ -817,6 +821,30 @@ class ValidateRescheduleForm(PickAppointmentForm):
 
     def extract_slot_start(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         return extract_picked_slot(self, dispatcher, tracker, waitlist=False)
+
+    def extract_appointment_id(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
+        asked = tracker.get_slot("requested_slot")
+        if asked in ("time", "slot_start", "reschedule_confirmed") and _I_MEANT_RE.search(
+            latest_text(tracker)
+        ):
+            # "actually I meant the checkup tomorrow" while moving the blood test: that one
+            with store(readonly=True) as session:
+                mine = as_choices(upcoming(session, current_caller()))
+            other = [
+                c
+                for c in fitting_named(tracker, mine, ("type", "provider"))
+                if c["id"] != str(tracker.get_slot("appointment_id"))
+            ]
+            if len(other) == 1 and len(other) < len(mine):
+                dispatcher.utter_message(text=f"OK, your {other[0]['label'].lower()} then.")
+                # its type and doctor come with it (validate_appointment_id)
+                return {
+                    "appointment_id": other[0]["id"],
+                    "time": None,
+                    "slot_start": None,
+                    "reschedule_confirmed": None,
+                }
+        return super().extract_appointment_id(dispatcher, tracker, domain)
 
     def not_caught(self, dispatcher, tracker: Tracker, requested: str) -> None:
         if not asked_which_one(dispatcher, tracker, requested):

@@ -1214,3 +1214,19 @@ def test_a_move_said_relative_to_the_visit_is_that_time(db, text, shift):
     assert filled["appointment_id"] == str(checkup.id)
     moved = clinic_text.local(checkup.start_at) + shift
     assert datetime.fromisoformat(filled["time"]) == moved, filled
+
+
+def test_actually_i_meant_the_checkup_while_moving_the_blood_test_moves_the_checkup(db):
+    mine = upcoming(db, MARIA)
+    blood_test = next(a for a in mine if a.appointment_type.key == "blood_test")
+    checkup = next(a for a in mine if a.appointment_type.key == "checkup")
+    state = {"appointment_id": str(blood_test.id), "appointment_type": "blood_test",
+             "provider": "okafor", "requested_slot": "time"}  # fmt: skip
+    text = "actually i meant the checkup tmrw"
+    named = [{**ent("appointment_type", "checkup"), "start": 21, "end": 28}]
+    events, said = run(ValidateRescheduleForm(), tracker(MARIA, text, "inform", named,
+                       form="reschedule_form", slots=state))  # fmt: skip
+    filled = slots_of(events)
+    assert filled["appointment_id"] == str(checkup.id)
+    assert filled["provider"] == "patel" and filled["appointment_type"] == "checkup"
+    assert texts(said).startswith("OK, your check-up, ")
