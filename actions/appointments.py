@@ -484,7 +484,8 @@ class ActionAskAppointmentId(StoreAction):
             question = "I'll move them one at a time. Which one first?"
         choices = [(o["label"], payload("inform", appointment_id=o["id"])) for o in offered]
         if len(offered) > 1 and verb == "cancel":
-            choices.append((f"All {len(offered)} of them", payload("inform", appointment_id=ALL)))
+            every = "Both of them" if len(offered) == 2 else f"All {len(offered)} of them"
+            choices.append((every, payload("inform", appointment_id=ALL)))
         dispatcher.utter_message(text=question, buttons=buttons(choices))
         return events
 
@@ -1071,7 +1072,7 @@ class ValidateCancelForm(PickAppointmentForm):
     def validate_appointment_id(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         if value != ALL:
             return super().validate_appointment_id(value, dispatcher, tracker, domain)
-        # "All 2 of them" under "which vaccination?": those two, not every appointment
+        # "Both of them" under "which vaccination?": those two, not every appointment
         listed = {str(o["id"]) for o in tracker.get_slot("offered_appointments") or []}
         with store() as session:
             mine = upcoming(session, current_caller())

@@ -1078,7 +1078,7 @@ def test_no_the_other_one_instead_when_asked_to_confirm_a_cancellation_switches_
 
 
 def test_all_of_them_means_those_listed_or_named_never_every_appointment(db):
-    """ "Cancel both my check-ups" or "All 2 of them" under a list of check-ups: the check-ups,
+    """ "Cancel both my check-ups" or "Both of them" under a list of check-ups: the check-ups,
     not the blood test that was never mentioned."""
     blood_test = next(a for a in upcoming(db, MARIA) if a.appointment_type.key == "blood_test")
     friday = datetime.fromisoformat("2027-03-05T00:00:00-05:00")
