@@ -131,6 +131,13 @@ _FRIENDLY_ONLY_RE = re.compile(
     "\U0001f604\U0001f601\u2764\u263a\U0001f917\u2705\U0001f3fb-\U0001f3ff\ufe0f]|\\s)+"
 )
 ACKNOWLEDGED = "😊 Is there anything else I can help you with?"
+# A stranger who will not, or cannot, share their number with the button
+_NO_SHARING_RE = re.compile(
+    r"\b(don'?t|do not|won'?t|rather not|not)\b.{0,25}\b(share|give|send)\b.{0,20}\b(number|phone|"
+    r"contact)|\b(how|can'?t|cannot|don'?t know how)\b.{0,20}\b(press|tap|click|find|see)\b.{0,20}"
+    r"\bbutton",
+    re.IGNORECASE,
+)
 # A health question the assistant must not answer ("can I drink alcohol with metformin?")
 MEDICAL_QUESTION_RE = re.compile(
     r"\b(medicines?|medications?|meds|pills?|tablets?|doses?|dosage|ibuprofen|tylenol|advil|"
@@ -225,6 +232,17 @@ def say_unclear(dispatcher, tracker: Tracker, answer: str, suggest: bool) -> lis
         return []
     if caller.is_staff and not caller.is_patient:  # what it does for staff, not a patient menu
         dispatcher.utter_message(text=STAFF_CANNOT_HELP, buttons=buttons(STAFF_MENU))
+        return []
+    if not caller.is_patient and _NO_SHARING_RE.search(latest_text(tracker)):
+        # "i dont want to share my number", "i dont know how to press that button": another way
+        with store(readonly=True) as session:
+            phone = text.phone(practice.clinic_info(session).phone)
+        dispatcher.utter_message(
+            text="No problem. Without linking, I can still answer questions about hours, "
+            "directions and insurance, and take a message for the practice. To book or hear "
+            f"about your own appointments, the front desk can help you on {phone}.",
+            buttons=buttons([("Leave a message", "/leave_message"), HUMAN_BUTTON]),
+        )
         return []
     if MEDICAL_QUESTION_RE.search(latest_text(tracker)) and not _ABOUT_MONEY_RE.search(
         latest_text(tracker)

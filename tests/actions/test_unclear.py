@@ -435,3 +435,12 @@ def test_a_question_about_a_bill_is_no_medical_question(db):
     _, said = run(ActionOutOfScope(), tracker(MARIA, "is my flu shot bill covered?",
                                               "out_of_scope"))  # fmt: skip
     assert "medical advice" not in texts(said)
+
+
+@pytest.mark.parametrize(
+    "text", ["i dont want to share my number", "i dont know how to press that button"]
+)
+def test_a_stranger_who_will_not_share_their_number_hears_another_way(db, text):
+    _, said = run(ActionFallback(), tracker(STRANGER_WEB, text, "nlu_fallback"))
+    assert texts(said).startswith("No problem. Without linking")
+    assert "(413) 555-0100" in texts(said)
