@@ -1086,6 +1086,23 @@ class ActionAskSlotStart(StoreAction):
         return []
 
 
+def reminder_promise(appointment) -> str:
+    """ ", and I'll remind you the day before" only for reminders still ahead (a visit later
+    today gets the 2-hour one, or none)."""
+    ahead = [
+        before for _, before in scheduling.REMINDERS if appointment.start_at - before > clock.now()
+    ]
+    if not ahead:
+        return ""
+    first = max(ahead)
+    when = (
+        "the day before"
+        if first >= timedelta(hours=24)
+        else f"{first.seconds // 3600} hours before"
+    )
+    return f", and I'll remind you {when}"
+
+
 class ActionSubmitBooking(StoreAction):
     def name(self) -> str:
         return "action_submit_booking"
@@ -1100,10 +1117,10 @@ class ActionSubmitBooking(StoreAction):
                 except DomainError as error:
                     say_error(dispatcher, error)
                     return reset_flow(tracker)
+                remind = reminder_promise(appointment)
                 dispatcher.utter_message(
                     text=f"Done! You're booked: {scheduling.describe(appointment)}. "
-                    "I've sent you a confirmation with a calendar file, and I'll remind you the "
-                    "day before.",
+                    f"I've sent you a confirmation with a calendar file{remind}.",
                     buttons=scheduling.appointment_buttons(appointment),
                 )
         elif tracker.get_slot("booking_confirmed") is False:

@@ -1431,3 +1431,18 @@ def test_a_checkup_for_me_and_one_for_my_husband_books_mine(db):
     filled = slots_of(events)
     assert filled.get("appointment_type") == "checkup", "her own booking goes on"
     assert "requested_slot" not in filled, "not ended like a booking for a relative alone"
+
+
+def test_the_reminder_promised_is_one_that_will_still_go_out(db):
+    from datetime import timedelta as td
+
+    from actions.booking import reminder_promise
+
+    class Visit:
+        def __init__(self, start):
+            self.start_at = start
+
+    now = clock.now()
+    assert reminder_promise(Visit(now + td(days=3))) == ", and I'll remind you the day before"
+    assert reminder_promise(Visit(now + td(hours=5))) == ", and I'll remind you 2 hours before"
+    assert reminder_promise(Visit(now + td(hours=1))) == ""
