@@ -247,11 +247,35 @@ def tell_desk_running_late(
     )
     log.info("appointment.running_late appointment=%s ahead=%s", appointment.id, ahead)
     told = "you expect to be a little late for" if ahead else "you're running late for"
+    late_by = minutes_late(said)
+    length = appointment.end_at - appointment.start_at
+    warning = (
+        f" Your visit is {int(length.total_seconds() // 60)} minutes long, so that late the "
+        "front desk may need to move it; they'll tell you."
+        if late_by is not None and late_by >= length.total_seconds() / 60 / 2
+        else ""
+    )
     dispatcher.utter_message(
         text=f"Thanks for letting us know. I've told the front desk {told} your "
-        f"{what[:1].lower()}{what[1:]}. If you can't make it at all, I can move or cancel it.",
+        f"{what[:1].lower()}{what[1:]}.{warning} If you can't make it at all, I can move or "
+        "cancel it.",
         buttons=scheduling.appointment_buttons(appointment),
     )
+
+
+_LATE_BY_RE = re.compile(
+    r"\b(?P<n>\d{1,3}|an?|half an?)\s*(?P<unit>min(ute)?s?|hours?|hrs?)\b", re.IGNORECASE
+)
+
+
+def minutes_late(said: str) -> float | None:
+    """ "45 min late", "half an hour late", "an hour": how late, in minutes; None if not said."""
+    found = _LATE_BY_RE.search(said or "")
+    if not found:
+        return None
+    amount = found["n"].lower()
+    count = 0.5 if amount.startswith("half") else 1.0 if amount in ("a", "an") else float(amount)
+    return count * (60 if found["unit"].lower().startswith("h") else 1)
 
 
 _FROM_TO_RE = re.compile(r"\bfrom\b.+\b(?:to|till|until)\b", re.IGNORECASE)

@@ -1230,3 +1230,15 @@ def test_actually_i_meant_the_checkup_while_moving_the_blood_test_moves_the_chec
     assert filled["appointment_id"] == str(checkup.id)
     assert filled["provider"] == "patel" and filled["appointment_type"] == "checkup"
     assert texts(said).startswith("OK, your check-up, ")
+
+
+def test_very_late_for_a_short_visit_is_warned_it_may_need_moving(db, frozen_now):
+    from actions.appointments import ActionRunningLate
+
+    visit = upcoming(db, MARIA)[0]
+    frozen_now((visit.start_at - timedelta(minutes=20)).isoformat())
+    _, said = run(ActionRunningLate(), tracker(MARIA, "gonna be 45 min late is that ok?",
+                                               "running_late"))  # fmt: skip
+    assert "so that late the front desk may need to move it" in texts(said)
+    _, said = run(ActionRunningLate(), tracker(MARIA, "running 5 minutes late", "running_late"))
+    assert "may need to move it" not in texts(said)
