@@ -8,15 +8,24 @@ to be booked, moved or cancelled) and so `rasa data validate` knows every respon
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import StoreAction, buttons, day_said_last, last_bot_text, latest_text
+from actions.common import (
+    StoreAction,
+    buttons,
+    caller_of,
+    day_said_last,
+    last_bot_text,
+    latest_text,
+    store,
+)
 from actions.identity import LAST_NAME_QUESTION, first_name_asked_for_last
-from clinic import text
+from clinic import scheduling, text
+from clinic.errors import DomainError
 from clinic.identity import single_name
 
 YES_NO = "/affirm", "/deny"
@@ -37,6 +46,37 @@ def _birth_date(iso: str | None) -> str:
 def _moving(tracker: Tracker) -> str:
     label = tracker.get_slot("appointment_label")
     return f"your {label}" if label else "it"
+
+
+NEARBY = timedelta(days=14)
+
+
+def _same_kind_nearby(tracker: Tracker) -> str:
+    """ "You already have a blood test on Wed, Mar 10 at 8:30 AM. " before "Shall I book a
+    blood test ... ?", when one of the same kind is booked within two weeks of it (booking
+    another stays possible: it may be meant)."""
+    type_key, start = tracker.get_slot("appointment_type"), tracker.get_slot("slot_start")
+    try:
+        at = datetime.fromisoformat(str(start))
+    except ValueError:
+        return ""
+    try:
+        with store(readonly=True) as session:
+            caller = caller_of(session, tracker)
+            if not caller.is_patient or not type_key:
+                return ""
+            mine = scheduling.upcoming_for_patient(session, caller.actor, limit=20)
+            near = [
+                a
+                for a in mine
+                if a.appointment_type.key == type_key and abs(a.start_at - at) <= NEARBY
+            ]
+            if not near:
+                return ""
+            kind = near[0].appointment_type.name.lower()
+            return f"You already have {text.article(kind)} on {text.when(near[0].start_at)}. "
+    except DomainError:
+        return ""
 
 
 Choices = list[tuple[str, str]] | Callable[[Tracker], list[tuple[str, str]]]
@@ -64,7 +104,7 @@ QUESTIONS: dict[str, tuple[Text, Choices]] = {
         [],
     ),
     "action_ask_booking_confirmed": (
-        lambda t: f"Shall I book {_slot('slot_label', 'this visit')(t)}?",
+        lambda t: f"{_same_kind_nearby(t)}Shall I book {_slot('slot_label', 'this visit')(t)}?",
         [("Yes, book it", YES_NO[0]), ("No", YES_NO[1])],
     ),
     "action_ask_reschedule_confirmed": (

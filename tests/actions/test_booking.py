@@ -1446,3 +1446,16 @@ def test_the_reminder_promised_is_one_that_will_still_go_out(db):
     assert reminder_promise(Visit(now + td(days=3))) == ", and I'll remind you the day before"
     assert reminder_promise(Visit(now + td(hours=5))) == ", and I'll remind you 2 hours before"
     assert reminder_promise(Visit(now + td(hours=1))) == ""
+
+
+def test_the_confirmation_says_a_visit_of_the_same_kind_is_booked_near_it(db):
+    from actions.questions import ActionAskBookingConfirmed
+
+    (free, *_) = free_on(db, FRIDAY)
+    state = {"appointment_type": "checkup", "slot_start": free.iso_start,
+             "slot_label": "a check-up with Dr. Anika Patel on Fri, Mar 5"}  # fmt: skip
+    _, said = run(ActionAskBookingConfirmed(), tracker(MARIA, slots=state))
+    assert texts(said).startswith("You already have a check-up on Tue, Mar 2 at 10:00 AM. Shall I")
+    state["appointment_type"] = "physical"
+    _, said = run(ActionAskBookingConfirmed(), tracker(MARIA, slots=state))
+    assert texts(said).startswith("Shall I book")
