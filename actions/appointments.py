@@ -1401,6 +1401,18 @@ class ActionConfirmAttendance(StoreAction):
                     return []
                 chosen = self._narrowed(tracker, mine)
                 to_confirm = [a for a in chosen if a.status is not AppointmentStatus.CONFIRMED]
+                if len(to_confirm) > 1 and _ALL_OF_THEM_RE.search(said):
+                    # "confirm all of them pls": each, and each said
+                    done = [
+                        scheduling.describe(
+                            scheduling.confirm_attendance(session, caller.actor, a.id)
+                        )
+                        for a in to_confirm
+                    ]
+                    dispatcher.utter_message(
+                        text="\n".join(["Thanks, you're confirmed for:", *(f"• {d}" for d in done)])
+                    )
+                    return []
                 if len(chosen) > 1 and len(to_confirm) == 1:
                     chosen = to_confirm  # the others are confirmed already: the one left
                 if len(chosen) > 1 and not to_confirm:  # "yes I'll be there" once more

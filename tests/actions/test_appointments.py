@@ -1242,3 +1242,19 @@ def test_very_late_for_a_short_visit_is_warned_it_may_need_moving(db, frozen_now
     assert "so that late the front desk may need to move it" in texts(said)
     _, said = run(ActionRunningLate(), tracker(MARIA, "running 5 minutes late", "running_late"))
     assert "may need to move it" not in texts(said)
+
+
+def test_confirm_all_of_them_confirms_each_and_says_so(db):
+    from actions.appointments import ActionConfirmAttendance
+
+    mine = upcoming(db, MARIA)
+    for appointment in mine:  # the demo has one confirmed already: both unconfirmed first
+        appointment.status = AppointmentStatus.BOOKED
+    db.commit()
+    _, said = run(ActionConfirmAttendance(), tracker(MARIA, "confirm all of them pls",
+                                                     "confirm_attendance"))  # fmt: skip
+    assert texts(said).startswith("Thanks, you're confirmed for:\n• "), texts(said)
+    with session_scope() as fresh:  # `db` keeps its own snapshot of the rows it wrote
+        ids = [a.id for a in mine]
+        statuses = {a.id: a.status.value for a in map(lambda i: fresh.get(Appointment, i), ids)}
+    assert set(statuses.values()) == {"confirmed"}, statuses
