@@ -120,6 +120,12 @@ _OWN_DAY_RE = re.compile(
 )
 
 
+# "send a reminder to all of tomorrow's patients", "text everyone booked friday"
+_SEND_TO_PATIENTS_RE = re.compile(
+    r"^\W*(please\s+)?(send|text|email|e-mail|message|remind|notify|call)\b.*\b(all|every\w*|"
+    r"patients)\b",
+    re.IGNORECASE,
+)
 # "when am I free?", "any open slots on Thursday?", "is Dr Lee available friday?"
 _FREE_TIME_ASKED_RE = re.compile(
     r"(?<!feel )\b(free|available|availability|gaps?|openings?|open\s+(slots?|times?|spots?))\b"
@@ -139,6 +145,14 @@ class ActionStaffSchedule(StoreAction):
         from actions.patient_lookup import say_patients_visits  # it imports this module
 
         if say_patients_visits(dispatcher, tracker):
+            return []
+        if _SEND_TO_PATIENTS_RE.search(latest_text(tracker)):
+            # "send a reminder to all of tomorrow's patients": not from here, and not needed
+            dispatcher.utter_message(
+                text="I can't send messages to patients from this chat. Reminders go out by "
+                "themselves, the day before and 2 hours before each visit, with buttons to "
+                "confirm, move or cancel."
+            )
             return []
         if _FREE_TIME_ASKED_RE.search(latest_text(tracker)):
             # "when am I free this week?", "does Dr Garcia have any free slots on Wednesday

@@ -869,3 +869,9 @@ def test_is_the_conference_room_free_says_so_and_offers_to_book_it(db):
     assert buttons(said)[0]["payload"] == (
         f'/staff_book_meeting{{"room":"conference","time":"{at_two}"}}'
     )
+
+
+def test_staff_asking_to_message_all_patients_hear_it_is_not_done_here(db):
+    asked = tracker(RITA, "send a reminder to all of tomorrow's patients", "staff_schedule")
+    _, said = run(ActionStaffSchedule(), asked)
+    assert texts(said).startswith("I can't send messages to patients from this chat.")
