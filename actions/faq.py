@@ -444,7 +444,20 @@ class ActionAskInsurance(StoreAction):
             info = practice.clinic_info(session)
             if asked:
                 insurer = practice.find_insurer(session, str(asked))
-                if insurer is not None and insurer.accepted:
+                variant = re.search(
+                    rf"\b{re.escape(str(asked))}\s+(advantage|supplement\w*|replacement|"
+                    r"managed care|hmo|ppo)\b",
+                    latest_text(tracker),
+                    re.IGNORECASE,
+                )
+                if insurer is not None and insurer.accepted and variant:
+                    # "medicare advantage": a private plan under the name, not Medicare itself
+                    lines.append(
+                        f"We accept {insurer.name} itself. A {insurer.name} "
+                        f"{variant.group(1).lower()} plan is run by a private insurer, so it "
+                        "depends on which one: tell me its name, or ask the billing office."
+                    )
+                elif insurer is not None and insurer.accepted:
                     lines.append(f"Yes, we accept {insurer.name}.")
                 elif insurer is not None:
                     lines.append(f"Sorry, we're not in network with {insurer.name}.")

@@ -341,3 +341,10 @@ def test_a_holiday_next_year_is_named_with_its_year(db):
     _, said = run(ActionAskHours(), tracker(MARIA, "are you open on Presidents' Day?",
                                             "ask_hours"))  # fmt: skip
     assert "2028" in texts(said), texts(said)
+
+
+def test_a_private_plan_under_a_public_name_is_not_promised(db):
+    asked = tracker(MARIA, "do you accept medicare advantage?", "ask_insurance",
+                    [ent("insurer", "medicare")])  # fmt: skip
+    _, said = run(ActionAskInsurance(), asked)
+    assert texts(said).startswith("We accept Medicare itself. A Medicare advantage plan is run")
