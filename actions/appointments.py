@@ -65,7 +65,7 @@ from actions.common import (
     wants_earliest,
 )
 from actions.forms import GuardedForm, current_caller
-from actions.offer_shift import moved_by_words, moved_from
+from actions.offer_shift import exact_move_said, moved_by_words, moved_from
 from actions.patient_lookup import say_staff_cannot_change, visits_answer
 from actions.staff import (
     AVAILABILITY_RE,
@@ -793,8 +793,8 @@ class ValidateRescheduleForm(PickAppointmentForm):
         appointment?": the new time from the request itself, once the appointment is known
         (its day, if said, named the appointment, not the new time), whether it is known at
         once or picked after "which one?"."""
-        if tracker.get_slot("time"):
-            return []
+        if tracker.get_slot("time") and not (activating and exact_move_said(latest_text(tracker))):
+            return []  # (the week in "the same time next week" is no time of its own)
         if activating:
             moved = self.relative_to_the_appointment(tracker, days_named_it=True)
         else:
@@ -861,7 +861,8 @@ class ValidateRescheduleForm(PickAppointmentForm):
                 if c["id"] != str(tracker.get_slot("appointment_id"))
             ]
             if len(other) == 1 and len(other) < len(mine):
-                dispatcher.utter_message(text=f"OK, your {other[0]['label'].lower()} then.")
+                label = other[0]["label"]
+                dispatcher.utter_message(text=f"OK, your {label[:1].lower()}{label[1:]} then.")
                 # its type and doctor come with it (validate_appointment_id)
                 return {
                     "appointment_id": other[0]["id"],

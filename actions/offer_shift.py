@@ -93,6 +93,12 @@ def moved_by_words(message: str, start: datetime) -> dict[str, Any] | str | None
     return exact if exact is not None else shifted_from(message, [start], None)
 
 
+def exact_move_said(message: str) -> bool:
+    """Does the message ask for a moment relative to the appointment ("same time next week",
+    "an hour later")? Then it wins over the day the NLU read in it ("next week")."""
+    return bool(_SAME_TIME_RE.search(message)) or moved_by(message) is not None
+
+
 def _exact_move(message: str, start: datetime) -> str | None:
     """ "Same time next week", "an hour later", "push it back 30 minutes": that very moment."""
     if _SAME_TIME_RE.search(message):

@@ -1208,8 +1208,11 @@ def test_a_move_said_relative_to_the_visit_is_that_time(db, text, shift):
         entities.append({**ent("time", week), "start": text.index("next week"), "end": len(text)})
     if "dr patel" in text:
         entities = [{**ent("provider", "patel"), "start": text.index("dr patel"), "end": 33}]
+    times = [e["value"] for e in entities if e["entity"] == "time"]
+    mapped = {"time": times[0]} if times else {}  # as Rasa sets it from the entity
     events, _ = run(ValidateRescheduleForm(), tracker(MARIA, text, "reschedule_appointment",
-                    entities, form="reschedule_form", activating=True))  # fmt: skip
+                    entities, form="reschedule_form", activating=True,
+                    new_slots=mapped))  # fmt: skip
     filled = slots_of(events)
     assert filled["appointment_id"] == str(checkup.id)
     moved = clinic_text.local(checkup.start_at) + shift
@@ -1229,7 +1232,7 @@ def test_actually_i_meant_the_checkup_while_moving_the_blood_test_moves_the_chec
     filled = slots_of(events)
     assert filled["appointment_id"] == str(checkup.id)
     assert filled["provider"] == "patel" and filled["appointment_type"] == "checkup"
-    assert texts(said).startswith("OK, your check-up, ")
+    assert texts(said).startswith("OK, your check-up, Tue, Mar 2 at ")
 
 
 def test_very_late_for_a_short_visit_is_warned_it_may_need_moving(db, frozen_now):
