@@ -65,7 +65,7 @@ from actions.common import (
     wants_earliest,
 )
 from actions.forms import GuardedForm, current_caller
-from actions.offer_shift import exact_move_said, moved_by_words, moved_from
+from actions.offer_shift import exact_move_said, length_said, moved_by_words, moved_from
 from actions.patient_lookup import say_staff_cannot_change, visits_answer
 from actions.staff import (
     AVAILABILITY_RE,
@@ -247,7 +247,7 @@ def tell_desk_running_late(
     )
     log.info("appointment.running_late appointment=%s ahead=%s", appointment.id, ahead)
     told = "you expect to be a little late for" if ahead else "you're running late for"
-    late_by = minutes_late(said)
+    late_by = length_said(said)  # "45 min late"
     length = appointment.end_at - appointment.start_at
     warning = (
         f" Your visit is {int(length.total_seconds() // 60)} minutes long, so that late the "
@@ -261,21 +261,6 @@ def tell_desk_running_late(
         "cancel it.",
         buttons=scheduling.appointment_buttons(appointment),
     )
-
-
-_LATE_BY_RE = re.compile(
-    r"\b(?P<n>\d{1,3}|an?|half an?)\s*(?P<unit>min(ute)?s?|hours?|hrs?)\b", re.IGNORECASE
-)
-
-
-def minutes_late(said: str) -> float | None:
-    """ "45 min late", "half an hour late", "an hour": how late, in minutes; None if not said."""
-    found = _LATE_BY_RE.search(said or "")
-    if not found:
-        return None
-    amount = found["n"].lower()
-    count = 0.5 if amount.startswith("half") else 1.0 if amount in ("a", "an") else float(amount)
-    return count * (60 if found["unit"].lower().startswith("h") else 1)
 
 
 _FROM_TO_RE = re.compile(r"\bfrom\b.+\b(?:to|till|until)\b", re.IGNORECASE)

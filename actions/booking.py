@@ -50,7 +50,7 @@ from actions.common import (
     time_entities,
     wants_earliest,
 )
-from actions.faq import REMINDER_ASKED_RE, day_answer, reminders_answer
+from actions.faq import REMINDER_ASKED_RE, day_answer, reminder_when, reminders_answer
 from actions.forms import GuardedForm, current_caller, is_activating
 from actions.offer_shift import shifted_time
 from actions.patient_lookup import say_staff_cannot_change
@@ -1094,13 +1094,7 @@ def reminder_promise(appointment) -> str:
     ]
     if not ahead:
         return ""
-    first = max(ahead)
-    when = (
-        "the day before"
-        if first >= timedelta(hours=24)
-        else f"{first.seconds // 3600} hours before"
-    )
-    return f", and I'll remind you {when}"
+    return f", and I'll remind you {reminder_when(max(ahead))}"
 
 
 class ActionSubmitBooking(StoreAction):

@@ -21,12 +21,14 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
 from sqlalchemy.orm import Session
 
 from clinic import clock, practice, text
 from clinic.db import session_scope
 from clinic.errors import DomainError, InvalidInput
 from clinic.identity import Caller, who_is
+from clinic.red_flags import about_self_harm
 from nlu.time_parsing import negated_at
 
 log = logging.getLogger("actions")
@@ -118,7 +120,6 @@ def answers_on_failure(run: Callable) -> Callable:
     async def wrapper(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
         # it needs `store` from here
         from actions.red_flags import say_no_such_day, warn_before_answering
-        from clinic.red_flags import about_self_harm
 
         reported = warn_before_answering(dispatcher, tracker)
         if reported and about_self_harm(latest_text(tracker)) and not _is_form(self):
@@ -138,8 +139,6 @@ def answers_on_failure(run: Callable) -> Callable:
 
 
 def _is_form(action: Any) -> bool:
-    from rasa_sdk.forms import FormValidationAction
-
     return isinstance(action, FormValidationAction)
 
 

@@ -268,13 +268,19 @@ REMINDER_ASKED_RE = re.compile(
 )
 
 
+def reminder_when(before: timedelta) -> str:
+    """ "the day before", "2 hours before": when a reminder goes out, as said to a patient."""
+    return (
+        "the day before"
+        if before >= timedelta(hours=24)
+        else f"{before.seconds // 3600} hours before"
+    )
+
+
 def reminders_answer() -> str:
     """What the assistant itself does about reminders (clinic.scheduling.REMINDERS)."""
     hours = sorted((before for _, before in scheduling.REMINDERS), reverse=True)
-    times = [
-        "the day before" if h >= timedelta(hours=24) else f"{h.seconds // 3600} hours before"
-        for h in hours
-    ]
+    times = [reminder_when(h) for h in hours]
     return (
         f"Yes: for every visit booked, I send you a reminder here {' and again '.join(times)}, "
         "with buttons to confirm, move or cancel it."

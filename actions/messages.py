@@ -45,6 +45,7 @@ from actions.common import (
     store,
 )
 from actions.forms import GuardedForm, current_caller, is_activating
+from actions.identity import without_name_lead
 from actions.red_flags import emergency_number, report_emergency
 from actions.staff import ASKS_ABOUT_MESSAGES_RE, say_inbox
 from clinic import inbox, practice, scheduling
@@ -425,11 +426,10 @@ class ValidateMessageForm(GuardedForm):
             return {"contact_name": named.group("name")} if named else {}
         if asked != "contact_name":
             return {}
-        text = re.sub(r"^(my name is|i am|i'm|im|it's|its|this is)\s+", "", said, flags=re.I)
-        looks_like_a_name = _PLAIN_NAME_RE.fullmatch(text.strip(" .!"))
-        if latest_intent(tracker) in SIDE_INTENTS and not looks_like_a_name:
+        name = without_name_lead(said)
+        if latest_intent(tracker) in SIDE_INTENTS and not _PLAIN_NAME_RE.fullmatch(name):
             return {}  # "Carla Mendes" may be read as anything: a plain name is still a name
-        return {"contact_name": text.strip(" .!")}
+        return {"contact_name": name}
 
     def validate_contact_name(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         name = " ".join(str(value or "").split())

@@ -123,16 +123,33 @@ _HOUR_AND_A_HALF_RE = re.compile(r"\b(an?|one)\s+hour\s+and\s+a\s+half\b|\b1\.5\
 _HALF_HOUR_RE = re.compile(r"\bhalf\s+an?\s+hour\b", re.I)
 
 
+_LENGTH_RE = re.compile(rf"\b{_AMOUNT}\s*{_UNIT}\b", re.I)
+
+
+def _in_words(message: str) -> str:
+    return _HALF_HOUR_RE.sub("30 minutes", _HOUR_AND_A_HALF_RE.sub("90 minutes", message))
+
+
+def _minutes(found: re.Match) -> float:
+    amount = found["n"].lower()
+    count = float(_NUMBER_WORDS.get(amount) or amount)
+    return count * (1 if found["unit"].lower().startswith("m") else 60)
+
+
+def length_said(message: str) -> float | None:
+    """ "45 min", "half an hour", "an hour": the first length of time said, in minutes."""
+    found = _LENGTH_RE.search(_in_words(message or ""))
+    return _minutes(found) if found else None
+
+
 def moved_by(message: str) -> timedelta | None:
     """ "An hour later" → +1 h, "30 minutes earlier" → −30 min, "push it back 2 hours"."""
-    message = _HALF_HOUR_RE.sub("30 minutes", _HOUR_AND_A_HALF_RE.sub("90 minutes", message))
+    message = _in_words(message)
     for regex in _MOVED_BY_RES:
         found = regex.search(message)
         if found is None:
             continue
-        amount = found["n"].lower()
-        count = float(_NUMBER_WORDS.get(amount) or amount)
-        minutes = count * (1 if found["unit"].lower().startswith("m") else 60)
+        minutes = _minutes(found)
         way = found["way"].lower()
         later = way == "later" or "back" in way
         return timedelta(minutes=minutes if later else -minutes)
